@@ -1,0 +1,102 @@
+//! What a server did, for the summary printed when it stops.
+
+use std::net::SocketAddr;
+use std::sync::Mutex;
+
+use crate::explain::Lang;
+
+/// Bytes one connection moved, counted by the service as it goes.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+}
+
+/// One finished connection.
+#[derive(Debug, Clone)]
+pub struct ConnRecord {
+    /// The thread that served it (`exécutant-3`, or `main` for an iterative server).
+    pub thread: String,
+    pub peer: SocketAddr,
+    pub counts: Counts,
+}
+
+#[derive(Debug, Default)]
+pub struct Stats {
+    records: Mutex<Vec<ConnRecord>>,
+}
+
+impl Stats {
+    pub fn record(&self, record: ConnRecord) {
+        self.records
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(record);
+    }
+
+    pub fn records(&self) -> Vec<ConnRecord> {
+        self.records
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The summary: totals on the first line, then one line per connection.
+    pub fn summary(&self, lang: Lang) -> String {
+        let records = self.records();
+        let total_in: u64 = records.iter().map(|r| r.counts.bytes_in).sum();
+        let total_out: u64 = records.iter().map(|r| r.counts.bytes_out).sum();
+        let mut out = match lang {
+            Lang::Fr => format!(
+                "Bilan : {} connexion(s), {total_in} octets reçus, {total_out} octets envoyés\n",
+                records.len()
+            ),
+            Lang::En => format!(
+                "Summary: {} connection(s), {total_in} bytes in, {total_out} bytes out\n",
+                records.len()
+            ),
+        };
+        for r in &records {
+            let (inw, outw) = match lang {
+                Lang::Fr => ("reçus", "envoyés"),
+                Lang::En => ("in", "out"),
+            };
+            out.push_str(&format!(
+                "  {:<14} {:<24} {} {inw}, {} {outw}\n",
+                r.thread, r.peer, r.counts.bytes_in, r.counts.bytes_out
+            ));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_totals_and_lines() {
+        let s = Stats::default();
+        for (i, n) in [(1, 5u64), (2, 7)] {
+            s.record(ConnRecord {
+                thread: format!("exécutant-{i}"),
+                peer: "127.0.0.1:5000".parse().unwrap(),
+                counts: Counts {
+                    bytes_in: n,
+                    bytes_out: n,
+                },
+            });
+        }
+        let en = s.summary(Lang::En);
+        assert!(
+            en.starts_with("Summary: 2 connection(s), 12 bytes in, 12 bytes out"),
+            "{en}"
+        );
+        assert!(en.contains("exécutant-2"), "{en}");
+        let fr = s.summary(Lang::Fr);
+        assert!(
+            fr.starts_with("Bilan : 2 connexion(s), 12 octets reçus"),
+            "{fr}"
+        );
+    }
+}

@@ -1,0 +1,134 @@
+//! Showing bytes: strace's quoting (so lines can be compared with strace) and a hexdump.
+
+use std::fmt::Write;
+
+/// How many bytes of data strace shows with `-s 64`, the command line the README gives.
+pub const STRACE_STRSIZE: usize = 64;
+
+/// Quotes bytes as strace does: printable ASCII as is, `\n`-style escapes for the usual control
+/// characters, octal for everything else (three digits when a digit follows, so it stays
+/// unambiguous), `...` after the closing quote when `total` is longer than what is shown.
+pub fn strace_quote(data: &[u8], total: usize, max: usize) -> String {
+    let shown = &data[..data.len().min(max)];
+    let mut out = String::with_capacity(shown.len() + 8);
+    out.push('"');
+    for (i, &b) in shown.iter().enumerate() {
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x0b => out.push_str("\\v"),
+            0x0c => out.push_str("\\f"),
+            0x20..=0x7e => out.push(b as char),
+            _ => {
+                let next_is_digit = shown.get(i + 1).is_some_and(|n| (b'0'..=b'7').contains(n));
+                if next_is_digit {
+                    let _ = write!(out, "\\{b:03o}");
+                } else {
+                    let _ = write!(out, "\\{b:o}");
+                }
+            }
+        }
+    }
+    out.push('"');
+    if total > shown.len() {
+        out.push_str("...");
+    }
+    out
+}
+
+/// Text for a human: valid UTF-8 shown as is (control characters escaped), invalid bytes as
+/// `\xNN`, so a binary message never garbles the terminal and never panics.
+pub fn display_bytes(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len());
+    for chunk in data.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if c.is_control() => {
+                    let _ = write!(out, "\\u{{{:x}}}", c as u32);
+                }
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+    out
+}
+
+/// A classic hexdump: offset, sixteen bytes in hex, the same bytes as ASCII.
+pub fn hexdump(data: &[u8]) -> Vec<String> {
+    data.chunks(16)
+        .enumerate()
+        .map(|(row, chunk)| {
+            let mut line = format!("{:08x}  ", row * 16);
+            for i in 0..16 {
+                match chunk.get(i) {
+                    Some(b) => {
+                        let _ = write!(line, "{b:02x} ");
+                    }
+                    None => line.push_str("   "),
+                }
+                if i == 7 {
+                    line.push(' ');
+                }
+            }
+            line.push_str(" |");
+            for &b in chunk {
+                line.push(if (0x20..0x7f).contains(&b) {
+                    b as char
+                } else {
+                    '.'
+                });
+            }
+            line.push('|');
+            line
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_like_strace() {
+        assert_eq!(strace_quote(b"hello\n", 6, 64), r#""hello\n""#);
+        assert_eq!(strace_quote(b"a\"b\\c", 5, 64), r#""a\"b\\c""#);
+        // Octal, shortest form unless a digit follows.
+        assert_eq!(strace_quote(&[0xff, b'a'], 2, 64), r#""\377a""#);
+        assert_eq!(strace_quote(&[0x01, b'a'], 2, 64), r#""\1a""#);
+        assert_eq!(strace_quote(&[0x01, b'2'], 2, 64), r#""\0012""#);
+        assert_eq!(strace_quote(&[0], 1, 64), r#""\0""#);
+    }
+
+    #[test]
+    fn cuts_long_strings_with_dots() {
+        assert_eq!(strace_quote(b"abcdef", 6, 3), r#""abc"..."#);
+        // The data captured may itself be shorter than the total.
+        assert_eq!(strace_quote(b"abc", 100, 64), r#""abc"..."#);
+    }
+
+    #[test]
+    fn displays_invalid_utf8_escaped() {
+        assert_eq!(display_bytes(b"h\xc3\xa9ho"), "hého");
+        assert_eq!(display_bytes(b"a\xffb\n"), "a\\xffb\\n");
+        assert_eq!(display_bytes(b"\x1b[31m"), "\\u{1b}[31m");
+    }
+
+    #[test]
+    fn hexdump_rows() {
+        let rows = hexdump(b"0123456789abcdefXY");
+        assert_eq!(rows.len(), 2);
+        assert!(rows[0].starts_with("00000000  30 31 32"));
+        assert!(rows[0].ends_with("|0123456789abcdef|"));
+        assert!(rows[1].starts_with("00000010  58 59 "));
+        assert!(rows[1].ends_with("|XY|"));
+    }
+}

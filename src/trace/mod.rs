@@ -1,0 +1,235 @@
+//! The trace: events, the writer thread, and the three renderers.
+//!
+//! Every traced call builds an [`Event`] and sends it over a crossbeam channel to one writer
+//! thread, which renders it and writes it to stderr or to `--trace-file`. The calling thread
+//! never formats output nor waits for the terminal, so tracing changes what the program does as
+//! little as possible. The channel is unbounded: no event is ever dropped. [`finish`] drains
+//! the channel and flushes the output; `main` calls it before exiting, and so does the Ctrl+C
+//! path.
+
+mod errno;
+pub mod escape;
+mod event;
+mod json;
+mod pretty;
+mod strace_fmt;
+mod writer;
+
+use std::cell::RefCell;
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::thread::JoinHandle;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crossbeam_channel::Sender;
+
+pub use errno::{message as errno_message, name as errno_name};
+pub use event::{Event, Kind, Phase};
+
+use crate::explain::{ExplainMode, Explainer, Lang};
+
+/// How the trace is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Coloured, one line per call with an explanation under it.
+    #[default]
+    Pretty,
+    /// The line format of `strace -f`.
+    Strace,
+    /// JSON Lines, one object per event.
+    Json,
+    /// No trace at all.
+    Off,
+}
+
+/// Everything the tracer needs to know, from the command line.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub format: Format,
+    pub file: Option<PathBuf>,
+    pub lang: Lang,
+    pub explain: ExplainMode,
+    pub color: bool,
+    pub hexdump: bool,
+}
+
+/// A renderer turns events into text.
+pub trait Render: Send {
+    /// Appends the lines for `ev` to `out`. `merged` is true for an `Exit` whose `Enter` was
+    /// held back because nothing came in between: it is then shown as one complete call.
+    fn render(&mut self, ev: &Event, merged: bool, out: &mut String);
+
+    /// Whether an `Enter` directly followed by its `Exit` may be shown as one line.
+    fn merges(&self) -> bool {
+        true
+    }
+}
+
+// Events are nearly every message: boxing them would cost an allocation each for nothing.
+#[allow(clippy::large_enum_variant)]
+enum Msg {
+    Event(Event),
+    /// Write everything received so far, then answer.
+    Flush(Sender<()>),
+    Stop,
+}
+
+struct Tracer {
+    tx: Sender<Msg>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+    /// How many bytes of data each event keeps (the preview, or more for `--hexdump`).
+    capture: usize,
+}
+
+static TRACER: OnceLock<Tracer> = OnceLock::new();
+static STOPPED: AtomicBool = AtomicBool::new(false);
+
+/// Starts the writer thread. With `Format::Off` nothing starts and tracing costs one atomic
+/// load per call.
+pub fn init(config: Config) -> io::Result<()> {
+    if config.format == Format::Off {
+        return Ok(());
+    }
+    let out: Box<dyn Write + Send> = match &config.file {
+        Some(path) => Box::new(std::fs::File::create(path).map_err(|e| {
+            io::Error::new(e.kind(), format!("--trace-file {}: {e}", path.display()))
+        })?),
+        None => Box::new(io::stderr()),
+    };
+    let renderer: Box<dyn Render> = match config.format {
+        Format::Pretty => Box::new(pretty::PrettyRender::new(
+            Explainer::new(config.lang, config.explain),
+            config.hexdump,
+            config.color,
+        )),
+        Format::Strace => Box::new(strace_fmt::StraceRender::default()),
+        Format::Json | Format::Off => Box::new(json::JsonRender),
+    };
+    let capture = if config.hexdump {
+        pretty::HEXDUMP_MAX
+    } else {
+        escape::STRACE_STRSIZE
+    };
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let handle = std::thread::Builder::new()
+        .name("trace-writer".into())
+        .spawn(move || writer::run(rx, renderer, out))?;
+    let tracer = Tracer {
+        tx,
+        writer: Mutex::new(Some(handle)),
+        capture,
+    };
+    if TRACER.set(tracer).is_err() {
+        return Err(io::Error::other("the tracer was already started"));
+    }
+    Ok(())
+}
+
+/// True when calls should build events (a cheap check done before any formatting).
+#[inline]
+pub fn enabled() -> bool {
+    TRACER.get().is_some() && !STOPPED.load(Ordering::Relaxed)
+}
+
+/// How many bytes of data an event keeps.
+pub fn capture_len() -> usize {
+    TRACER.get().map_or(0, |t| t.capture)
+}
+
+/// Sends an event to the writer, after stamping it with the time and the calling thread.
+pub fn emit(mut ev: Event) {
+    let Some(tracer) = TRACER.get() else { return };
+    ev.ts_us = now_us();
+    ev.pid = std::process::id();
+    THREAD.with(|t| {
+        let t = t.borrow();
+        ev.tid = t.tid;
+        ev.thread.clone_from(&t.name);
+    });
+    // The writer only goes away in `finish`, after which nothing is traced any more.
+    let _ = tracer.tx.send(Msg::Event(ev));
+}
+
+/// Waits until every event sent so far is written out (step mode prompts after it, for one).
+pub fn flush() {
+    let Some(tracer) = TRACER.get() else { return };
+    let (ack_tx, ack_rx) = crossbeam_channel::bounded(1);
+    if tracer.tx.send(Msg::Flush(ack_tx)).is_ok() {
+        let _ = ack_rx.recv();
+    }
+}
+
+/// Drains the channel, writes and flushes everything, and stops the writer. Idempotent.
+pub fn finish() {
+    let Some(tracer) = TRACER.get() else { return };
+    let handle = tracer
+        .writer
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take();
+    if let Some(handle) = handle {
+        let _ = tracer.tx.send(Msg::Stop);
+        let _ = handle.join();
+        STOPPED.store(true, Ordering::Relaxed);
+    }
+}
+
+/// A note in the trace: something the program did that is no call (a connection handed to an
+/// exécutant, a thread ending).
+pub fn note(what: impl Into<String>) {
+    if enabled() {
+        let mut ev = Event::new(Kind::Note, Phase::Call, "note");
+        ev.args = what.into();
+        emit(ev);
+    }
+}
+
+struct ThreadInfo {
+    tid: u32,
+    name: String,
+}
+
+thread_local! {
+    static THREAD: RefCell<ThreadInfo> = RefCell::new(ThreadInfo {
+        // SAFETY: gettid has no preconditions and cannot fail.
+        tid: unsafe { libc::gettid() } as u32,
+        name: std::thread::current().name().unwrap_or("thread").to_string(),
+    });
+}
+
+/// Names the calling thread in the trace (`veilleur`, `exécutant-3`, `client`).
+pub fn set_thread_name(name: &str) {
+    THREAD.with(|t| t.borrow_mut().name = name.to_string());
+}
+
+/// The calling thread's name in the trace.
+pub fn thread_name() -> String {
+    THREAD.with(|t| t.borrow().name.clone())
+}
+
+fn now_us() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64)
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+
+    /// A fixed event for renderer tests.
+    pub fn sample(call: &'static str, args: &str, ret: Option<i64>, errno: Option<&str>) -> Event {
+        let mut ev = Event::new(Kind::Syscall, Phase::Call, call);
+        ev.seq = 7;
+        ev.ts_us = 1_700_000_000_000_000;
+        ev.pid = 4242;
+        ev.tid = 4242;
+        ev.thread = "exécutant-1".into();
+        ev.args = args.into();
+        ev.ret = ret;
+        ev.errno = errno.map(str::to_string);
+        ev
+    }
+}

@@ -1,0 +1,293 @@
+//! The `pretty` renderer: one coloured line per call, and under it a dim line that explains it.
+//!
+//! ```text
+//!  +0.000 main         socket(AF_INET, SOCK_STREAM) = 3
+//!                        ↳ socket() asks the kernel for a new communication endpoint ...
+//!  +0.002 veilleur     accept4(3) … waiting for a client…
+//! ```
+
+use std::fmt::Write;
+
+use colored::{ColoredString, Colorize};
+
+use super::escape::{display_bytes, hexdump};
+use super::{Event, Kind, Phase, Render};
+use crate::explain::Explainer;
+
+/// Width of the explanation text before it wraps.
+const WRAP: usize = 92;
+/// Bytes of data shown inline after a call that moved data.
+const INLINE_PREVIEW: usize = 48;
+/// Bytes shown by `--hexdump` under a call (the rest is counted, not shown).
+pub const HEXDUMP_MAX: usize = 512;
+
+pub struct PrettyRender {
+    explainer: Explainer,
+    hexdump: bool,
+    /// Colour is decided per renderer (a trace file gets none even when the terminal does).
+    color: bool,
+    t0: Option<u64>,
+}
+
+impl PrettyRender {
+    pub fn new(explainer: Explainer, hexdump: bool, color: bool) -> PrettyRender {
+        PrettyRender {
+            explainer,
+            hexdump,
+            color,
+            t0: None,
+        }
+    }
+
+    /// Applies a style when colour is on, and nothing otherwise.
+    fn paint(&self, text: &str, style: fn(&str) -> ColoredString) -> String {
+        if self.color {
+            style(text).to_string()
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn prefix(&mut self, ev: &Event, out: &mut String) {
+        let t0 = *self.t0.get_or_insert(ev.ts_us);
+        let secs = ev.ts_us.saturating_sub(t0) as f64 / 1e6;
+        let time = self.paint(&format!("{:>8}", format!("+{secs:.3}")), |s| s.dimmed());
+        let thread = self.paint(&format!("{:<13}", ev.thread), |s| s.cyan());
+        let _ = write!(out, "{time} {thread} ");
+    }
+
+    fn ret(&self, ev: &Event, out: &mut String) {
+        match (&ev.errno, ev.ret) {
+            (Some(e), r) => {
+                let r = r.map(|r| format!("{r} ")).unwrap_or_default();
+                let _ = write!(
+                    out,
+                    " = {}",
+                    self.paint(&format!("{r}{e}"), |s| s.red().bold())
+                );
+            }
+            (None, Some(r)) => {
+                let _ = write!(out, " = {}", self.paint(&r.to_string(), |s| s.green()));
+            }
+            (None, None) => {}
+        }
+        if let Some(d) = &ev.detail {
+            let _ = write!(out, "  {d}");
+        }
+    }
+
+    fn data(&self, ev: &Event, out: &mut String) {
+        if ev.data.is_empty() {
+            return;
+        }
+        let shown = &ev.data[..ev.data.len().min(INLINE_PREVIEW)];
+        let more = if ev.bytes.unwrap_or(0) > shown.len() {
+            "…"
+        } else {
+            ""
+        };
+        let text = format!("\"{}\"{more}", display_bytes(shown));
+        let _ = write!(out, "  {}", self.paint(&text, |s| s.yellow()));
+    }
+
+    /// A line under the call, indented past the time and thread columns.
+    fn under(&self, text: &str, out: &mut String) {
+        let _ = write!(out, "\n{:23}{}", "", self.paint(text, |s| s.dimmed()));
+    }
+
+    fn explanation(&mut self, ev: &Event, out: &mut String) {
+        if let Some(text) = self.explainer.explain(ev) {
+            for (i, line) in wrap(&text, WRAP).iter().enumerate() {
+                let mark = if i == 0 { "↳" } else { " " };
+                self.under(&format!("{mark} {line}"), out);
+            }
+        }
+    }
+
+    fn hexdump(&self, ev: &Event, out: &mut String) {
+        if !self.hexdump || ev.data.is_empty() {
+            return;
+        }
+        let shown = ev.data.len().min(HEXDUMP_MAX);
+        for row in hexdump(&ev.data[..shown]) {
+            self.under(&row, out);
+        }
+        let total = ev.bytes.unwrap_or(ev.data.len());
+        if total > shown {
+            self.under(&format!("… {} more bytes", total - shown), out);
+        }
+    }
+}
+
+impl Render for PrettyRender {
+    fn render(&mut self, ev: &Event, merged: bool, out: &mut String) {
+        self.prefix(ev, out);
+        let brief = if ev.brief.is_empty() {
+            &ev.args
+        } else {
+            &ev.brief
+        };
+        let call = self.paint(&ev.call, |s| s.bold());
+        match (ev.kind, ev.phase) {
+            (Kind::Note, _) => {
+                let _ = write!(
+                    out,
+                    "{}",
+                    self.paint(&format!("── {brief}"), |s| s.magenta())
+                );
+            }
+            (Kind::Library, _) => {
+                let _ = write!(out, "{call}({brief})");
+                self.ret(ev, out);
+                let tag = self.paint("[library, no syscall]", |s| s.dimmed());
+                let _ = write!(out, "  {tag}");
+                self.explanation(ev, out);
+            }
+            (Kind::Syscall, Phase::Enter) => {
+                let waiting = format!("… {}", self.explainer.waiting(&ev.call));
+                let _ = write!(
+                    out,
+                    "{call}({brief}) {}",
+                    self.paint(&waiting, |s| s.yellow())
+                );
+            }
+            (Kind::Syscall, phase) => {
+                if phase == Phase::Exit && !merged {
+                    // The call was shown waiting earlier; this is its return.
+                    let _ = write!(out, "{} {call}({brief})", self.paint("…", |s| s.yellow()));
+                } else {
+                    let _ = write!(out, "{call}({brief})");
+                }
+                self.ret(ev, out);
+                self.data(ev, out);
+                self.hexdump(ev, out);
+                self.explanation(ev, out);
+            }
+        }
+        out.push('\n');
+    }
+}
+
+/// Splits text into lines of at most `width` characters, at spaces.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::explain::{ExplainMode, Lang};
+    use crate::trace::test_support::sample;
+
+    fn render(r: &mut PrettyRender, ev: &Event) -> String {
+        let mut s = String::new();
+        r.render(ev, false, &mut s);
+        s
+    }
+
+    #[test]
+    fn english_line_and_explanation() {
+        let mut r = PrettyRender::new(Explainer::new(Lang::En, ExplainMode::First), false, false);
+        let mut ev = sample("listen", "3, 5", Some(0), None);
+        ev.brief = "3, backlog=5".into();
+        let out = render(&mut r, &ev);
+        assert!(out.contains("exécutant-1"), "{out}");
+        assert!(out.contains("listen(3, backlog=5) = 0"), "{out}");
+        assert!(
+            out.contains("↳ listen() turns the socket into a listening socket"),
+            "{out}"
+        );
+        // `first`: the second listen is not explained again.
+        let again = render(&mut r, &ev);
+        assert!(!again.contains('↳'), "{again}");
+    }
+
+    #[test]
+    fn french_explanations() {
+        let mut r = PrettyRender::new(Explainer::new(Lang::Fr, ExplainMode::Always), false, false);
+        let ev = sample("accept4", "3, ...", Some(4), None);
+        let out = render(&mut r, &ev);
+        assert!(
+            out.contains("accept() prend la prochaine connexion"),
+            "{out}"
+        );
+        let again = render(&mut r, &ev);
+        assert!(again.contains('↳'), "always: explained every time: {again}");
+    }
+
+    #[test]
+    fn errors_are_explained_by_errno() {
+        let mut r = PrettyRender::new(Explainer::new(Lang::En, ExplainMode::First), false, false);
+        let ev = sample("bind", "3, ...", Some(-1), Some("EADDRINUSE"));
+        let out = render(&mut r, &ev);
+        assert!(out.contains("= -1 EADDRINUSE"), "{out}");
+        assert!(out.contains("TIME_WAIT"), "{out}");
+        let mut r = PrettyRender::new(Explainer::new(Lang::Fr, ExplainMode::First), false, false);
+        let out = render(&mut r, &ev);
+        assert!(out.contains("le port est déjà pris"), "{out}");
+    }
+
+    #[test]
+    fn end_of_stream_is_explained() {
+        let mut r = PrettyRender::new(Explainer::new(Lang::En, ExplainMode::First), false, false);
+        let ev = sample("recvfrom", "4, \"\", 1500, 0, NULL, NULL", Some(0), None);
+        let out = render(&mut r, &ev);
+        assert!(out.contains("end of stream"), "{out}");
+    }
+
+    #[test]
+    fn waiting_call_shows_it_waits() {
+        let mut r = PrettyRender::new(Explainer::new(Lang::En, ExplainMode::Never), false, false);
+        let mut ev = sample("accept4", "3", None, None);
+        ev.phase = Phase::Enter;
+        let out = render(&mut r, &ev);
+        assert!(out.contains("accept4(3) … waiting for a client"), "{out}");
+    }
+
+    #[test]
+    fn data_shown_escaped_and_hexdumped() {
+        let mut r = PrettyRender::new(Explainer::new(Lang::En, ExplainMode::Never), true, false);
+        let mut ev = sample("sendto", "4, ...", Some(3), None);
+        ev.data = b"a\xff\n".to_vec();
+        ev.bytes = Some(3);
+        let out = render(&mut r, &ev);
+        assert!(out.contains(r#""a\xff\n""#), "{out}");
+        assert!(out.contains("00000000  61 ff 0a"), "{out}");
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        // The global override only lets colour through; each renderer decides for itself.
+        colored::control::set_override(true);
+        let ev = sample("listen", "3, 5", Some(0), None);
+        let mut r = PrettyRender::new(Explainer::new(Lang::En, ExplainMode::Never), false, true);
+        let coloured = render(&mut r, &ev);
+        assert!(
+            coloured.contains("\u{1b}["),
+            "expected ANSI colour codes: {coloured:?}"
+        );
+        let mut r = PrettyRender::new(Explainer::new(Lang::En, ExplainMode::Never), false, false);
+        let plain = render(&mut r, &ev);
+        assert!(!plain.contains("\u{1b}["), "{plain:?}");
+    }
+
+    #[test]
+    fn wraps_at_spaces() {
+        let lines = wrap("aaa bbb ccc ddd", 7);
+        assert_eq!(lines, vec!["aaa bbb", "ccc ddd"]);
+    }
+}

@@ -1,0 +1,147 @@
+//! socklab's trace names the calls the kernel really sees, in the same order, on the same fds:
+//! run it under the real `strace -f` and compare, thread by thread.
+
+mod common;
+#[path = "common/parity.rs"]
+mod parity;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Command, Stdio};
+
+use common::*;
+use parity::*;
+
+const STRACE_SET: &str = "trace=%net,close,poll,ppoll,select,pselect6";
+
+fn strace_command(log: &std::path::Path) -> Command {
+    let mut c = Command::new("strace");
+    c.args(["-f", "-qq", "-e", "signal=none", "-e", STRACE_SET, "-o"])
+        .arg(log)
+        .arg(socklab())
+        .stderr(Stdio::piped());
+    c
+}
+
+fn messages() -> Vec<Vec<u8>> {
+    let big: Vec<u8> = (0..100 * 1024).map(|i| (i * 7 % 251) as u8).collect();
+    vec![
+        b"hello\n".to_vec(),
+        big,
+        b"h\xe9llo \xff\xfe bytes\n".to_vec(),
+    ]
+}
+
+/// The iterative echo server, two successive clients of three messages each (one of 100 KiB),
+/// stopped with SIGINT: the trace and strace agree on every call on every socket.
+#[test]
+fn server_trace_matches_strace() {
+    if !have_tool("strace") {
+        return;
+    }
+    let dir = temp_dir("parity-server");
+    let (s_log, t_log) = (dir.join("S"), dir.join("T"));
+    let mut cmd = strace_command(&s_log);
+    cmd.args(["--trace", "json", "--trace-file"])
+        .arg(&t_log)
+        .args([
+            "serve",
+            "echo",
+            "--mode",
+            "iterative",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+        ]);
+    let server = Server::start(cmd);
+    for _ in 0..2 {
+        let mut s = TcpStream::connect(server.addr).unwrap();
+        for msg in messages() {
+            assert_eq!(echo_round_trip(&mut s, &msg), msg);
+        }
+        s.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut rest = Vec::new();
+        s.read_to_end(&mut rest).unwrap();
+        assert!(
+            rest.is_empty(),
+            "the server closes after the client's end of stream"
+        );
+    }
+    server.interrupt();
+    let (status, _, stderr) = server.wait();
+    assert!(
+        status.success(),
+        "strace/socklab exit: {status:?}\n{stderr}"
+    );
+
+    let strace = own_socket_calls(&parse_strace(&read_to_string(&s_log)));
+    let trace = own_socket_calls(&parse_json(&read_to_string(&t_log)));
+    // The comparison means something only if the interesting calls are there.
+    let all: Vec<_> = strace.values().flatten().collect();
+    for call in [
+        "socket", "bind", "listen", "accept4", "recvfrom", "sendto", "close", "shutdown",
+    ] {
+        assert!(
+            all.iter().any(|c| c.0 == call),
+            "strace saw no {call}: {strace:?}"
+        );
+    }
+    assert_eq!(
+        all.iter()
+            .filter(|c| c.0 == "accept4" && c.2 != "-1")
+            .count(),
+        2,
+        "two connections accepted"
+    );
+    assert_same(&strace, &trace);
+}
+
+/// The echo client, against an echo server in this test: the same comparison on the client's
+/// side.
+#[test]
+fn client_trace_matches_strace() {
+    if !have_tool("strace") {
+        return;
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = conn.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            conn.write_all(&buf[..n]).unwrap();
+        }
+    });
+    let dir = temp_dir("parity-client");
+    let (s_log, t_log) = (dir.join("S"), dir.join("T"));
+    let mut cmd = strace_command(&s_log);
+    cmd.args(["--trace", "json", "--trace-file"])
+        .arg(&t_log)
+        .args(["connect", "echo", "127.0.0.1", &port.to_string()]);
+    let mut input = Vec::new();
+    let long_line: String = "x".repeat(20_000);
+    for line in ["first line", long_line.as_str(), "third, with é"] {
+        input.extend_from_slice(line.as_bytes());
+        input.push(b'\n');
+    }
+    let (status, stdout, stderr) = run_with_input(cmd, &input);
+    assert!(status.success(), "{status:?}\n{stderr}");
+    assert_eq!(stdout, input, "the client prints each echo");
+    server.join().unwrap();
+
+    let strace = own_socket_calls(&parse_strace(&read_to_string(&s_log)));
+    let trace = own_socket_calls(&parse_json(&read_to_string(&t_log)));
+    let all: Vec<_> = strace.values().flatten().collect();
+    for call in ["socket", "connect", "sendto", "recvfrom", "close"] {
+        assert!(
+            all.iter().any(|c| c.0 == call),
+            "strace saw no {call}: {strace:?}"
+        );
+    }
+    assert_same(&strace, &trace);
+}
