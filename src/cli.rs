@@ -77,7 +77,12 @@ pub enum Command {
 Examples:
   socklab serve echo                          threads: a veilleur accepts, one exécutant per client
   socklab serve echo --mode iterative         one client at a time, as in the first lab version
+  socklab serve echo --mode select            one thread, poll on every socket (the labs' select)
+  socklab serve echo --proto udp              recvfrom/sendto, datagrams kept whole
   socklab serve echo --host :: --port 7777    every interface, IPv6 and IPv4 (AF_INET6, \"\")
+  socklab serve message                       the workshop's server, port 5000
+  socklab serve relay                         pairs clients: \"1\" to the emitter, \"2\" to the receiver
+  socklab serve chat --max-clients 10         everyone hears everyone
   nc localhost 7777                           a client to try it with")]
     Serve(ServeArgs),
     /// Run a client from the labs, traced.
@@ -93,6 +98,16 @@ Examples:
 pub enum Service {
     /// RFC 862: sends back exactly the bytes it receives.
     Echo,
+    /// RFC 867: sends one line with the date and time, then closes (UDP: answers any datagram).
+    Daytime,
+    /// The TCP/UDP workshop's server: prints "Reçu : <message>" and answers
+    /// "Bonjour client, j'ai bien reçu ton message : <message>"; "quit" ends the conversation.
+    Message,
+    /// RES 302 exercise 2: pairs two clients, sends "1" to the first (the emitter) and "2" to
+    /// the second (the receiver), and forwards the emitter's messages to the receiver.
+    Relay,
+    /// Every message from one client goes to all the others, prefixed with its sender.
+    Chat,
 }
 
 impl Service {
@@ -100,12 +115,20 @@ impl Service {
     pub fn default_port(self) -> u16 {
         match self {
             Service::Echo => 7777,
+            Service::Daytime => 1313,
+            Service::Message => 5000,
+            Service::Relay => 1212,
+            Service::Chat => 6000,
         }
     }
 
     pub fn name(self) -> &'static str {
         match self {
             Service::Echo => "echo",
+            Service::Daytime => "daytime",
+            Service::Message => "message",
+            Service::Relay => "relay",
+            Service::Chat => "chat",
         }
     }
 }
@@ -116,11 +139,25 @@ pub enum Mode {
     Threads,
     /// One client at a time: the next one waits in the backlog.
     Iterative,
+    /// One thread serves every client, waiting on all sockets at once with poll (the labs'
+    /// select.select).
+    Select,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Threads => "threads",
+            Mode::Iterative => "iterative",
+            Mode::Select => "select",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Proto {
     Tcp,
+    Udp,
 }
 
 #[derive(Debug, Args)]
@@ -131,9 +168,9 @@ pub struct ServeArgs {
     /// Transport protocol.
     #[arg(long, value_enum, default_value_t = Proto::Tcp)]
     pub proto: Proto,
-    /// How clients are served.
-    #[arg(long, value_enum, default_value_t = Mode::Threads)]
-    pub mode: Mode,
+    /// How TCP clients are served (default: threads). UDP has no connections and no modes.
+    #[arg(long, value_enum)]
+    pub mode: Option<Mode>,
     /// Address to listen on: 127.0.0.1 (this machine only), :: (every interface, IPv6 and
     /// IPv4), or one of the machine's addresses.
     #[arg(long, default_value = "127.0.0.1")]
@@ -144,6 +181,12 @@ pub struct ServeArgs {
     /// Length of the queue of connections waiting for accept (listen's backlog).
     #[arg(long, default_value_t = 5)]
     pub backlog: i32,
+    /// Most clients served at once; one more gets a one-line refusal and is closed.
+    #[arg(long, value_name = "N")]
+    pub max_clients: Option<usize>,
+    /// Close a connection that sent nothing for this many seconds.
+    #[arg(long, value_name = "SECS")]
+    pub idle_timeout: Option<f64>,
 }
 
 /// The clients.

@@ -27,6 +27,8 @@ pub struct Failure {
     /// What was being done, as the labs would write it: `bind 127.0.0.1:7777`.
     pub what: String,
     pub source: io::Error,
+    /// A combination of options that does not exist: exit code 2, no errno.
+    usage: bool,
 }
 
 impl Failure {
@@ -34,6 +36,17 @@ impl Failure {
         Failure {
             what: what.into(),
             source,
+            usage: false,
+        }
+    }
+
+    /// A usage error found after parsing (options that do not go together).
+    pub fn usage(msg: impl Into<String>) -> Failure {
+        let msg = msg.into();
+        Failure {
+            source: io::Error::new(io::ErrorKind::InvalidInput, msg.clone()),
+            what: msg,
+            usage: true,
         }
     }
 
@@ -47,6 +60,9 @@ impl Failure {
 
     /// The exit code for this kind of failure.
     pub fn exit_code(&self) -> i32 {
+        if self.usage {
+            return exit::USAGE;
+        }
         match self.errno().as_deref() {
             Some("EAI_NONAME" | "EAI_NODATA" | "EAI_AGAIN" | "EAI_FAIL") => exit::UNKNOWN_HOST,
             Some("ECONNREFUSED") => exit::REFUSED,
@@ -76,6 +92,9 @@ impl Failure {
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.usage {
+            return write!(f, "{}", self.what);
+        }
         if let Some(r) = ResolveError::of(&self.source) {
             return write!(f, "{}: {r}", self.what);
         }

@@ -145,3 +145,65 @@ fn client_trace_matches_strace() {
     }
     assert_same(&strace, &trace);
 }
+
+/// The threads mode, three clients connected at once: each exécutant's calls, as strace saw
+/// them in that thread, are the ones the trace shows for it.
+#[test]
+fn threads_mode_trace_matches_strace() {
+    if !have_tool("strace") {
+        return;
+    }
+    let dir = temp_dir("parity-threads");
+    let (s_log, t_log) = (dir.join("S"), dir.join("T"));
+    let mut cmd = strace_command(&s_log);
+    cmd.args(["--trace", "json", "--trace-file"])
+        .arg(&t_log)
+        .args([
+            "serve",
+            "echo",
+            "--mode",
+            "threads",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+        ]);
+    let server = Server::start(cmd);
+    // All three connected before any leaves, so no fd is reused during the run.
+    let mut streams: Vec<TcpStream> = (0..3)
+        .map(|_| TcpStream::connect(server.addr).unwrap())
+        .collect();
+    let workers: Vec<_> = streams
+        .iter()
+        .map(|s| {
+            let mut s = s.try_clone().unwrap();
+            std::thread::spawn(move || {
+                for msg in messages() {
+                    assert_eq!(echo_round_trip(&mut s, &msg), msg);
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    for s in streams.iter_mut() {
+        s.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut rest = Vec::new();
+        s.read_to_end(&mut rest).unwrap();
+    }
+    server.interrupt();
+    let (status, _, stderr) = server.wait();
+    assert!(status.success(), "{status:?}\n{stderr}");
+
+    let strace = own_socket_calls(&parse_strace(&read_to_string(&s_log)));
+    let trace = own_socket_calls(&parse_json(&read_to_string(&t_log)));
+    // The veilleur, three exécutants and the Ctrl+C thread.
+    assert_eq!(
+        strace.len(),
+        5,
+        "threads seen by strace: {:?}",
+        strace.keys()
+    );
+    assert_same(&strace, &trace);
+}

@@ -263,7 +263,7 @@ impl Socket {
                     "{}, SOL_SOCKET, SO_LINGER, {{l_onoff=1, l_linger=0}}, 8",
                     self.fd
                 ),
-                brief: format!("{}, SO_LINGER, 0s (close will reset)", self.fd),
+                brief: format!("{}, SO_LINGER, 0", self.fd),
                 ..Outcome::default()
             },
         )
@@ -337,10 +337,7 @@ impl Socket {
                             peer.as_ref().map_or("{...}".into(), strace_sockaddr),
                             a.len()
                         ),
-                        brief: format!(
-                            "{fd}, → new socket for client {}",
-                            peer.as_ref().map_or("?".into(), brief)
-                        ),
+                        brief: format!("{fd}"),
                         ret: s.as_raw_fd() as i64,
                         addr: peer.as_ref().map(ToString::to_string),
                         ..Outcome::default()
@@ -440,7 +437,7 @@ impl Socket {
             || self.sock().send(data),
             |r| Outcome {
                 args: format!("{fd}, {}, {}, 0, NULL, 0", quoted(data), data.len()),
-                brief: format!("{fd}, {} bytes", data.len()),
+                brief: format!("{fd}, {}", data.len()),
                 ret: r.map_or(-1, |n| *n as i64),
                 bytes: Some(*r.unwrap_or(&0)),
                 data: captured(data),
@@ -497,7 +494,7 @@ impl Socket {
                 // With MSG_TRUNC, `n` is the datagram's length, which may exceed the buffer.
                 let got = &buf[..(*n).min(cap)];
                 let peer = a.as_socket();
-                let cut = if *n > cap { " (truncated)" } else { "" };
+                let cut = if *n > cap { ", MSG_TRUNC" } else { "" };
                 Outcome {
                     args: format!(
                         "{fd}, {}, {cap}, {flag_name}, {}, [{STORAGE_LEN} => {}]",
@@ -505,10 +502,7 @@ impl Socket {
                         peer.as_ref().map_or("{...}".into(), strace_sockaddr),
                         a.len()
                     ),
-                    brief: format!(
-                        "{fd}, from {}{cut}",
-                        peer.as_ref().map_or("?".into(), brief)
-                    ),
+                    brief: format!("{fd}, {cap}{cut}"),
                     ret: *n as i64,
                     bytes: Some(*n),
                     addr: peer.map(|p| p.to_string()),
@@ -549,7 +543,7 @@ impl Socket {
                     strace_sockaddr(&addr),
                     sockaddr_len(&addr)
                 ),
-                brief: format!("{fd}, {} bytes to {}", data.len(), brief(&addr)),
+                brief: format!("{fd}, {}", data.len()),
                 ret: r.map_or(-1, |n| *n as i64),
                 bytes: Some(*r.unwrap_or(&0)),
                 addr: Some(addr.to_string()),
@@ -571,10 +565,18 @@ impl Socket {
             How::Write => std::net::Shutdown::Write,
             How::Both => std::net::Shutdown::Both,
         };
+        // Shown as it starts, like a blocking call: it wakes other threads up, and their
+        // calls returning must not appear before it in the trace.
+        let announce = move || {
+            (
+                format!("{fd}, {}", how.name()),
+                format!("{fd}, {}", how.name()),
+            )
+        };
         perform(
             "shutdown",
             Some(fd),
-            Blocking::No,
+            Blocking::Yes { args: &announce },
             || self.sock().shutdown(h),
             |_| Outcome {
                 args: format!("{fd}, {}", how.name()),
@@ -643,7 +645,7 @@ impl Socket {
                         sa.as_ref().map_or("{...}".into(), strace_sockaddr),
                         a.len()
                     ),
-                    brief: format!("{fd}, → {}", sa.as_ref().map_or("?".into(), brief)),
+                    brief: format!("{fd}"),
                     addr: sa.map(|s| s.to_string()),
                     ..Outcome::default()
                 }

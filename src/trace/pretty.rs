@@ -76,6 +76,20 @@ impl PrettyRender {
         }
     }
 
+    /// The address a call involved, when the arguments do not show it already: the client an
+    /// `accept` returned, where a datagram came from or goes to, a socket's own address.
+    fn address(&self, ev: &Event, out: &mut String) {
+        let Some(addr) = &ev.addr else { return };
+        let text = match ev.call.as_ref() {
+            "accept4" => format!("← client {addr}"),
+            "recvfrom" => format!("← {addr}"),
+            "sendto" => format!("→ {addr}"),
+            "getsockname" | "getpeername" => format!("= {addr}"),
+            _ => return,
+        };
+        let _ = write!(out, "  {}", self.paint(&text, |s| s.cyan()));
+    }
+
     fn data(&self, ev: &Event, out: &mut String) {
         if ev.data.is_empty() {
             return;
@@ -159,6 +173,7 @@ impl Render for PrettyRender {
                     let _ = write!(out, "{call}({brief})");
                 }
                 self.ret(ev, out);
+                self.address(ev, out);
                 self.data(ev, out);
                 self.hexdump(ev, out);
                 self.explanation(ev, out);
