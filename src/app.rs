@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use crate::cli::{Cli, ColorChoice, Command};
 use crate::error::exit;
 use crate::explain::Lang;
-use crate::{clients, server, signals, trace};
+use crate::{clients, server, signals, step, trace};
 
 /// Runs the command and returns the process's exit code.
 pub fn run(cli: Cli) -> i32 {
@@ -37,6 +37,13 @@ pub fn run(cli: Cli) -> i32 {
     if let Err(e) = trace::init(config) {
         eprintln!("socklab: {e}");
         return exit::FAILURE;
+    }
+    if cli.global.step || cli.global.step_delay.is_some() {
+        let delay = cli.global.step_delay.map(std::time::Duration::from_millis);
+        if let Err(e) = step::init(delay, lang) {
+            eprintln!("socklab: --step: {e}");
+            return exit::FAILURE;
+        }
     }
     let outcome = match &cli.command {
         Command::Serve(args) => server::run(args, lang),

@@ -61,6 +61,12 @@ pub struct GlobalOpts {
     /// Show the data of each send and recv as a hexdump under the call.
     #[arg(long, global = true)]
     pub hexdump: bool,
+    /// Stop before every socket call: Enter runs it, c continues without stopping, q quits.
+    #[arg(long, global = true)]
+    pub step: bool,
+    /// Step automatically, waiting this many milliseconds before each call (for a projector).
+    #[arg(long, global = true, value_name = "MS")]
+    pub step_delay: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -41,4 +41,5 @@ pub mod server;
 pub mod services;
 pub mod signals;
 pub mod sock;
+pub mod step;
 pub mod trace;

@@ -13,6 +13,11 @@ use crate::trace::{Event, Kind, Phase};
 
 pub use errors::errno_advice;
 
+/// The explanation of one call, by the name strace gives it.
+pub fn call_text(call: &str, lang: Lang) -> Option<&'static str> {
+    calls::call_text(call, lang)
+}
+
 /// The language of everything a user reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Lang {

@@ -51,6 +51,29 @@ pub struct Ctx {
 
 /// Runs `socklab serve` until Ctrl+C.
 pub fn run(args: &ServeArgs, lang: Lang) -> Result<(), Failure> {
+    let bound = bind(args, lang)?;
+    bound.print_banner();
+    let shutdown = bound.shutdown();
+    signals::on_interrupt(move || shutdown.trigger());
+    let ctx = Arc::clone(&bound.ctx);
+    let udp = bound.proto == Proto::Udp;
+    let result = bound.serve();
+    print!("{}", ctx.stats.summary(lang, udp));
+    result
+}
+
+/// A server whose socket is bound (and listening, for TCP), ready to serve.
+pub struct Bound {
+    ctx: Arc<Ctx>,
+    socket: Arc<Socket>,
+    proto: Proto,
+    mode: Mode,
+    local: SocketAddr,
+}
+
+/// Opens the server's socket as `args` say, in the calling thread (named `veilleur` for the
+/// threads mode, `main` otherwise, as the trace will show it).
+pub fn bind(args: &ServeArgs, lang: Lang) -> Result<Bound, Failure> {
     let mode = check_combination(args)?;
     let port = args.port.unwrap_or_else(|| args.service.default_port());
     let idle = match args.idle_timeout {
@@ -67,44 +90,72 @@ pub fn run(args: &ServeArgs, lang: Lang) -> Result<(), Failure> {
         idle,
         active: AtomicUsize::new(0),
     });
-    {
-        let shutdown = Arc::clone(&ctx.shutdown);
-        signals::on_interrupt(move || shutdown.trigger());
-    }
-    let result = match (args.proto, mode) {
-        (Proto::Udp, _) => udp::run(&args.host, port, &ctx),
-        (Proto::Tcp, mode) => run_tcp(args, port, mode, &ctx),
-    };
-    ctx.shutdown.finished();
-    print!("{}", ctx.stats.summary(lang, args.proto == Proto::Udp));
-    result
-}
-
-fn run_tcp(args: &ServeArgs, port: u16, mode: Mode, ctx: &Arc<Ctx>) -> Result<(), Failure> {
-    trace::set_thread_name(match mode {
-        Mode::Threads => "veilleur",
-        Mode::Iterative | Mode::Select => "main",
+    trace::set_thread_name(match (args.proto, mode) {
+        (Proto::Tcp, Mode::Threads) => "veilleur",
+        _ => "main",
     });
-    let listener = open_listener(&args.host, port, args.backlog)?;
-    let local = listener
+    let socket = match args.proto {
+        Proto::Tcp => open_listener(&args.host, port, args.backlog)?,
+        Proto::Udp => open_bound(listen_addr(&args.host, port)?, Type::Dgram)?,
+    };
+    let local = socket
         .getsockname()
         .map_err(|e| Failure::new("getsockname", e))?;
-    print_banner(ctx.service, "TCP", Some(mode), local, ctx.lang);
-    let listener = Arc::new(listener);
-    ctx.shutdown.watch_listener(&listener);
-    let served = match (ctx.service, mode) {
-        (Service::Relay, mode) => relay::run(&listener, ctx, mode),
-        (Service::Chat, _) => chat::run(&listener, ctx),
-        (_, Mode::Iterative) => iterative::run(&listener, ctx),
-        (_, Mode::Threads) => threads::run(&listener, ctx),
-        (_, Mode::Select) => select::run(&listener, ctx),
-    };
-    // The listening socket is closed last, once no client can be waiting on it any more.
-    ctx.shutdown.unwatch(&listener);
-    if let Ok(listener) = Arc::try_unwrap(listener) {
-        let _ = listener.close();
+    let socket = Arc::new(socket);
+    ctx.shutdown.watch_listener(&socket);
+    Ok(Bound {
+        ctx,
+        socket,
+        proto: args.proto,
+        mode,
+        local,
+    })
+}
+
+impl Bound {
+    /// The address the server listens on (with the port the kernel chose for port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
     }
-    served
+
+    /// What stops the server (Ctrl+C calls its `trigger`).
+    pub fn shutdown(&self) -> Arc<Shutdown> {
+        Arc::clone(&self.ctx.shutdown)
+    }
+
+    /// What the server shares with its threads: its counts, complete once `serve` returned.
+    pub fn context(&self) -> Arc<Ctx> {
+        Arc::clone(&self.ctx)
+    }
+
+    pub fn print_banner(&self) {
+        let (proto, mode) = match self.proto {
+            Proto::Tcp => ("TCP", Some(self.mode)),
+            Proto::Udp => ("UDP", None),
+        };
+        print_banner(self.ctx.service, proto, mode, self.local, self.ctx.lang);
+    }
+
+    /// Serves until stopped, then closes the server's socket.
+    pub fn serve(self) -> Result<(), Failure> {
+        let ctx = &self.ctx;
+        let socket = &self.socket;
+        let served = match (self.proto, ctx.service, self.mode) {
+            (Proto::Udp, _, _) => udp::run(socket, ctx),
+            (Proto::Tcp, Service::Relay, mode) => relay::run(socket, ctx, mode),
+            (Proto::Tcp, Service::Chat, _) => chat::run(socket, ctx),
+            (Proto::Tcp, _, Mode::Iterative) => iterative::run(socket, ctx),
+            (Proto::Tcp, _, Mode::Threads) => threads::run(socket, ctx),
+            (Proto::Tcp, _, Mode::Select) => select::run(socket, ctx),
+        };
+        // The server's socket is closed last, once no client can be waiting on it any more.
+        ctx.shutdown.unwatch(socket);
+        ctx.shutdown.finished();
+        if let Ok(socket) = Arc::try_unwrap(self.socket) {
+            let _ = socket.close();
+        }
+        served
+    }
 }
 
 /// The mode for this service and protocol, or a clear refusal for a combination that does not

@@ -9,35 +9,23 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use super::{BUF_SIZE, Ctx, listen_addr, open_bound, print_banner};
+use super::{BUF_SIZE, Ctx};
 use crate::cli::Service;
 use crate::error::Failure;
 use crate::server::stats::{ConnRecord, Counts};
 use crate::services;
-use crate::sock::{Socket, Type};
+use crate::sock::Socket;
 use crate::trace;
 
-pub fn run(host: &str, port: u16, ctx: &Arc<Ctx>) -> Result<(), Failure> {
-    trace::set_thread_name("main");
-    let addr = listen_addr(host, port)?;
-    let sock = Arc::new(open_bound(addr, Type::Dgram)?);
-    let local = sock
-        .getsockname()
-        .map_err(|e| Failure::new("getsockname", e))?;
-    print_banner(ctx.service, "UDP", None, local, ctx.lang);
-    ctx.shutdown.watch_listener(&sock);
+pub fn run(sock: &Arc<Socket>, ctx: &Arc<Ctx>) -> Result<(), Failure> {
     let mut peers: BTreeMap<SocketAddr, Counts> = BTreeMap::new();
     let result = match ctx.service {
-        Service::Relay => relay(&sock, ctx, &mut peers),
-        _ => answer_loop(&sock, ctx, &mut peers),
+        Service::Relay => relay(sock, ctx, &mut peers),
+        _ => answer_loop(sock, ctx, &mut peers),
     };
-    ctx.shutdown.unwatch(&sock);
-    if let Ok(sock) = Arc::try_unwrap(sock) {
-        let _ = sock.close();
-    }
     for (peer, counts) in peers {
         ctx.stats.record(ConnRecord {
-            thread: "main".into(),
+            thread: trace::thread_name(),
             peer,
             counts,
         });
