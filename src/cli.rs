@@ -67,6 +67,9 @@ pub struct GlobalOpts {
     /// Step automatically, waiting this many milliseconds before each call (for a projector).
     #[arg(long, global = true, value_name = "MS")]
     pub step_delay: Option<u64>,
+    /// When the command ends, draw its sequence diagram into this file (.svg or .mmd).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub diagram: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -97,6 +100,41 @@ Examples:
   socklab connect echo                        to localhost:7777; type lines, an empty line ends
   socklab connect echo 127.0.0.1 7777 < file  lines from a file")]
     Connect(ConnectArgs),
+    /// Play a demo: server and scripted clients in one process, side by side.
+    #[command(after_help = "\
+Examples:
+  socklab demo                                the list of demos
+  socklab demo echo-threads                   three clients, three exécutants
+  socklab demo echo-iterative --lang fr       the second client waits in the backlog
+  socklab demo relay --diagram relay.svg      and its sequence diagram
+  socklab --step demo echo-iterative          one call at a time: Enter, c or q")]
+    Demo(DemoArgs),
+    /// Draw the sequence diagram of a JSON trace recorded with --trace json.
+    #[command(after_help = "\
+Examples:
+  socklab --trace json --trace-file t.jsonl demo chat
+  socklab diagram t.jsonl -o chat.svg
+  socklab diagram t.jsonl -o chat.mmd         Mermaid text, for a Markdown page")]
+    Diagram(DiagramArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The demo to play (none: list them).
+    pub scenario: Option<String>,
+    /// How many clients, for the demos that have several.
+    #[arg(long, value_name = "N")]
+    pub clients: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiagramArgs {
+    /// A trace written by --trace json.
+    #[arg(value_name = "TRACE.jsonl")]
+    pub file: PathBuf,
+    /// The diagram to write: .svg (a standalone image) or .mmd (Mermaid text).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
 }
 
 /// The services a server can offer.

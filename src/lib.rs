@@ -35,6 +35,7 @@
 pub mod app;
 pub mod cli;
 pub mod clients;
+pub mod demo;
 pub mod error;
 pub mod explain;
 pub mod server;

@@ -154,6 +154,9 @@ pub fn waiting_text(call: &str, lang: Lang) -> &'static str {
             "attend qu'une socket soit prête…",
             "waiting for a socket to be ready…",
         ),
+        "sendto" => lang.pick("envoi…", "sending…"),
+        "close" => lang.pick("fermeture…", "closing…"),
+        "shutdown" => lang.pick("arrêt…", "shutting down…"),
         _ => lang.pick("bloqué…", "blocked…"),
     }
 }

@@ -459,7 +459,7 @@ impl Socket {
         perform(
             "sendto",
             Some(fd),
-            Blocking::No {
+            Blocking::Yes {
                 args: &|| {
                     (
                         format!("{fd}, {}, {}, 0, NULL, 0", quoted(data), data.len()),
@@ -564,7 +564,7 @@ impl Socket {
         perform(
             "sendto",
             Some(fd),
-            Blocking::No {
+            Blocking::Yes {
                 args: &|| {
                     (
                         format!(
@@ -637,7 +637,7 @@ impl Socket {
         perform(
             "close",
             Some(fd),
-            Blocking::No {
+            Blocking::Yes {
                 args: &|| (format!("{fd}"), format!("{fd}")),
             },
             || {

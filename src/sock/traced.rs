@@ -12,6 +12,10 @@ use crate::trace::{self, Event, Kind, Phase};
 /// How a call appears before it runs. `args` gives the arguments known before the call, as
 /// strace prints them and in short form: the step gate shows them, and the event keeps them
 /// unless the call's description replaces them once it returned.
+///
+/// `Yes` is for calls that may wait, and also for those another thread reacts to (`send`,
+/// `close`, `shutdown`): their `Enter` event is sent before the kernel acts, so the peer's
+/// `recv` returning can never appear in the trace before the call that caused it.
 pub(crate) enum Blocking<'a> {
     /// The call returns at once: one event, after it returned.
     No {
