@@ -443,8 +443,18 @@ fn executant_in(note: &str) -> Option<String> {
     Some(name.to_string())
 }
 
+/// Mermaid reads `;` as the end of a statement and `#` as the start of an entity: both are
+/// written as entity codes.
 fn mermaid_text(s: &str) -> String {
-    s.replace('#', "#35;").replace(';', "#59;")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '#' => out.push_str("#35;"),
+            ';' => out.push_str("#59;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 pub fn to_mermaid(d: &Diagram) -> String {
