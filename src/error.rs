@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::io;
+use std::time::Duration;
 
 use crate::explain::{self, Lang};
 use crate::sock::ResolveError;
@@ -19,6 +20,10 @@ pub mod exit {
     pub const RESET: i32 = 6;
     pub const UNREACHABLE: i32 = 7;
     pub const CANNOT_LISTEN: i32 = 8;
+    /// An HTTP server answered with an error status (4xx, 5xx).
+    pub const HTTP_ERROR: i32 = 9;
+    /// A UDP request got no datagram back within the timeout.
+    pub const NO_ANSWER: i32 = 10;
 }
 
 /// A failed step of a command: which call, on which address, and the system's error.
@@ -45,8 +50,17 @@ impl Failure {
         self.source.raw_os_error().map(trace::errno_name)
     }
 
+    /// A failure no errno describes: a timeout, a UDP question nobody answered, an HTTP error
+    /// status, a peer that breaks the protocol.
+    pub fn trouble(what: impl Into<String>, trouble: Trouble) -> Failure {
+        Failure::new(what, io::Error::other(trouble))
+    }
+
     /// The exit code for this kind of failure.
     pub fn exit_code(&self) -> i32 {
+        if let Some(t) = Trouble::of(&self.source) {
+            return t.exit_code();
+        }
         match self.errno().as_deref() {
             Some("EAI_NONAME" | "EAI_NODATA" | "EAI_AGAIN" | "EAI_FAIL") => exit::UNKNOWN_HOST,
             Some("ECONNREFUSED") => exit::REFUSED,
@@ -60,6 +74,14 @@ impl Failure {
 
     /// The full message: one line naming the call, then what it means and what to try.
     pub fn report(&self, lang: Lang) -> String {
+        if let Some(t) = Trouble::of(&self.source) {
+            let mut out = format!("socklab: {}: {}", self.what, t.headline(lang));
+            if let Some(advice) = t.advice(lang) {
+                out.push_str("\n  ");
+                out.push_str(advice);
+            }
+            return out;
+        }
         let mut out = format!("socklab: {self}");
         let errno = self.errno();
         let key = match errno.as_deref() {
@@ -79,6 +101,9 @@ impl fmt::Display for Failure {
         if let Some(r) = ResolveError::of(&self.source) {
             return write!(f, "{}: {r}", self.what);
         }
+        if let Some(t) = Trouble::of(&self.source) {
+            return write!(f, "{}: {}", self.what, t.headline(Lang::En));
+        }
         match self.source.raw_os_error() {
             Some(code) => {
                 let name = trace::errno_name(code);
@@ -90,6 +115,148 @@ impl fmt::Display for Failure {
 }
 
 impl std::error::Error for Failure {}
+
+/// What a blocking call was waiting for when the timeout ran out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+    /// The TCP handshake (`connect`).
+    Connection,
+    /// Data on a connected socket (`recv`).
+    Data,
+    /// Room in the send buffer (`send`): the peer does not read what it is sent.
+    Sending,
+}
+
+/// A failure that no errno names by itself. It travels inside the `io::Error` of a
+/// [`Failure`], as [`ResolveError`] does, and has its own message and exit code.
+#[derive(Debug)]
+pub enum Trouble {
+    /// `--timeout` ran out while `connect` or `recv` waited. The kernel only says `EINPROGRESS`
+    /// (a connect cut short by `SO_SNDTIMEO`) or `EAGAIN` (a recv cut short by `SO_RCVTIMEO`):
+    /// `errno` keeps that name for the curious, the message says "timeout".
+    Timeout {
+        wait: Wait,
+        after: Duration,
+        errno: i32,
+    },
+    /// A UDP request went out and no datagram came back within `after`.
+    NoAnswer { after: Duration },
+    /// The HTTP server answered with an error status (4xx or 5xx).
+    HttpStatus { status_line: String, code: u16 },
+    /// The peer does not speak the protocol the client expects.
+    Protocol { fr: String, en: String },
+    /// A combination of arguments that makes no sense (found after parsing).
+    Usage { fr: String, en: String },
+}
+
+impl fmt::Display for Trouble {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.headline(Lang::En))
+    }
+}
+
+impl std::error::Error for Trouble {}
+
+impl Trouble {
+    /// The `Trouble` inside an `io::Error`, if that is what it carries.
+    pub fn of(e: &io::Error) -> Option<&Trouble> {
+        e.get_ref()
+            .and_then(|inner| inner.downcast_ref::<Trouble>())
+    }
+
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Trouble::Timeout { .. } => exit::TIMEOUT,
+            Trouble::NoAnswer { .. } => exit::NO_ANSWER,
+            Trouble::HttpStatus { .. } => exit::HTTP_ERROR,
+            Trouble::Protocol { .. } => exit::FAILURE,
+            Trouble::Usage { .. } => exit::USAGE,
+        }
+    }
+
+    /// One line saying what happened, in the user's language.
+    pub fn headline(&self, lang: Lang) -> String {
+        let fr = lang == Lang::Fr;
+        match self {
+            Trouble::Timeout { wait, after, errno } => {
+                let secs = seconds(*after);
+                let name = trace::errno_name(*errno);
+                match (wait, fr) {
+                    (Wait::Connection, true) => format!(
+                        "délai dépassé : pas de connexion au bout de {secs} \
+                         (connect a abandonné avec {name})"
+                    ),
+                    (Wait::Connection, false) => format!(
+                        "timed out: no connection after {secs} (connect gave up with {name})"
+                    ),
+                    (Wait::Data, true) => format!(
+                        "délai dépassé : rien reçu en {secs} (recv a abandonné avec {name})"
+                    ),
+                    (Wait::Data, false) => {
+                        format!("timed out: nothing received in {secs} (recv gave up with {name})")
+                    }
+                    (Wait::Sending, true) => format!(
+                        "délai dépassé : impossible d'envoyer en {secs} (send a abandonné avec \
+                         {name})"
+                    ),
+                    (Wait::Sending, false) => {
+                        format!("timed out: could not send in {secs} (send gave up with {name})")
+                    }
+                }
+            }
+            Trouble::NoAnswer { after } => {
+                let secs = seconds(*after);
+                if fr {
+                    format!("pas de réponse en {secs} (UDP)")
+                } else {
+                    format!("no answer in {secs} (UDP)")
+                }
+            }
+            Trouble::HttpStatus { status_line, .. } => {
+                if fr {
+                    format!("le serveur a répondu « {status_line} »")
+                } else {
+                    format!("the server answered \"{status_line}\"")
+                }
+            }
+            Trouble::Protocol { fr: f, en } | Trouble::Usage { fr: f, en } => {
+                lang.pick(f, en).to_string()
+            }
+        }
+    }
+
+    /// What it means and what to try.
+    pub fn advice(&self, lang: Lang) -> Option<&'static str> {
+        let key = match self {
+            Trouble::Timeout {
+                wait: Wait::Connection,
+                ..
+            } => "timeout:connect",
+            Trouble::Timeout {
+                wait: Wait::Data, ..
+            } => "timeout:recv",
+            Trouble::Timeout {
+                wait: Wait::Sending,
+                ..
+            } => "timeout:send",
+            Trouble::NoAnswer { .. } => "udp:no-answer",
+            Trouble::HttpStatus { code, .. } if *code >= 500 => "http:5xx",
+            Trouble::HttpStatus { .. } => "http:4xx",
+            Trouble::Protocol { .. } | Trouble::Usage { .. } => return None,
+        };
+        explain::failure_text(key, lang)
+    }
+}
+
+/// `1 s`, `0.5 s`, `10 s`.
+pub fn seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.0} s")
+    } else {
+        format!("{s} s")
+    }
+}
 
 #[cfg(test)]
 mod tests {

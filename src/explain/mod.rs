@@ -11,7 +11,7 @@ use std::collections::HashSet;
 
 use crate::trace::{Event, Kind, Phase};
 
-pub use errors::errno_advice;
+pub use errors::{errno_advice, failure_text};
 
 /// The language of everything a user reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
