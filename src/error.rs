@@ -99,7 +99,8 @@ impl Failure {
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(r) = ResolveError::of(&self.source) {
-            return write!(f, "{}: {r}", self.what);
+            // `what` names the host already: `resolve trucbidule`.
+            return write!(f, "{}: {} ({})", self.what, r.message, r.name);
         }
         if let Some(t) = Trouble::of(&self.source) {
             return write!(f, "{}: {}", self.what, t.headline(Lang::En));
@@ -249,7 +250,7 @@ impl Trouble {
 }
 
 /// `1 s`, `0.5 s`, `10 s`.
-pub fn seconds(d: Duration) -> String {
+fn seconds(d: Duration) -> String {
     let s = d.as_secs_f64();
     if s.fract() == 0.0 {
         format!("{s:.0} s")
@@ -278,6 +279,60 @@ mod tests {
         assert!(en.contains("SO_REUSEADDR"), "{en}");
         let fr = f.report(Lang::Fr);
         assert!(fr.contains("le port est déjà pris"), "{fr}");
+    }
+
+    #[test]
+    fn timeouts_say_timeout_in_both_languages() {
+        let f = Failure::trouble(
+            "connect 127.0.0.1:1313",
+            Trouble::Timeout {
+                wait: Wait::Connection,
+                after: Duration::from_millis(1500),
+                errno: libc::EINPROGRESS,
+            },
+        );
+        assert_eq!(f.exit_code(), exit::TIMEOUT);
+        assert_eq!(
+            f.to_string(),
+            "connect 127.0.0.1:1313: timed out: no connection after 1.5 s \
+             (connect gave up with EINPROGRESS)"
+        );
+        let fr = f.report(Lang::Fr);
+        assert!(
+            fr.contains("délai dépassé : pas de connexion au bout de 1.5 s"),
+            "{fr}"
+        );
+        assert!(fr.contains("--timeout"), "{fr}");
+        let recv = Failure::trouble(
+            "recv",
+            Trouble::Timeout {
+                wait: Wait::Data,
+                after: Duration::from_secs(10),
+                errno: libc::EAGAIN,
+            },
+        );
+        assert!(recv.report(Lang::En).contains("nothing received in 10 s"));
+    }
+
+    #[test]
+    fn troubles_have_their_codes() {
+        let code = |t: Trouble| Failure::trouble("x", t).exit_code();
+        let after = Duration::from_secs(1);
+        assert_eq!(code(Trouble::NoAnswer { after }), exit::NO_ANSWER);
+        let status = |code| Trouble::HttpStatus {
+            status_line: format!("HTTP/1.1 {code} X"),
+            code,
+        };
+        assert_eq!(code(status(404)), exit::HTTP_ERROR);
+        let en = Failure::trouble("GET /", status(503)).report(Lang::En);
+        assert!(en.contains("the server is at fault"), "{en}");
+        let en = Failure::trouble("GET /", status(404)).report(Lang::En);
+        assert!(en.contains("the request is at fault"), "{en}");
+        let usage = Trouble::Usage {
+            fr: "non".into(),
+            en: "no".into(),
+        };
+        assert_eq!(code(usage), exit::USAGE);
     }
 
     #[test]

@@ -13,12 +13,12 @@
 //! The lab's single `recv(1024)` happens to be enough for a date line; this client loops until
 //! the server closes, which is what RFC 867 says marks the end of the answer.
 
-use super::{Target, console, net};
+use super::{Target, console};
 use crate::error::Failure;
 
 /// TCP: the server speaks first, then closes.
 pub fn run_tcp(target: &Target) -> Result<(), Failure> {
-    let conn = net::connect(&target.host, target.port, target.timeout)?;
+    let conn = target.connect()?;
     let mut open = true;
     conn.recv_until_closed(|piece| open = open && console::print(piece))?;
     conn.close()
@@ -26,7 +26,7 @@ pub fn run_tcp(target: &Target) -> Result<(), Failure> {
 
 /// UDP: one datagram out, one back.
 pub fn run_udp(target: &Target) -> Result<(), Failure> {
-    let udp = net::udp(&target.host, target.port, target.timeout)?;
+    let udp = target.udp()?;
     // The request is empty: for UDP daytime any datagram is a question, and an empty one is
     // still a datagram (unlike an empty TCP send, which puts nothing on the wire).
     udp.send(b"")?;

@@ -2,12 +2,12 @@
 //! the end of the input) ends it. Over UDP (TP5b §1.4) each line is one datagram.
 
 use super::net::Conn;
-use super::{Target, console, net};
+use super::{Target, console};
 use crate::error::Failure;
 
 /// TCP: one connection for the whole session.
 pub fn run_tcp(target: &Target) -> Result<(), Failure> {
-    let conn = net::connect(&target.host, target.port, target.timeout)?;
+    let conn = target.connect()?;
     let mut lines = console::Lines::stdin();
     while let Some(line) = lines.next_line()? {
         // An empty line: the lab's signal to stop.
@@ -26,7 +26,7 @@ pub fn run_tcp(target: &Target) -> Result<(), Failure> {
 
 /// UDP: one datagram per line, one datagram back.
 pub fn run_udp(target: &Target) -> Result<(), Failure> {
-    let udp = net::udp(&target.host, target.port, target.timeout)?;
+    let udp = target.udp()?;
     let mut lines = console::Lines::stdin();
     let mut buf = vec![0u8; 65_536];
     while let Some(line) = lines.next_line()? {

@@ -20,7 +20,7 @@
 //! what one `recv` returns, as in the workshop. That holds on a local network for replies of a
 //! few kilobytes, which is what the workshop's server sends.
 
-use super::{Target, console, net};
+use super::{Target, console};
 use crate::error::Failure;
 use crate::explain::Lang;
 
@@ -29,7 +29,7 @@ const BUFFER_SIZE: usize = 65_536;
 
 /// TCP (exercise 1).
 pub fn run_tcp(target: &Target) -> Result<(), Failure> {
-    let conn = net::connect(&target.host, target.port, target.timeout)?;
+    let conn = target.connect()?;
     let mut buf = vec![0u8; BUFFER_SIZE];
     let mut lines = console::Lines::stdin();
     while let Some(message) = next_message(&mut lines)? {
@@ -61,7 +61,7 @@ pub fn run_tcp(target: &Target) -> Result<(), Failure> {
 /// UDP (exercise 2): `sendto` the server, one datagram back; nothing to connect, nothing to
 /// close on the server's side, so `quit` is only sent.
 pub fn run_udp(target: &Target) -> Result<(), Failure> {
-    let udp = net::udp(&target.host, target.port, target.timeout)?;
+    let udp = target.udp()?;
     let mut buf = vec![0u8; BUFFER_SIZE];
     let mut lines = console::Lines::stdin();
     while let Some(message) = next_message(&mut lines)? {

@@ -34,6 +34,18 @@ pub struct Target {
     pub lang: Lang,
 }
 
+impl Target {
+    /// A TCP connection to the server, with the timeout.
+    pub fn connect(&self) -> Result<net::Conn, Failure> {
+        net::connect(&self.host, self.port, self.timeout)
+    }
+
+    /// A UDP socket and the server's address, with the timeout on answers.
+    pub fn udp(&self) -> Result<net::Udp, Failure> {
+        net::udp(&self.host, self.port, self.timeout)
+    }
+}
+
 /// Runs `socklab connect`.
 pub fn run(args: &ConnectArgs, lang: Lang) -> Result<(), Failure> {
     trace::set_thread_name("client");

@@ -3,13 +3,13 @@
 //! role 2 prints what the server relays to it.
 
 use super::net::Conn;
-use super::{Target, console, net};
+use super::{Target, console};
 use crate::error::{Failure, Trouble};
 use crate::sock::addr::brief;
 
 /// Connects, learns its role from the server's first byte, then plays it.
 pub fn run(target: &Target) -> Result<(), Failure> {
-    let mut conn = net::connect(&target.host, target.port, target.timeout)?;
+    let mut conn = target.connect()?;
     // The role is sent right after accept, so it comes within the timeout like any answer.
     let mut buf = [0u8; 1024];
     let n = conn.recv(&mut buf)?;
