@@ -132,8 +132,9 @@ pub enum Wait {
 /// [`Failure`], as [`ResolveError`] does, and has its own message and exit code.
 #[derive(Debug)]
 pub enum Trouble {
-    /// `--timeout` ran out while `connect` or `recv` waited. The kernel only says `EINPROGRESS`
-    /// (a connect cut short by `SO_SNDTIMEO`) or `EAGAIN` (a recv cut short by `SO_RCVTIMEO`):
+    /// `--timeout` ran out while `connect`, `recv` or `send` waited. The kernel only says
+    /// `EINPROGRESS` (a connect cut short by `SO_SNDTIMEO`) or `EAGAIN` (a recv or send cut
+    /// short by `SO_RCVTIMEO` or `SO_SNDTIMEO`):
     /// `errno` keeps that name for the curious, the message says "timeout".
     Timeout {
         wait: Wait,
@@ -180,7 +181,7 @@ impl Trouble {
         let fr = lang == Lang::Fr;
         match self {
             Trouble::Timeout { wait, after, errno } => {
-                let secs = seconds(*after);
+                let secs = seconds(*after, lang);
                 let name = trace::errno_name(*errno);
                 match (wait, fr) {
                     (Wait::Connection, true) => format!(
@@ -206,7 +207,7 @@ impl Trouble {
                 }
             }
             Trouble::NoAnswer { after } => {
-                let secs = seconds(*after);
+                let secs = seconds(*after, lang);
                 if fr {
                     format!("pas de réponse en {secs} (UDP)")
                 } else {
@@ -249,13 +250,17 @@ impl Trouble {
     }
 }
 
-/// `1 s`, `0.5 s`, `10 s`.
-fn seconds(d: Duration) -> String {
+/// `1 s`, `0.5 s`, `10 s`; in French with a decimal comma, `0,5 s`.
+fn seconds(d: Duration, lang: Lang) -> String {
     let s = d.as_secs_f64();
-    if s.fract() == 0.0 {
+    let text = if s.fract() == 0.0 {
         format!("{s:.0} s")
     } else {
         format!("{s} s")
+    };
+    match lang {
+        Lang::Fr => text.replace('.', ","),
+        Lang::En => text,
     }
 }
 
@@ -299,7 +304,7 @@ mod tests {
         );
         let fr = f.report(Lang::Fr);
         assert!(
-            fr.contains("délai dépassé : pas de connexion au bout de 1.5 s"),
+            fr.contains("délai dépassé : pas de connexion au bout de 1,5 s"),
             "{fr}"
         );
         assert!(fr.contains("--timeout"), "{fr}");

@@ -230,7 +230,7 @@ fn udp_without_answer() {
     ] {
         for (lang, words) in [
             ("en", "no answer in 0.5 s"),
-            ("fr", "pas de réponse en 0.5 s"),
+            ("fr", "pas de réponse en 0,5 s"),
         ] {
             let out = socklab_run(
                 lang,
