@@ -1,6 +1,7 @@
 //! The command line: every command, option and help text.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -25,6 +26,8 @@ Exit codes:
   6  connection reset by the peer
   7  network unreachable
   8  cannot listen there (address in use, port below 1024, address not ours)
+  9  the HTTP server answered with an error status (4xx, 5xx)
+  10 no answer over UDP within the timeout
   130 interrupted by a second Ctrl+C";
 
 /// socklab: socket programming, shown call by call.
@@ -97,8 +100,20 @@ Examples:
     /// Run a client from the labs, traced.
     #[command(after_help = "\
 Examples:
-  socklab connect echo                        to localhost:7777; type lines, an empty line ends
-  socklab connect echo 127.0.0.1 7777 < file  lines from a file")]
+  socklab connect daytime                       the date from localhost:1313 (socklab serve daytime)
+  socklab connect daytime time.nist.gov 13      a standard daytime server
+  socklab connect daytime --proto udp           one empty datagram out, the date back
+  socklab connect http-get www.perdu.com        GET / on port 80, the whole response printed
+  socklab connect http-get http://127.0.0.1:8000/page.html --body    the page alone
+  socklab connect echo                          to localhost:7777; type lines, an empty line ends
+  socklab connect echo 127.0.0.1 7777 < file    lines from a file
+  socklab connect echo --proto udp              one datagram per line
+  socklab connect message                       the workshop's client: >>> prompt, quit ends
+  socklab connect relay                         role 1 types, role 2 reads (run two of them)
+  socklab connect daytime trucbidule            an unknown host: exit code 3
+
+--timeout (10 s by default) bounds the connection and each wait for an answer; a timeout
+exits with code 5, a UDP request with no answer with code 10.")]
     Connect(ConnectArgs),
     /// Play a demo: server and scripted clients in one process, side by side.
     #[command(after_help = "\
@@ -236,8 +251,29 @@ pub struct ServeArgs {
 /// The clients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Client {
-    /// Sends each line typed on stdin and prints the echo; an empty line ends it.
+    /// RFC 867 (TP3 §1): connects, receives until the server closes, prints the date line.
+    Daytime,
+    /// TP3 §2: an HTTP/1.1 GET written by hand; prints the whole response.
+    HttpGet,
+    /// TP5b §1.3: sends each line typed on stdin and prints the echo; an empty line ends it.
     Echo,
+    /// The TCP/UDP workshop's client: sends each line, prints `Serveur: <reply>`; quit ends it.
+    Message,
+    /// RES 302 exercise 2.3: the server gives the role; 1 sends what is typed, 2 prints.
+    Relay,
+}
+
+impl Client {
+    /// The labs' port for each client's server.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Client::Daytime => 1313,
+            Client::HttpGet => 80,
+            Client::Echo => 7777,
+            Client::Message => 5000,
+            Client::Relay => 1212,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -245,9 +281,27 @@ pub struct ConnectArgs {
     /// The client to run.
     #[arg(value_enum)]
     pub client: Client,
-    /// Server host name or address.
-    #[arg(default_value = "localhost")]
+    /// Server host name or address; for http-get, a URL (http://host:port/path) or a host.
+    #[arg(default_value = "localhost", value_name = "HOST|URL")]
     pub host: String,
-    /// Server port (default: the labs' port for the service).
+    /// Server port (default: the labs' port for the client: daytime 1313, http-get 80,
+    /// echo 7777, message 5000, relay 1212).
     pub port: Option<u16>,
+    /// Transport protocol (udp: daytime, echo and message).
+    #[arg(long, value_enum, default_value_t = Proto::Tcp)]
+    pub proto: Proto,
+    /// Seconds to wait for the connection and for each answer (0: wait forever).
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_timeout)]
+    pub timeout: Duration,
+    /// http-get: print the body alone, with chunked transfer-encoding decoded.
+    #[arg(long)]
+    pub body: bool,
+}
+
+/// `--timeout`: seconds, possibly with a fraction (`0.5`).
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    let secs: f64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    Duration::try_from_secs_f64(secs).map_err(|_| format!("`{s}` is not a duration"))
 }

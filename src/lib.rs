@@ -15,7 +15,7 @@
 //! - [`server`]: the veilleur and its exécutants, the iterative server, shutdown on Ctrl+C,
 //!   the summary.
 //! - [`services`]: the protocols (echo, ...), each over one connected socket.
-//! - [`clients`]: the clients (echo, ...).
+//! - [`clients`]: the clients (daytime, http-get, echo, message, relay), with their timeouts.
 //! - [`cli`], [`app`], [`error`], [`signals`]: the command line, the run of a command, the
 //!   messages and exit codes, Ctrl+C.
 //!

@@ -34,10 +34,12 @@ pub fn call_text(call: &str, lang: Lang) -> Option<&'static str> {
         "setsockopt" => (
             "setsockopt() règle une option de la socket dans le noyau. SO_REUSEADDR permet de \
              relancer le serveur sur le même port sans attendre la fin des anciennes connexions \
-             (TIME_WAIT) ; IPV6_V6ONLY=0 laisse une socket IPv6 accepter aussi l'IPv4.",
+             (TIME_WAIT) ; IPV6_V6ONLY=0 laisse une socket IPv6 accepter aussi l'IPv4 ; \
+             SO_SNDTIMEO et SO_RCVTIMEO bornent l'attente d'un connect()/send() et d'un recv().",
             "setsockopt() sets an option of the socket in the kernel. SO_REUSEADDR lets the \
              server start again on the same port without waiting for old connections to end \
-             (TIME_WAIT); IPV6_V6ONLY=0 lets an IPv6 socket accept IPv4 too.",
+             (TIME_WAIT); IPV6_V6ONLY=0 lets an IPv6 socket accept IPv4 too; SO_SNDTIMEO and \
+             SO_RCVTIMEO bound how long a connect()/send() and a recv() wait.",
         ),
         "bind" => (
             "bind() attache la socket à une adresse et un port locaux : c'est l'adresse que les \

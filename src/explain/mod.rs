@@ -11,7 +11,7 @@ use std::collections::HashSet;
 
 use crate::trace::{Event, Kind, Phase};
 
-pub use errors::errno_advice;
+pub use errors::{errno_advice, failure_text};
 
 /// The explanation of one call, by the name strace gives it.
 pub fn call_text(call: &str, lang: Lang) -> Option<&'static str> {
