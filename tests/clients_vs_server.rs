@@ -20,7 +20,11 @@ fn client(args: &[&str], port: u16, input: &[u8]) -> (bool, String, String) {
         .arg("127.0.0.1")
         .arg(port.to_string());
     let (status, out, err) = run_with_input(c, input);
-    (status.success(), String::from_utf8_lossy(&out).into_owned(), err)
+    (
+        status.success(),
+        String::from_utf8_lossy(&out).into_owned(),
+        err,
+    )
 }
 
 fn stop(server: Server) -> String {
@@ -37,7 +41,10 @@ fn daytime_client_and_server() {
         let (ok, out, err) = client(&["daytime", "--proto", proto], s.addr.port(), b"");
         assert!(ok, "{proto}: {err}");
         assert_eq!(out.lines().count(), 1, "{proto}: {out:?}");
-        assert!(out.split_whitespace().count() == 5, "{proto}: a date line: {out:?}");
+        assert!(
+            out.split_whitespace().count() == 5,
+            "{proto}: a date line: {out:?}"
+        );
         stop(s);
     }
 }
@@ -58,14 +65,21 @@ fn message_client_and_server() {
         );
         assert!(out.contains("reçu ton message : ça va ?"), "{proto}: {out}");
         let printed = stop(s);
-        assert!(printed.contains("Reçu : bonjour") && printed.contains("Reçu : ça va ?"), "{printed}");
+        assert!(
+            printed.contains("Reçu : bonjour") && printed.contains("Reçu : ça va ?"),
+            "{printed}"
+        );
     }
 }
 
 #[test]
 fn echo_client_and_udp_server() {
     let s = server("echo", &["--proto", "udp"]);
-    let (ok, out, err) = client(&["echo", "--proto", "udp"], s.addr.port(), "un\ndeux é\n\n".as_bytes());
+    let (ok, out, err) = client(
+        &["echo", "--proto", "udp"],
+        s.addr.port(),
+        "un\ndeux é\n\n".as_bytes(),
+    );
     assert!(ok, "{err}");
     assert_eq!(out, "un\ndeux é\n");
     stop(s);
