@@ -104,6 +104,10 @@ impl Explainer {
             && ev.args.contains("NULL, NULL")
         {
             ("eof".to_string(), calls::end_of_stream(self.lang))
+        } else if ev.call == "setsockopt"
+            && let Some((option, text)) = calls::option_text(&ev.args, self.lang)
+        {
+            (format!("setsockopt:{option}"), text)
         } else {
             (ev.call.to_string(), calls::call_text(&ev.call, self.lang)?)
         };
