@@ -73,21 +73,34 @@ enum Key {
     Quit,
 }
 
-/// Where the keys come from: the terminal if there is one, otherwise standard input.
-fn key_source() -> Box<dyn BufRead + Send> {
+/// Where the keys come from.
+struct Keys {
+    input: Box<dyn BufRead + Send>,
+    /// A terminal echoes the key and its Enter; a script's keys are not echoed.
+    echoed: bool,
+}
+
+/// The terminal if there is one, otherwise standard input.
+fn key_source() -> Keys {
     if io::stderr().is_terminal()
         && let Ok(tty) = File::open("/dev/tty")
     {
-        return Box::new(BufReader::new(tty));
+        return Keys {
+            input: Box::new(BufReader::new(tty)),
+            echoed: true,
+        };
     }
-    Box::new(BufReader::new(io::stdin()))
+    Keys {
+        input: Box::new(BufReader::new(io::stdin())),
+        echoed: io::stdin().is_terminal(),
+    }
 }
 
-fn read_key(keys: &mut dyn BufRead) -> Key {
+fn read_key(keys: &mut Keys) -> Key {
     let mut line = String::new();
-    let read = keys.read_line(&mut line);
-    if !io::stdin().is_terminal() {
-        // Keys from a script are not echoed: end the prompt's line ourselves.
+    let read = keys.input.read_line(&mut line);
+    if !keys.echoed {
+        // Nothing ended the prompt's line: end it here.
         eprintln!();
     }
     match read {
@@ -117,7 +130,7 @@ fn stepper(rx: Receiver<Request>, delay: Option<Duration>, lang: Lang) {
         let waiting = rx.len();
         prompt(&req, waiting, delay.is_some(), lang);
         let key = match (&mut keys, delay) {
-            (Some(k), _) => read_key(k.as_mut()),
+            (Some(k), _) => read_key(k),
             (None, Some(d)) => {
                 std::thread::sleep(d);
                 Key::Run
@@ -149,7 +162,7 @@ fn prompt(req: &Request, waiting: usize, auto: bool, lang: Lang) {
         "⏸ [{}] {}({}){others}",
         req.thread, req.call, req.brief
     );
-    if let Some(text) = explain::call_text(req.call, lang) {
+    if let Some(text) = explain::step_text(req.call, &req.brief, lang) {
         let _ = writeln!(err, "  ↳ {text}");
     }
     if !auto {

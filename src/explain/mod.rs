@@ -13,8 +13,14 @@ use crate::trace::{Event, Kind, Phase};
 
 pub use errors::{errno_advice, failure_text};
 
-/// The explanation of one call, by the name strace gives it.
-pub fn call_text(call: &str, lang: Lang) -> Option<&'static str> {
+/// The explanation of a call about to run (the step prompt): by its name, or for
+/// `setsockopt` by the option its arguments name.
+pub fn step_text(call: &str, args: &str, lang: Lang) -> Option<&'static str> {
+    if call == "setsockopt"
+        && let Some((_, text)) = calls::option_text(args, lang)
+    {
+        return Some(text);
+    }
     calls::call_text(call, lang)
 }
 
