@@ -24,19 +24,24 @@ fn is_client(thread: &str) -> bool {
     thread.starts_with("client")
 }
 
-/// The width a terminal shows, ANSI colour sequences left out.
-fn visible_width(line: &str) -> usize {
-    let mut n = 0;
+/// The text a terminal shows: ANSI colour sequences (`ESC [ ... m`) left out.
+fn plain(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
     let mut in_escape = false;
     for c in line.chars() {
         match (in_escape, c) {
             (false, '\u{1b}') => in_escape = true,
             (true, 'm') => in_escape = false,
             (true, _) => {}
-            (false, _) => n += 1,
+            (false, c) => out.push(c),
         }
     }
-    n
+    out
+}
+
+/// The width a terminal shows.
+fn visible_width(line: &str) -> usize {
+    plain(line).chars().count()
 }
 
 /// The line cut to `width` visible characters (colour is dropped from a line that is cut).
@@ -44,20 +49,7 @@ fn fit(line: &str, width: usize) -> String {
     if visible_width(line) <= width {
         return line.to_string();
     }
-    let plain: String = {
-        let mut out = String::new();
-        let mut in_escape = false;
-        for c in line.chars() {
-            match (in_escape, c) {
-                (false, '\u{1b}') => in_escape = true,
-                (true, 'm') => in_escape = false,
-                (true, _) => {}
-                (false, c) => out.push(c),
-            }
-        }
-        out
-    };
-    let mut cut: String = plain.chars().take(width.saturating_sub(1)).collect();
+    let mut cut: String = plain(line).chars().take(width.saturating_sub(1)).collect();
     cut.push('…');
     cut
 }

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crossbeam_channel::{Receiver, Sender};
 
 use super::threads::Executants;
-use super::{BUF_SIZE, Ctx, accept_next, admit, leave, record};
+use super::{BUF_SIZE, Ctx, accept_next, admit, close_and_record, leave};
 use crate::error::Failure;
 use crate::explain::Lang;
 use crate::server::stats::Counts;
@@ -86,11 +86,7 @@ pub fn run(listener: &Arc<Socket>, ctx: &Arc<Ctx>) -> Result<(), Failure> {
                     }
                     drop(tx);
                     counts.bytes_out = sent.load(Ordering::SeqCst);
-                    ctx.shutdown.unwatch(&conn);
-                    if let Ok(conn) = Arc::try_unwrap(conn) {
-                        let _ = conn.close();
-                    }
-                    record(&ctx, peer, counts);
+                    close_and_record(conn, peer, counts, &ctx);
                     leave(&ctx);
                 });
             }

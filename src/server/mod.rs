@@ -301,7 +301,12 @@ fn serve_connection(conn: Arc<Socket>, peer: SocketAddr, ctx: &Ctx) {
         // failed call is in the trace with its errno.
         let _ = converse(&conn, conv, &mut counts, ctx);
     }
-    // Closed here, by the thread that served it.
+    close_and_record(conn, peer, counts, ctx);
+}
+
+/// Closes a connection in the thread that served it, and records what it did.
+fn close_and_record(conn: Arc<Socket>, peer: SocketAddr, counts: Counts, ctx: &Ctx) {
+    // Once unwatched, no other thread holds the socket: this close is the one that closes it.
     ctx.shutdown.unwatch(&conn);
     if let Ok(conn) = Arc::try_unwrap(conn) {
         let _ = conn.close();

@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use super::threads::Executants;
-use super::{BUF_SIZE, Ctx, accept_next, admit, leave, record};
+use super::{BUF_SIZE, Ctx, accept_next, admit, close_and_record, leave};
 use crate::cli::Mode;
 use crate::error::Failure;
 use crate::explain::Lang;
@@ -106,10 +106,6 @@ fn forward(mut emitter: Member, mut receiver: Member, ctx: &Ctx) {
 }
 
 fn finish(m: Member, ctx: &Ctx) {
-    ctx.shutdown.unwatch(&m.sock);
-    if let Ok(sock) = Arc::try_unwrap(m.sock) {
-        let _ = sock.close();
-    }
-    record(ctx, m.peer, m.counts);
+    close_and_record(m.sock, m.peer, m.counts, ctx);
     leave(ctx);
 }

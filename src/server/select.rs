@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::{AcceptError, BUF_SIZE, Ctx, accept_error, admit, leave, record};
+use super::{AcceptError, BUF_SIZE, Ctx, accept_error, admit, close_and_record, leave};
 use crate::error::Failure;
 use crate::explain::Lang;
 use crate::server::stats::Counts;
@@ -151,11 +151,7 @@ fn serve_ready(mut c: Client, buf: &mut [u8], ctx: &Ctx) -> Option<Client> {
 }
 
 fn finish(c: Client, ctx: &Ctx) {
-    ctx.shutdown.unwatch(&c.sock);
-    if let Ok(sock) = Arc::try_unwrap(c.sock) {
-        let _ = sock.close();
-    }
-    record(ctx, c.peer, c.counts);
+    close_and_record(c.sock, c.peer, c.counts, ctx);
     leave(ctx);
 }
 
