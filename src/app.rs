@@ -91,7 +91,7 @@ pub fn run(cli: Cli) -> i32 {
 
 fn run_demo(args: &DemoArgs, lang: Lang) -> Result<(), Failure> {
     let Some(name) = &args.scenario else {
-        print!("{}", demo::list(lang));
+        crate::output::say(demo::list(lang));
         return Ok(());
     };
     let scenario = demo::find(name).ok_or_else(|| {

@@ -38,6 +38,7 @@ pub mod clients;
 pub mod demo;
 pub mod error;
 pub mod explain;
+pub mod output;
 pub mod server;
 pub mod services;
 pub mod signals;

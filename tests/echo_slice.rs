@@ -201,3 +201,35 @@ fn colour_choice() {
     assert!(!run(&["--color", "never"], false).contains("\u{1b}["));
     assert!(!run(&["--color", "auto"], true).contains("\u{1b}["));
 }
+
+/// stdout closed under the server (`socklab serve echo | head -1`): it goes on serving, and
+/// stops with Ctrl+C without a panic, although its summary has nowhere to go.
+#[test]
+fn closed_stdout_is_no_crash() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let mut child = Command::new(socklab())
+        .args(["--trace", "off", "serve", "echo", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut banner = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut banner)
+        .unwrap();
+    // The reader is gone now, as `head -1` would be.
+    let addr: std::net::SocketAddr = banner.trim().rsplit(' ').next().unwrap().parse().unwrap();
+    let mut c = std::net::TcpStream::connect(addr).unwrap();
+    c.write_all(b"still here").unwrap();
+    let mut got = [0u8; 10];
+    c.read_exact(&mut got).unwrap();
+    assert_eq!(&got, b"still here");
+    drop(c);
+    // SAFETY: kill(2) on our child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = wait_timeout(&mut child, TIMEOUT).unwrap();
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    assert!(status.success(), "{status:?} {err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -114,7 +114,7 @@ pub fn run(scenario: &Scenario, clients: Option<usize>, lang: Lang) -> Result<()
     scenarios::play(scenario.name, n, lang)?;
     // The whole trace is out before the closing words.
     trace::flush();
-    println!("{}", scenarios::what_you_saw(scenario.name, n, lang));
+    crate::output::say_line(scenarios::what_you_saw(scenario.name, n, lang));
     Ok(())
 }
 

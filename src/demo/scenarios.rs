@@ -73,7 +73,7 @@ fn daytime(lang: Lang) -> Result<(), Failure> {
         let s = connect(addr)?;
         let line = recv_until_closed(&s, 1024)?;
         s.close()?;
-        print!("{}", String::from_utf8_lossy(&line));
+        crate::output::say(String::from_utf8_lossy(&line));
         Ok(())
     })?;
     server.stop()
@@ -129,11 +129,11 @@ fn http_get() -> Result<(), Failure> {
         let answer = recv_until_closed(&s, 1024)?;
         s.close()?;
         let status = answer.split(|&b| b == b'\r').next().unwrap_or_default();
-        println!(
+        crate::output::say_line(format!(
             "{} ({} bytes)",
             String::from_utf8_lossy(status),
             answer.len()
-        );
+        ));
         Ok(())
     })?;
     server
@@ -247,7 +247,7 @@ fn relay(lang: Lang) -> Result<(), Failure> {
             let _ = receiver_ready_tx.send(());
             let got = recv_until_closed(&s, 1500)?;
             s.close()?;
-            print!("{}", String::from_utf8_lossy(&got));
+            crate::output::say(String::from_utf8_lossy(&got));
             Ok(())
         }
     })?;

@@ -30,7 +30,7 @@ use crate::error::Failure;
 use crate::explain::Lang;
 use crate::services::{self, Conversation, Flow, Out};
 use crate::sock::{self, Family, Socket, Type, addr::brief};
-use crate::{signals, trace};
+use crate::{output, signals, trace};
 
 use shutdown::Shutdown;
 use stats::{ConnRecord, Counts, Stats};
@@ -58,7 +58,7 @@ pub fn run(args: &ServeArgs, lang: Lang) -> Result<(), Failure> {
     let ctx = Arc::clone(&bound.ctx);
     let udp = bound.proto == Proto::Udp;
     let result = bound.serve();
-    print!("{}", ctx.stats.summary(lang, udp));
+    output::say(ctx.stats.summary(lang, udp));
     result
 }
 
@@ -241,26 +241,27 @@ fn print_banner(service: Service, proto: &str, mode: Option<Mode>, local: Socket
     let nc = if proto == "UDP" { "nc -u" } else { "nc" };
     match lang {
         Lang::Fr => {
-            println!("serveur {name} ({how}, pid {pid}) en écoute sur {local}");
-            println!("Pour essayer : {nc} {try_host} {}", local.port());
+            output::say_line(format!(
+                "serveur {name} ({how}, pid {pid}) en écoute sur {local}"
+            ));
+            output::say_line(format!("Pour essayer : {nc} {try_host} {}", local.port()));
         }
         Lang::En => {
-            println!("{name} server ({how}, pid {pid}) listening on {local}");
-            println!("Try it: {nc} {try_host} {}", local.port());
+            output::say_line(format!(
+                "{name} server ({how}, pid {pid}) listening on {local}"
+            ));
+            output::say_line(format!("Try it: {nc} {try_host} {}", local.port()));
         }
     }
     if local.ip().is_loopback() {
-        println!(
-            "{}",
-            lang.pick(
-                "Écoute sur la boucle locale seulement : --host :: l'ouvre aux autres machines \
+        output::say_line(lang.pick(
+            "Écoute sur la boucle locale seulement : --host :: l'ouvre aux autres machines \
                  (IPv6 et IPv4).",
-                "Listening on loopback only: --host :: opens it to other machines (IPv6 and \
+            "Listening on loopback only: --host :: opens it to other machines (IPv6 and \
                  IPv4).",
-            )
-        );
+        ));
     }
-    println!("{}", lang.pick("Ctrl+C pour arrêter.", "Ctrl+C to stop."));
+    output::say_line(lang.pick("Ctrl+C pour arrêter.", "Ctrl+C to stop."));
 }
 
 /// Takes a client in, or turns it away when `--max-clients` are already being served. An
