@@ -229,7 +229,58 @@ fn closed_stdout_is_no_crash() {
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let status = wait_timeout(&mut child, TIMEOUT).unwrap();
     let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
     assert!(status.success(), "{status:?} {err}");
     assert!(!err.contains("panicked"), "{err}");
+}
+
+/// A host name is resolved by the C library, not by one system call: the trace shows
+/// `getaddrinfo` marked as library work, never as a syscall.
+#[test]
+fn name_resolution_is_shown_as_library_work() {
+    let server = Server::start(serve_command(&["echo", "--port", "0", "--trace", "off"]));
+    let dir = temp_dir("resolve");
+    let trace = dir.join("t.jsonl");
+    let mut c = Command::new(socklab());
+    c.args(["--trace", "json", "--trace-file"])
+        .arg(&trace)
+        .args([
+            "connect",
+            "echo",
+            "localhost",
+            &server.addr.port().to_string(),
+        ]);
+    let (status, out, err) = run_with_input(c, b"hi\n");
+    assert!(status.success(), "{err}");
+    assert_eq!(out, b"hi\n");
+    let events: Vec<serde_json::Value> = read_to_string(&trace)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let lookup: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["call"] == "getaddrinfo")
+        .collect();
+    assert_eq!(lookup.len(), 1, "{events:?}");
+    assert_eq!(lookup[0]["kind"], "library");
+    assert!(
+        lookup[0]["args"]
+            .as_str()
+            .unwrap()
+            .contains("\"localhost\"")
+    );
+    // It comes before the first socket, which it decided the family of.
+    let first_socket = events.iter().position(|e| e["call"] == "socket").unwrap();
+    let lookup_at = events
+        .iter()
+        .position(|e| e["call"] == "getaddrinfo")
+        .unwrap();
+    assert!(lookup_at < first_socket);
+    server.interrupt();
+    server.wait();
 }
