@@ -52,9 +52,11 @@ pub struct Ctx {
 /// Runs `socklab serve` until Ctrl+C.
 pub fn run(args: &ServeArgs, lang: Lang) -> Result<(), Failure> {
     let bound = bind(args, lang)?;
-    bound.print_banner();
+    // Ready for Ctrl+C before saying where it listens: whoever reads the banner may stop the
+    // server at once.
     let shutdown = bound.shutdown();
     signals::on_interrupt(move || shutdown.trigger());
+    bound.print_banner();
     let ctx = Arc::clone(&bound.ctx);
     let udp = bound.proto == Proto::Udp;
     let result = bound.serve();
