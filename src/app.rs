@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use crate::cli::{Cli, ColorChoice, Command};
 use crate::error::exit;
 use crate::explain::Lang;
-use crate::{clients, server, signals, trace};
+use crate::{clients, grade, server, signals, trace};
 
 /// Runs the command and returns the process's exit code.
 pub fn run(cli: Cli) -> i32 {
@@ -41,6 +41,11 @@ pub fn run(cli: Cli) -> i32 {
     let outcome = match &cli.command {
         Command::Serve(args) => server::run(args, lang),
         Command::Connect(args) => clients::run(args, lang),
+        // The curriculum's commands print their own results and choose their exit code.
+        Command::Exercises => return finished(grade::cmd::exercises(lang, cli.global.color)),
+        Command::Hint(args) => return finished(grade::cmd::hint(args, lang)),
+        Command::Check(args) => return finished(grade::cmd::check(args, lang, cli.global.color)),
+        Command::Diff(args) => return finished(grade::cmd::diff(args, cli.global.color)),
     };
     // Everything traced is written before the error message, so the message comes last.
     trace::finish();
@@ -51,4 +56,10 @@ pub fn run(cli: Cli) -> i32 {
             failure.exit_code()
         }
     }
+}
+
+/// Writes the trace out, then gives `code` back.
+fn finished(code: i32) -> i32 {
+    trace::finish();
+    code
 }

@@ -16,6 +16,8 @@
 //!   the summary.
 //! - [`services`]: the protocols (echo, ...), each over one connected socket.
 //! - [`clients`]: the clients (echo, ...).
+//! - [`lab`]: what every program of the curriculum (`exercises/`, `solutions/`) calls first.
+//! - [`grade`]: the curriculum's catalogue and the grader behind `socklab check`.
 //! - [`cli`], [`app`], [`error`], [`signals`]: the command line, the run of a command, the
 //!   messages and exit codes, Ctrl+C.
 //!
@@ -37,6 +39,8 @@ pub mod cli;
 pub mod clients;
 pub mod error;
 pub mod explain;
+pub mod grade;
+pub mod lab;
 pub mod server;
 pub mod services;
 pub mod signals;
