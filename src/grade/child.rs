@@ -49,6 +49,8 @@ impl Program {
             // Only what the program prints is judged: no socklab trace in its stderr.
             .env("SOCKLAB_TRACE", "off")
             .env("NO_COLOR", "1")
+            // A panic is reported by its message, not by a backtrace.
+            .env("RUST_BACKTRACE", "0")
             // Python buffers stdout when it is not a terminal: a line printed would only
             // show up at exit. Unbuffered, it behaves as in the student's terminal.
             .env("PYTHONUNBUFFERED", "1")
@@ -210,7 +212,16 @@ impl Running {
     /// How the program ended, said for a student: the status, and the last lines it printed
     /// on stderr (a Python traceback's last line, a Rust panic message).
     pub fn ending(&mut self) -> Reason {
-        let tail = last_lines(&self.stderr_text(), 4);
+        let stderr = self.stderr_text();
+        // A Rust panic: its place and its message (a todo!() says what is left to write).
+        let panic = stderr
+            .lines()
+            .position(|l| l.contains("panicked at"))
+            .map(|i| {
+                let lines: Vec<&str> = stderr.lines().skip(i).take(2).map(str::trim).collect();
+                shorten(&lines.join(" "), 400)
+            });
+        let tail = panic.unwrap_or_else(|| last_lines(&stderr, 4));
         let tail_fr = if tail.is_empty() {
             String::new()
         } else {

@@ -97,7 +97,7 @@ fn run_part(part: &Part, program: &Program, port: Option<u16>) -> PartReport {
 fn not_run(part: &Part, args: &[String]) -> PartReport {
     use super::verdict::{Checklist, Reason};
     let mut list = Checklist::new(scenario::criteria(&part.scenario).unwrap_or(&[]));
-    list.fail_rest(&Reason::new(
+    list.fail_all(&Reason::new(
         "non vérifié : le programme ne compile pas",
         "not checked: the program does not build",
     ));

@@ -113,8 +113,16 @@ impl Checklist {
         }
     }
 
-    /// Fails every criterion not decided yet with `reason`.
+    /// The test cannot go on: the first criterion not decided yet fails with `reason`, the
+    /// others as not checked.
     pub fn fail_rest(&mut self, reason: &Reason) {
+        if let Some((_, v)) = self.items.iter_mut().find(|(_, v)| v.is_none()) {
+            *v = Some((Status::Fail, Some(reason.clone())));
+        }
+    }
+
+    /// Fails every criterion not decided yet with `reason`.
+    pub fn fail_all(&mut self, reason: &Reason) {
         for (_, v) in &mut self.items {
             if v.is_none() {
                 *v = Some((Status::Fail, Some(reason.clone())));
@@ -123,7 +131,7 @@ impl Checklist {
     }
 
     pub fn finish(mut self) -> Vec<Verdict> {
-        self.fail_rest(&Reason::new(
+        self.fail_all(&Reason::new(
             "non vérifié : le test s'est arrêté avant (voir le critère en échec plus haut)",
             "not checked: the test stopped before this (see the failed criterion above)",
         ));

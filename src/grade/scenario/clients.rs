@@ -141,6 +141,12 @@ fn fetch(ctx: &Ctx, list: &mut Checklist) -> Result<(), Reason> {
     let ok = end == End::Done && first.starts_with("GET / HTTP/1.") && has_host;
     if ok {
         list.pass("request");
+    } else if req.is_empty() {
+        let _ = run.wait(std::time::Duration::from_millis(200));
+        list.fail(
+            "request",
+            Reason::new("aucune requête reçue :", "no request received:").then(&run.ending()),
+        );
     } else {
         let why_fr = if end != End::Done {
             "la requête ne se termine pas par une ligne vide (\\r\\n\\r\\n)"
@@ -193,8 +199,18 @@ fn fetch(ctx: &Ctx, list: &mut Checklist) -> Result<(), Reason> {
                 .count()
         });
         let last_line = body[..printed].lines().last().unwrap_or("").to_string();
-        list.fail(
-            "whole_page",
+        let reason = if printed == 0 {
+            Reason::new(
+                format!(
+                    "la page n'est pas affichée ; il a affiché : {}",
+                    quote(&run.output_text())
+                ),
+                format!(
+                    "the page is not printed; it printed: {}",
+                    quote(&run.output_text())
+                ),
+            )
+        } else {
             Reason::new(
                 format!(
                     "la page affichée s'arrête après {printed} octets sur {} (dernière ligne : \
@@ -210,8 +226,9 @@ fn fetch(ctx: &Ctx, list: &mut Checklist) -> Result<(), Reason> {
                     body.len(),
                     shorten(&last_line, 60)
                 ),
-            ),
-        );
+            )
+        };
+        list.fail("whole_page", reason);
     }
     list.record("exits", ended_ok(&mut run, status));
     Ok(())

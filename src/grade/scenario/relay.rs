@@ -118,8 +118,7 @@ pub fn server(ctx: &Ctx, list: &mut Checklist) {
     let (_run, port) = match start_server(ctx, Proto::Tcp) {
         Ok(x) => x,
         Err(r) => {
-            list.fail("listens", r.clone());
-            list.fail_rest(&r);
+            list.fail("listens", r);
             return;
         }
     };
@@ -220,8 +219,7 @@ pub fn roles_server(ctx: &Ctx, list: &mut Checklist) {
     let (_run, port) = match start_server(ctx, Proto::Tcp) {
         Ok(x) => x,
         Err(r) => {
-            list.fail("listens", r.clone());
-            list.fail_rest(&r);
+            list.fail("listens", r);
             return;
         }
     };
