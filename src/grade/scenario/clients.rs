@@ -106,7 +106,7 @@ fn page() -> String {
         String::from("<!DOCTYPE html>\n<html><head><title>socklab</title></head><body>\n");
     for i in 1..=400 {
         body.push_str(&format!(
-            "<p>ligne {i:03} : Vous êtes perdu ? Pas de panique.</p>\n"
+            "<p>ligne {i:03} : Vous etes perdu ? Pas de panique.</p>\n"
         ));
     }
     body.push_str("</body></html>\n");
