@@ -70,6 +70,9 @@ fn run(lab: &Lab) -> Result<(), Failure> {
             let done = match clients[i].recv(&mut buf) {
                 // 0 bytes: the client closed. Close ours and forget it.
                 Ok(0) => true,
+                // sendall may still block if this client does not read its echo and its
+                // buffers fill up; the lab's version has the same limit (a non-blocking
+                // socket and a queue per client would lift it).
                 Ok(n) => clients[i].sendall(&buf[..n]).is_err(),
                 Err(e) => {
                     eprintln!("recv: {e}");

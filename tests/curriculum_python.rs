@@ -211,3 +211,17 @@ fn each_grades_a_whole_class() {
         "{chloe:?}"
     );
 }
+
+/// The port is also given as `PORT` in the environment, and a program started through a shell
+/// is stopped whole (its process group): the restart criterion would find the old server
+/// still listening otherwise.
+#[test]
+fn a_program_can_read_its_port_from_the_environment_through_a_shell() {
+    if !common::have_tool("python3") {
+        return;
+    }
+    let script = format!("python3 {DIR}/03_echo_server.py \"$PORT\"");
+    let (out, json) = check_json("03", &["--", "sh", "-c", &script]);
+    assert!(out.status.success(), "{:?}", failures(&json));
+    assert_eq!(status(&json, "restart"), "pass");
+}

@@ -77,6 +77,12 @@ pub fn exercises(lang: Lang, color: ColorChoice) -> i32 {
     let records = root.as_deref().map(progress::load).unwrap_or_default();
     let mut done = 0;
     let mut lines = Vec::new();
+    let title_w = cat
+        .exercises
+        .iter()
+        .map(|e| e.title(lang).chars().count())
+        .max()
+        .unwrap_or(0);
     for ex in &cat.exercises {
         let source = root
             .as_deref()
@@ -106,7 +112,7 @@ pub fn exercises(lang: Lang, color: ColorChoice) -> i32 {
             Some(State::NotStarted) => "·".dimmed(),
         };
         lines.push(format!(
-            "  {mark} {}  {:<52} {shown}",
+            "  {mark} {}  {:<title_w$}  {shown}",
             ex.id.bold(),
             ex.title(lang)
         ));
