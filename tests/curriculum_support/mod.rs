@@ -23,13 +23,21 @@ pub fn catalogue() -> Catalogue {
 }
 
 /// Every example (the twelve exercises and the twelve solutions), built by one
-/// `cargo build --examples` (nothing to do when `cargo test` already built them), by name.
+/// `cargo build --examples` by name. With the test profile, which `cargo test` builds the
+/// examples with: after a whole `cargo test` build there is nothing left to do.
 pub fn examples() -> &'static HashMap<String, PathBuf> {
     static BUILT: OnceLock<HashMap<String, PathBuf>> = OnceLock::new();
     BUILT.get_or_init(|| {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let out = Command::new(cargo)
-            .args(["build", "--quiet", "--examples", "--message-format=json"])
+            .args([
+                "build",
+                "--quiet",
+                "--examples",
+                "--profile",
+                "test",
+                "--message-format=json",
+            ])
             .current_dir(root())
             .stdin(Stdio::null())
             .stderr(Stdio::inherit())
