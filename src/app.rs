@@ -3,10 +3,13 @@
 
 use std::io::IsTerminal;
 
-use crate::cli::{Cli, ColorChoice, Command};
-use crate::error::exit;
-use crate::explain::Lang;
-use crate::{clients, grade, server, signals, trace};
+use crate::cli::{Cli, ColorChoice, Command, DemoArgs, DiagramArgs};
+use crate::demo::columns::{self, ColumnsRender};
+use crate::demo::{self, diagram};
+use crate::error::{Failure, exit};
+use crate::explain::{Explainer, Lang};
+use crate::trace::{Format, PrettyRender};
+use crate::{clients, grade, server, signals, step, trace};
 
 /// Runs the command and returns the process's exit code.
 pub fn run(cli: Cli) -> i32 {
@@ -33,14 +36,42 @@ pub fn run(cli: Cli) -> i32 {
         explain: cli.global.explain,
         color,
         hexdump: cli.global.hexdump,
+        keep: cli.global.diagram.is_some(),
     };
-    if let Err(e) = trace::init(config) {
+    // The demo lays the pretty trace out in two columns, clients left, server right.
+    let started = match (&cli.command, config.format) {
+        (Command::Demo(d), Format::Pretty) if d.scenario.is_some() => {
+            let inner = PrettyRender::new(
+                Explainer::new(lang, config.explain),
+                config.hexdump,
+                config.color,
+            );
+            let width = if config.file.is_some() {
+                160
+            } else {
+                columns::terminal_width()
+            };
+            trace::init_with(config, Box::new(ColumnsRender::new(inner, width)))
+        }
+        (Command::Diagram(_), _) => Ok(()),
+        _ => trace::init(config),
+    };
+    if let Err(e) = started {
         eprintln!("socklab: {e}");
         return exit::FAILURE;
+    }
+    if cli.global.step || cli.global.step_delay.is_some() {
+        let delay = cli.global.step_delay.map(std::time::Duration::from_millis);
+        if let Err(e) = step::init(delay, lang) {
+            eprintln!("socklab: --step: {e}");
+            return exit::FAILURE;
+        }
     }
     let outcome = match &cli.command {
         Command::Serve(args) => server::run(args, lang),
         Command::Connect(args) => clients::run(args, lang),
+        Command::Demo(args) => run_demo(args, lang),
+        Command::Diagram(args) => draw(args, lang),
         // The curriculum's commands print their own results and choose their exit code.
         Command::Exercises => return finished(grade::cmd::exercises(lang, cli.global.color)),
         Command::Hint(args) => return finished(grade::cmd::hint(args, lang)),
@@ -49,6 +80,11 @@ pub fn run(cli: Cli) -> i32 {
     };
     // Everything traced is written before the error message, so the message comes last.
     trace::finish();
+    let outcome = outcome.and_then(|()| match &cli.global.diagram {
+        Some(path) => diagram::write(path, &trace::take_recorded(), lang)
+            .map_err(|e| Failure::new(format!("--diagram {}", path.display()), e)),
+        None => Ok(()),
+    });
     match outcome {
         Ok(()) => exit::OK,
         Err(failure) => {
@@ -62,4 +98,25 @@ pub fn run(cli: Cli) -> i32 {
 fn finished(code: i32) -> i32 {
     trace::finish();
     code
+}
+
+fn run_demo(args: &DemoArgs, lang: Lang) -> Result<(), Failure> {
+    let Some(name) = &args.scenario else {
+        print!("{}", demo::list(lang));
+        return Ok(());
+    };
+    let scenario = demo::find(name).ok_or_else(|| {
+        let names: Vec<&str> = demo::SCENARIOS.iter().map(|s| s.name).collect();
+        Failure::usage(format!(
+            "no demo named {name}; the demos: {}",
+            names.join(", ")
+        ))
+    })?;
+    demo::run(scenario, args.clients, lang)
+}
+
+fn draw(args: &DiagramArgs, lang: Lang) -> Result<(), Failure> {
+    let what = format!("diagram {}", args.file.display());
+    let events = diagram::read_trace(&args.file).map_err(|e| Failure::new(what.clone(), e))?;
+    diagram::write(&args.output, &events, lang).map_err(|e| Failure::new(what, e))
 }

@@ -1,6 +1,7 @@
 //! The command line: every command, option and help text.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -25,6 +26,8 @@ Exit codes:
   6  connection reset by the peer
   7  network unreachable
   8  cannot listen there (address in use, port below 1024, address not ours)
+  9  the HTTP server answered with an error status (4xx, 5xx)
+  10 no answer over UDP within the timeout
   130 interrupted by a second Ctrl+C";
 
 /// socklab: socket programming, shown call by call.
@@ -61,6 +64,15 @@ pub struct GlobalOpts {
     /// Show the data of each send and recv as a hexdump under the call.
     #[arg(long, global = true)]
     pub hexdump: bool,
+    /// Stop before every socket call: Enter runs it, c continues without stopping, q quits.
+    #[arg(long, global = true)]
+    pub step: bool,
+    /// Step automatically, waiting this many milliseconds before each call (for a projector).
+    #[arg(long, global = true, value_name = "MS")]
+    pub step_delay: Option<u64>,
+    /// When the command ends, draw its sequence diagram into this file (.svg or .mmd).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub diagram: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -77,15 +89,48 @@ pub enum Command {
 Examples:
   socklab serve echo                          threads: a veilleur accepts, one exécutant per client
   socklab serve echo --mode iterative         one client at a time, as in the first lab version
+  socklab serve echo --mode select            one thread, poll on every socket (the labs' select)
+  socklab serve echo --proto udp              recvfrom/sendto, datagrams kept whole
   socklab serve echo --host :: --port 7777    every interface, IPv6 and IPv4 (AF_INET6, \"\")
+  socklab serve message                       the workshop's server, port 5000
+  socklab serve relay                         pairs clients: \"1\" to the emitter, \"2\" to the receiver
+  socklab serve chat --max-clients 10         everyone hears everyone
   nc localhost 7777                           a client to try it with")]
     Serve(ServeArgs),
     /// Run a client from the labs, traced.
     #[command(after_help = "\
 Examples:
-  socklab connect echo                        to localhost:7777; type lines, an empty line ends
-  socklab connect echo 127.0.0.1 7777 < file  lines from a file")]
+  socklab connect daytime                       the date from localhost:1313 (socklab serve daytime)
+  socklab connect daytime time.nist.gov 13      a standard daytime server
+  socklab connect daytime --proto udp           one empty datagram out, the date back
+  socklab connect http-get www.perdu.com        GET / on port 80, the whole response printed
+  socklab connect http-get http://127.0.0.1:8000/page.html --body    the page alone
+  socklab connect echo                          to localhost:7777; type lines, an empty line ends
+  socklab connect echo 127.0.0.1 7777 < file    lines from a file
+  socklab connect echo --proto udp              one datagram per line
+  socklab connect message                       the workshop's client: >>> prompt, quit ends
+  socklab connect relay                         role 1 types, role 2 reads (run two of them)
+  socklab connect daytime trucbidule            an unknown host: exit code 3
+
+--timeout (10 s by default) bounds the connection and each wait for an answer; a timeout
+exits with code 5, a UDP request with no answer with code 10.")]
     Connect(ConnectArgs),
+    /// Play a demo: server and scripted clients in one process, side by side.
+    #[command(after_help = "\
+Examples:
+  socklab demo                                the list of demos
+  socklab demo echo-threads                   three clients, three exécutants
+  socklab demo echo-iterative --lang fr       the second client waits in the backlog
+  socklab demo relay --diagram relay.svg      and its sequence diagram
+  socklab --step demo echo-iterative          one call at a time: Enter, c or q")]
+    Demo(DemoArgs),
+    /// Draw the sequence diagram of a JSON trace recorded with --trace json.
+    #[command(after_help = "\
+Examples:
+  socklab --trace json --trace-file t.jsonl demo chat
+  socklab diagram t.jsonl -o chat.svg
+  socklab diagram t.jsonl -o chat.mmd         Mermaid text, for a Markdown page")]
+    Diagram(DiagramArgs),
     /// The curriculum's twelve steps, each with its state (not started, compiles, passes).
     #[command(after_help = "\
 Examples:
@@ -121,6 +166,25 @@ Examples:
   socklab diff 10 11                      from poll to one thread per client
   socklab diff exercises/03_echo_server_tcp.rs solutions/03_echo_server_tcp.rs")]
     Diff(DiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The demo to play (none: list them).
+    pub scenario: Option<String>,
+    /// How many clients, for the demos that have several.
+    #[arg(long, value_name = "N")]
+    pub clients: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiagramArgs {
+    /// A trace written by --trace json.
+    #[arg(value_name = "TRACE.jsonl")]
+    pub file: PathBuf,
+    /// The diagram to write: .svg (a standalone image) or .mmd (Mermaid text).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -170,6 +234,16 @@ pub struct DiffArgs {
 pub enum Service {
     /// RFC 862: sends back exactly the bytes it receives.
     Echo,
+    /// RFC 867: sends one line with the date and time, then closes (UDP: answers any datagram).
+    Daytime,
+    /// The TCP/UDP workshop's server: prints "Reçu : <message>" and answers
+    /// "Bonjour client, j'ai bien reçu ton message : <message>"; "quit" ends the conversation.
+    Message,
+    /// RES 302 exercise 2: pairs two clients, sends "1" to the first (the emitter) and "2" to
+    /// the second (the receiver), and forwards the emitter's messages to the receiver.
+    Relay,
+    /// Every message from one client goes to all the others, prefixed with its sender.
+    Chat,
 }
 
 impl Service {
@@ -177,12 +251,20 @@ impl Service {
     pub fn default_port(self) -> u16 {
         match self {
             Service::Echo => 7777,
+            Service::Daytime => 1313,
+            Service::Message => 5000,
+            Service::Relay => 1212,
+            Service::Chat => 6000,
         }
     }
 
     pub fn name(self) -> &'static str {
         match self {
             Service::Echo => "echo",
+            Service::Daytime => "daytime",
+            Service::Message => "message",
+            Service::Relay => "relay",
+            Service::Chat => "chat",
         }
     }
 }
@@ -193,11 +275,25 @@ pub enum Mode {
     Threads,
     /// One client at a time: the next one waits in the backlog.
     Iterative,
+    /// One thread serves every client, waiting on all sockets at once with poll (the labs'
+    /// select.select).
+    Select,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Threads => "threads",
+            Mode::Iterative => "iterative",
+            Mode::Select => "select",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Proto {
     Tcp,
+    Udp,
 }
 
 #[derive(Debug, Args)]
@@ -208,9 +304,9 @@ pub struct ServeArgs {
     /// Transport protocol.
     #[arg(long, value_enum, default_value_t = Proto::Tcp)]
     pub proto: Proto,
-    /// How clients are served.
-    #[arg(long, value_enum, default_value_t = Mode::Threads)]
-    pub mode: Mode,
+    /// How TCP clients are served (default: threads). UDP has no connections and no modes.
+    #[arg(long, value_enum)]
+    pub mode: Option<Mode>,
     /// Address to listen on: 127.0.0.1 (this machine only), :: (every interface, IPv6 and
     /// IPv4), or one of the machine's addresses.
     #[arg(long, default_value = "127.0.0.1")]
@@ -221,13 +317,40 @@ pub struct ServeArgs {
     /// Length of the queue of connections waiting for accept (listen's backlog).
     #[arg(long, default_value_t = 5)]
     pub backlog: i32,
+    /// Most clients served at once; one more gets a one-line refusal and is closed.
+    #[arg(long, value_name = "N")]
+    pub max_clients: Option<usize>,
+    /// Close a connection that sent nothing for this many seconds.
+    #[arg(long, value_name = "SECS")]
+    pub idle_timeout: Option<f64>,
 }
 
 /// The clients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Client {
-    /// Sends each line typed on stdin and prints the echo; an empty line ends it.
+    /// RFC 867 (TP3 §1): connects, receives until the server closes, prints the date line.
+    Daytime,
+    /// TP3 §2: an HTTP/1.1 GET written by hand; prints the whole response.
+    HttpGet,
+    /// TP5b §1.3: sends each line typed on stdin and prints the echo; an empty line ends it.
     Echo,
+    /// The TCP/UDP workshop's client: sends each line, prints `Serveur: <reply>`; quit ends it.
+    Message,
+    /// RES 302 exercise 2.3: the server gives the role; 1 sends what is typed, 2 prints.
+    Relay,
+}
+
+impl Client {
+    /// The labs' port for each client's server.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Client::Daytime => 1313,
+            Client::HttpGet => 80,
+            Client::Echo => 7777,
+            Client::Message => 5000,
+            Client::Relay => 1212,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -235,9 +358,27 @@ pub struct ConnectArgs {
     /// The client to run.
     #[arg(value_enum)]
     pub client: Client,
-    /// Server host name or address.
-    #[arg(default_value = "localhost")]
+    /// Server host name or address; for http-get, a URL (http://host:port/path) or a host.
+    #[arg(default_value = "localhost", value_name = "HOST|URL")]
     pub host: String,
-    /// Server port (default: the labs' port for the service).
+    /// Server port (default: the labs' port for the client: daytime 1313, http-get 80,
+    /// echo 7777, message 5000, relay 1212).
     pub port: Option<u16>,
+    /// Transport protocol (udp: daytime, echo and message).
+    #[arg(long, value_enum, default_value_t = Proto::Tcp)]
+    pub proto: Proto,
+    /// Seconds to wait for the connection and for each answer (0: wait forever).
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_timeout)]
+    pub timeout: Duration,
+    /// http-get: print the body alone, with chunked transfer-encoding decoded.
+    #[arg(long)]
+    pub body: bool,
+}
+
+/// `--timeout`: seconds, possibly with a fraction (`0.5`).
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    let secs: f64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    Duration::try_from_secs_f64(secs).map_err(|_| format!("`{s}` is not a duration"))
 }

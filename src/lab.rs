@@ -109,6 +109,7 @@ pub fn start(thread: &str) -> Lab {
         explain,
         color,
         hexdump: false,
+        keep: false,
     };
     if let Err(e) = trace::init(config) {
         eprintln!("socklab: {e}");

@@ -15,7 +15,7 @@
 //! - [`server`]: the veilleur and its exécutants, the iterative server, shutdown on Ctrl+C,
 //!   the summary.
 //! - [`services`]: the protocols (echo, ...), each over one connected socket.
-//! - [`clients`]: the clients (echo, ...).
+//! - [`clients`]: the clients (daytime, http-get, echo, message, relay), with their timeouts.
 //! - [`lab`]: what every program of the curriculum (`exercises/`, `solutions/`) calls first.
 //! - [`grade`]: the curriculum's catalogue and the grader behind `socklab check`.
 //! - [`cli`], [`app`], [`error`], [`signals`]: the command line, the run of a command, the
@@ -37,6 +37,7 @@
 pub mod app;
 pub mod cli;
 pub mod clients;
+pub mod demo;
 pub mod error;
 pub mod explain;
 pub mod grade;
@@ -45,4 +46,5 @@ pub mod server;
 pub mod services;
 pub mod signals;
 pub mod sock;
+pub mod step;
 pub mod trace;

@@ -7,6 +7,7 @@ mod parity;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use common::*;
@@ -21,6 +22,27 @@ fn strace_command(log: &std::path::Path) -> Command {
         .arg(socklab())
         .stderr(Stdio::piped());
     c
+}
+
+/// `socklab serve echo --mode MODE` under strace, its JSON trace to a file: the server, the
+/// strace log and the trace.
+fn echo_under_strace(mode: &str) -> (Server, PathBuf, PathBuf) {
+    let dir = temp_dir(&format!("parity-{mode}"));
+    let (s_log, t_log) = (dir.join("S"), dir.join("T"));
+    let mut cmd = strace_command(&s_log);
+    cmd.args(["--trace", "json", "--trace-file"])
+        .arg(&t_log)
+        .args([
+            "serve",
+            "echo",
+            "--mode",
+            mode,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+        ]);
+    (Server::start(cmd), s_log, t_log)
 }
 
 fn messages() -> Vec<Vec<u8>> {
@@ -39,22 +61,7 @@ fn server_trace_matches_strace() {
     if !have_tool("strace") {
         return;
     }
-    let dir = temp_dir("parity-server");
-    let (s_log, t_log) = (dir.join("S"), dir.join("T"));
-    let mut cmd = strace_command(&s_log);
-    cmd.args(["--trace", "json", "--trace-file"])
-        .arg(&t_log)
-        .args([
-            "serve",
-            "echo",
-            "--mode",
-            "iterative",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-        ]);
-    let server = Server::start(cmd);
+    let (server, s_log, t_log) = echo_under_strace("iterative");
     for _ in 0..2 {
         let mut s = TcpStream::connect(server.addr).unwrap();
         for msg in messages() {
@@ -143,5 +150,52 @@ fn client_trace_matches_strace() {
             "strace saw no {call}: {strace:?}"
         );
     }
+    assert_same(&strace, &trace);
+}
+
+/// The threads mode, three clients connected at once: each exécutant's calls, as strace saw
+/// them in that thread, are the ones the trace shows for it.
+#[test]
+fn threads_mode_trace_matches_strace() {
+    if !have_tool("strace") {
+        return;
+    }
+    let (server, s_log, t_log) = echo_under_strace("threads");
+    // All three connected before any leaves, so no fd is reused during the run.
+    let mut streams: Vec<TcpStream> = (0..3)
+        .map(|_| TcpStream::connect(server.addr).unwrap())
+        .collect();
+    let workers: Vec<_> = streams
+        .iter()
+        .map(|s| {
+            let mut s = s.try_clone().unwrap();
+            std::thread::spawn(move || {
+                for msg in messages() {
+                    assert_eq!(echo_round_trip(&mut s, &msg), msg);
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    for s in streams.iter_mut() {
+        s.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut rest = Vec::new();
+        s.read_to_end(&mut rest).unwrap();
+    }
+    server.interrupt();
+    let (status, _, stderr) = server.wait();
+    assert!(status.success(), "{status:?}\n{stderr}");
+
+    let strace = own_socket_calls(&parse_strace(&read_to_string(&s_log)));
+    let trace = own_socket_calls(&parse_json(&read_to_string(&t_log)));
+    // The veilleur, three exécutants and the Ctrl+C thread.
+    assert_eq!(
+        strace.len(),
+        5,
+        "threads seen by strace: {:?}",
+        strace.keys()
+    );
     assert_same(&strace, &trace);
 }

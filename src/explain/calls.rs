@@ -32,12 +32,8 @@ pub fn call_text(call: &str, lang: Lang) -> Option<&'static str> {
              (a small integer, as for a file). Nothing is sent on the network yet.",
         ),
         "setsockopt" => (
-            "setsockopt() règle une option de la socket dans le noyau. SO_REUSEADDR permet de \
-             relancer le serveur sur le même port sans attendre la fin des anciennes connexions \
-             (TIME_WAIT) ; IPV6_V6ONLY=0 laisse une socket IPv6 accepter aussi l'IPv4.",
-            "setsockopt() sets an option of the socket in the kernel. SO_REUSEADDR lets the \
-             server start again on the same port without waiting for old connections to end \
-             (TIME_WAIT); IPV6_V6ONLY=0 lets an IPv6 socket accept IPv4 too.",
+            "setsockopt() règle une option de la socket dans le noyau.",
+            "setsockopt() sets an option of the socket in the kernel.",
         ),
         "bind" => (
             "bind() attache la socket à une adresse et un port locaux : c'est l'adresse que les \
@@ -136,6 +132,54 @@ pub fn call_text(call: &str, lang: Lang) -> Option<&'static str> {
     Some(lang.pick(fr, en))
 }
 
+/// One explanation per socket option, keyed by the option's name as strace prints it.
+pub fn option_text(args: &str, lang: Lang) -> Option<(&'static str, &'static str)> {
+    let (key, fr, en) = if args.contains("SO_REUSEADDR") {
+        (
+            "SO_REUSEADDR",
+            "setsockopt(SO_REUSEADDR) : le serveur pourra être relancé sur le même port sans \
+             attendre la fin des anciennes connexions, que le noyau garde en TIME_WAIT.",
+            "setsockopt(SO_REUSEADDR): the server can start again on the same port without \
+             waiting for its old connections, which the kernel keeps in TIME_WAIT, to end.",
+        )
+    } else if args.contains("IPV6_V6ONLY") {
+        (
+            "IPV6_V6ONLY",
+            "setsockopt(IPV6_V6ONLY, 0) : cette socket IPv6 acceptera aussi les clients IPv4 \
+             (vus comme ::ffff:a.b.c.d).",
+            "setsockopt(IPV6_V6ONLY, 0): this IPv6 socket will accept IPv4 clients too (seen \
+             as ::ffff:a.b.c.d).",
+        )
+    } else if args.contains("SO_RCVTIMEO") {
+        (
+            "SO_RCVTIMEO",
+            "setsockopt(SO_RCVTIMEO) : un recv() bloqué abandonnera au bout de ce délai, avec \
+             EAGAIN, au lieu d'attendre sans fin.",
+            "setsockopt(SO_RCVTIMEO): a blocked recv() gives up after this long, with EAGAIN, \
+             instead of waiting forever.",
+        )
+    } else if args.contains("SO_SNDTIMEO") {
+        (
+            "SO_SNDTIMEO",
+            "setsockopt(SO_SNDTIMEO) : un connect() ou un send() bloqué abandonnera au bout de \
+             ce délai (connect rend alors EINPROGRESS).",
+            "setsockopt(SO_SNDTIMEO): a blocked connect() or send() gives up after this long \
+             (connect then returns EINPROGRESS).",
+        )
+    } else if args.contains("SO_LINGER") {
+        (
+            "SO_LINGER",
+            "setsockopt(SO_LINGER, 0) : le prochain close() coupera la connexion par un RST au \
+             lieu de la fermer proprement par un FIN ; le pair verra ECONNRESET.",
+            "setsockopt(SO_LINGER, 0): the next close() cuts the connection with a RST instead \
+             of closing it cleanly with a FIN; the peer will see ECONNRESET.",
+        )
+    } else {
+        return None;
+    };
+    Some((key, lang.pick(fr, en)))
+}
+
 pub fn end_of_stream(lang: Lang) -> &'static str {
     lang.pick(
         "recv() a rendu 0 octet : le pair a fermé la connexion (fin du flot). On sort de la \
@@ -154,6 +198,9 @@ pub fn waiting_text(call: &str, lang: Lang) -> &'static str {
             "attend qu'une socket soit prête…",
             "waiting for a socket to be ready…",
         ),
+        "sendto" => lang.pick("envoi…", "sending…"),
+        "close" => lang.pick("fermeture…", "closing…"),
+        "shutdown" => lang.pick("arrêt…", "shutting down…"),
         _ => lang.pick("bloqué…", "blocked…"),
     }
 }

@@ -23,9 +23,13 @@ pub fn errno_text(errno: &str, lang: Lang) -> Option<&'static str> {
         ),
         "ECONNRESET" => (
             "ECONNRESET : le pair a coupé la connexion brutalement (RST) au lieu de la fermer \
-             proprement ; les données encore en route sont perdues.",
+             proprement ; les données encore en route sont perdues. Le programme d'en face s'est \
+             peut-être arrêté, ou a refermé sans lire ce qu'on lui envoyait : regardez son côté, \
+             puis réessayez.",
             "ECONNRESET: the peer cut the connection abruptly (RST) instead of closing it \
-             cleanly; data still in flight is lost.",
+             cleanly; data still in flight is lost. The program on the other side may have \
+             stopped, or closed without reading what it was sent: look at its side, then try \
+             again.",
         ),
         "EPIPE" => (
             "EPIPE : on écrit sur une connexion que le pair a déjà fermée. Il faut arrêter \
@@ -80,10 +84,13 @@ pub fn errno_text(errno: &str, lang: Lang) -> Option<&'static str> {
              limit). The server waits for a client to leave before accepting again.",
         ),
         "EINPROGRESS" => (
-            "EINPROGRESS : socket non bloquante, la poignée de main a commencé ; on attend sa fin \
-             avec poll().",
-            "EINPROGRESS: non-blocking socket, the handshake has started; poll() waits for it to \
-             finish.",
+            "EINPROGRESS : la poignée de main n'est pas finie. Soit la socket est non bloquante \
+             (poll() attend alors la fin), soit le délai SO_SNDTIMEO s'est écoulé pendant que \
+             connect() attendait : pour un client, c'est un délai dépassé, le serveur n'a pas \
+             répondu à temps.",
+            "EINPROGRESS: the handshake has not finished. Either the socket is non-blocking \
+             (poll() then waits for the end), or the SO_SNDTIMEO delay ran out while connect() \
+             waited: for a client, a timeout, the server did not answer in time.",
         ),
         "EMSGSIZE" => (
             "EMSGSIZE : datagramme trop grand pour UDP (65 507 octets au plus en IPv4).",
@@ -96,10 +103,69 @@ pub fn errno_text(errno: &str, lang: Lang) -> Option<&'static str> {
              Check the spelling, or give an IP address directly.",
         ),
         "EAI_AGAIN" => (
-            "Résolution impossible pour l'instant : le serveur DNS ne répond pas (pas de réseau ?). \
-             Réessayez, ou donnez directement une adresse IP.",
-            "Name resolution failed for now: the DNS server does not answer (no network?). Try \
-             again, or give an IP address directly.",
+            "Nom introuvable : ni /etc/hosts ni un serveur DNS n'ont donné d'adresse pour ce nom \
+             (le DNS ne répond pas : pas de réseau ?). Vérifiez l'orthographe, réessayez plus \
+             tard, ou donnez directement une adresse IP.",
+            "Unknown host: neither /etc/hosts nor a DNS server gave an address for that name (the \
+             DNS does not answer: no network?). Check the spelling, try again later, or give an \
+             IP address directly.",
+        ),
+        _ => return None,
+    };
+    Some(lang.pick(fr, en))
+}
+
+/// What a failure that no errno names means, and what to try: a timeout, a UDP request with
+/// no answer, an HTTP error status. Keyed as [`Trouble::advice`](crate::error::Trouble) asks.
+pub fn failure_text(key: &str, lang: Lang) -> Option<&'static str> {
+    let (fr, en) = match key {
+        "timeout:connect" => (
+            "Délai dépassé : la poignée de main TCP n'a pas abouti à temps. Rien n'a répondu : la \
+             machine est peut-être éteinte, un pare-feu jette les paquets sans rien dire, ou la \
+             file d'attente du serveur (le backlog de listen) est pleine. Vérifiez l'adresse et \
+             le port, ou attendez plus longtemps avec --timeout SECONDES.",
+            "Timeout: the TCP handshake did not complete in time. Nothing answered: the machine \
+             may be down, a firewall may drop the packets silently, or the server's queue of \
+             pending connections (listen's backlog) is full. Check the address and port, or wait \
+             longer with --timeout SECS.",
+        ),
+        "timeout:recv" => (
+            "Délai dépassé : la connexion est ouverte mais le serveur n'a rien envoyé à temps. \
+             Est-ce bien le service attendu sur ce port ? Certains protocoles attendent que le \
+             client parle le premier. Attendez plus longtemps avec --timeout SECONDES.",
+            "Timeout: the connection is open but the server sent nothing in time. Is that the \
+             service you expect on that port? Some protocols wait for the client to speak first. \
+             Wait longer with --timeout SECS.",
+        ),
+        "timeout:send" => (
+            "Délai dépassé : le serveur ne lit pas ce qu'on lui envoie ; son tampon de réception \
+             et notre tampon d'émission sont pleins, send() ne peut plus rien y copier. Le \
+             serveur est-il bloqué ? Attendez plus longtemps avec --timeout SECONDES.",
+            "Timeout: the server does not read what it is sent; its receive buffer and our send \
+             buffer are full, so send() can copy nothing more. Is the server stuck? Wait longer \
+             with --timeout SECS.",
+        ),
+        "udp:no-answer" => (
+            "Pas de réponse : le datagramme est parti, rien n'est revenu. UDP n'a pas de \
+             connexion, donc personne ne dit si un serveur écoute : y en a-t-il un en UDP \
+             (--proto udp) sur ce port ? Un datagramme peut aussi se perdre : réessayez.",
+            "No answer: the datagram went out and nothing came back. UDP has no connection, so \
+             nobody tells whether a server listens: is one running over UDP (--proto udp) on that \
+             port? A datagram can also get lost: try again.",
+        ),
+        "http:4xx" => (
+            "Le serveur n'a pas compris la requête ou n'a pas trouvé la page (4xx : la faute est \
+             du côté de la requête). Vérifiez le chemin dans l'URL ; la page d'erreur renvoyée \
+             par le serveur en dit plus.",
+            "The server did not understand the request or did not find the page (4xx: the \
+             request is at fault). Check the path in the URL; the error page the server sent \
+             back says more.",
+        ),
+        "http:5xx" => (
+            "Le serveur a compris la requête mais n'a pas su y répondre (5xx : la faute est de \
+             son côté). Réessayez plus tard.",
+            "The server understood the request but failed to answer it (5xx: the server is at \
+             fault). Try again later.",
         ),
         _ => return None,
     };

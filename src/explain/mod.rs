@@ -11,7 +11,18 @@ use std::collections::HashSet;
 
 use crate::trace::{Event, Kind, Phase};
 
-pub use errors::errno_advice;
+pub use errors::{errno_advice, failure_text};
+
+/// The explanation of a call about to run (the step prompt): by its name, or for
+/// `setsockopt` by the option its arguments name.
+pub fn step_text(call: &str, args: &str, lang: Lang) -> Option<&'static str> {
+    if call == "setsockopt"
+        && let Some((_, text)) = calls::option_text(args, lang)
+    {
+        return Some(text);
+    }
+    calls::call_text(call, lang)
+}
 
 /// The language of everything a user reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -99,6 +110,10 @@ impl Explainer {
             && ev.args.contains("NULL, NULL")
         {
             ("eof".to_string(), calls::end_of_stream(self.lang))
+        } else if ev.call == "setsockopt"
+            && let Some((option, text)) = calls::option_text(&ev.args, self.lang)
+        {
+            (format!("setsockopt:{option}"), text)
         } else {
             (ev.call.to_string(), calls::call_text(&ev.call, self.lang)?)
         };

@@ -5,59 +5,182 @@
 //!   it and closes it. Several clients are served at once.
 //! - [`iterative`]: one thread accepts a client, serves it to the end, then accepts the next;
 //!   meanwhile the others wait in the backlog (the first lab version).
+//! - [`select`]: one thread waits on every socket at once with `poll` and serves whichever is
+//!   ready (the labs' `select.select` version).
+//! - [`udp`]: no connection, no accept: one `recvfrom`/`sendto` loop.
+//! - [`relay`] and [`chat`] link several clients together and have loops of their own.
 
+pub mod chat;
 pub mod iterative;
+pub mod relay;
+pub mod select;
 pub mod shutdown;
 pub mod stats;
 pub mod threads;
+pub mod udp;
 
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use crate::cli::{Mode, ServeArgs, Service};
+use crate::cli::{Mode, Proto, ServeArgs, Service};
 use crate::error::Failure;
 use crate::explain::Lang;
+use crate::services::{self, Conversation, Flow, Out};
 use crate::sock::{self, Family, Socket, Type, addr::brief};
 use crate::{signals, trace};
 
 use shutdown::Shutdown;
 use stats::{ConnRecord, Counts, Stats};
 
+/// What every part of a running server shares.
+pub struct Ctx {
+    pub service: Service,
+    pub lang: Lang,
+    pub shutdown: Arc<Shutdown>,
+    pub stats: Stats,
+    /// `--max-clients`: at most this many clients served at once.
+    pub max_clients: Option<usize>,
+    /// `--idle-timeout`: a connection silent this long is closed.
+    pub idle: Option<Duration>,
+    /// Clients being served right now.
+    pub active: AtomicUsize,
+}
+
 /// Runs `socklab serve` until Ctrl+C.
 pub fn run(args: &ServeArgs, lang: Lang) -> Result<(), Failure> {
+    let bound = bind(args, lang)?;
+    bound.print_banner();
+    let shutdown = bound.shutdown();
+    signals::on_interrupt(move || shutdown.trigger());
+    let ctx = Arc::clone(&bound.ctx);
+    let udp = bound.proto == Proto::Udp;
+    let result = bound.serve();
+    print!("{}", ctx.stats.summary(lang, udp));
+    result
+}
+
+/// A server whose socket is bound (and listening, for TCP), ready to serve.
+pub struct Bound {
+    ctx: Arc<Ctx>,
+    socket: Arc<Socket>,
+    proto: Proto,
+    mode: Mode,
+    local: SocketAddr,
+}
+
+/// Opens the server's socket as `args` say, in the calling thread (named `veilleur` for the
+/// threads mode, `main` otherwise, as the trace will show it).
+pub fn bind(args: &ServeArgs, lang: Lang) -> Result<Bound, Failure> {
+    let mode = check_combination(args)?;
     let port = args.port.unwrap_or_else(|| args.service.default_port());
-    let mode = args.mode;
-    trace::set_thread_name(match mode {
-        Mode::Threads => "veilleur",
-        Mode::Iterative => "main",
+    let idle = match args.idle_timeout {
+        Some(s) if s > 0.0 && s.is_finite() => Some(Duration::from_secs_f64(s)),
+        Some(_) => return Err(usage("--idle-timeout takes a positive number of seconds")),
+        None => None,
+    };
+    let ctx = Arc::new(Ctx {
+        service: args.service,
+        lang,
+        shutdown: Shutdown::new(),
+        stats: Stats::default(),
+        max_clients: args.max_clients,
+        idle,
+        active: AtomicUsize::new(0),
     });
-    let listener = open_listener(&args.host, port, args.backlog)?;
-    let local = listener
+    trace::set_thread_name(match (args.proto, mode) {
+        (Proto::Tcp, Mode::Threads) => "veilleur",
+        _ => "main",
+    });
+    let socket = match args.proto {
+        Proto::Tcp => open_listener(&args.host, port, args.backlog)?,
+        Proto::Udp => open_bound(listen_addr(&args.host, port)?, Type::Dgram)?,
+    };
+    let local = socket
         .getsockname()
         .map_err(|e| Failure::new("getsockname", e))?;
-    print_banner(args.service, mode, local, lang);
+    let socket = Arc::new(socket);
+    ctx.shutdown.watch_listener(&socket);
+    Ok(Bound {
+        ctx,
+        socket,
+        proto: args.proto,
+        mode,
+        local,
+    })
+}
 
-    let listener = Arc::new(listener);
-    let shutdown = Shutdown::new();
-    shutdown.watch(&listener);
-    {
-        let shutdown = Arc::clone(&shutdown);
-        signals::on_interrupt(move || shutdown.trigger());
+impl Bound {
+    /// The address the server listens on (with the port the kernel chose for port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
     }
-    let stats = Arc::new(Stats::default());
-    let served = match mode {
-        Mode::Iterative => iterative::run(&listener, &shutdown, &stats, args.service, lang),
-        Mode::Threads => threads::run(&listener, &shutdown, &stats, args.service, lang),
-    };
-    // The listening socket is closed last, once no client can be waiting on it any more.
-    shutdown.unwatch(&listener);
-    if let Ok(listener) = Arc::try_unwrap(listener) {
-        let _ = listener.close();
+
+    /// What stops the server (Ctrl+C calls its `trigger`).
+    pub fn shutdown(&self) -> Arc<Shutdown> {
+        Arc::clone(&self.ctx.shutdown)
     }
-    print!("{}", stats.summary(lang));
-    served
+
+    /// What the server shares with its threads: its counts, complete once `serve` returned.
+    pub fn context(&self) -> Arc<Ctx> {
+        Arc::clone(&self.ctx)
+    }
+
+    pub fn print_banner(&self) {
+        let (proto, mode) = match self.proto {
+            Proto::Tcp => ("TCP", Some(self.mode)),
+            Proto::Udp => ("UDP", None),
+        };
+        print_banner(self.ctx.service, proto, mode, self.local, self.ctx.lang);
+    }
+
+    /// Serves until stopped, then closes the server's socket.
+    pub fn serve(self) -> Result<(), Failure> {
+        let ctx = &self.ctx;
+        let socket = &self.socket;
+        let served = match (self.proto, ctx.service, self.mode) {
+            (Proto::Udp, _, _) => udp::run(socket, ctx),
+            (Proto::Tcp, Service::Relay, mode) => relay::run(socket, ctx, mode),
+            (Proto::Tcp, Service::Chat, _) => chat::run(socket, ctx),
+            (Proto::Tcp, _, Mode::Iterative) => iterative::run(socket, ctx),
+            (Proto::Tcp, _, Mode::Threads) => threads::run(socket, ctx),
+            (Proto::Tcp, _, Mode::Select) => select::run(socket, ctx),
+        };
+        // The server's socket is closed last, once no client can be waiting on it any more.
+        ctx.shutdown.unwatch(socket);
+        ctx.shutdown.finished();
+        if let Ok(socket) = Arc::try_unwrap(self.socket) {
+            let _ = socket.close();
+        }
+        served
+    }
+}
+
+/// The mode for this service and protocol, or a clear refusal for a combination that does not
+/// exist.
+fn check_combination(args: &ServeArgs) -> Result<Mode, Failure> {
+    let service = args.service.name();
+    match (args.proto, args.service, args.mode) {
+        (Proto::Udp, Service::Chat, _) => {
+            Err(usage("chat has no UDP version: it needs connections"))
+        }
+        (Proto::Udp, _, Some(_)) => Err(usage(
+            "--mode is for TCP: a UDP server has no connections, one socket serves everyone",
+        )),
+        (Proto::Tcp, Service::Chat, Some(m)) if m != Mode::Threads => Err(usage(
+            "chat runs in --mode threads (an exécutant per client, a broadcaster thread)",
+        )),
+        (Proto::Tcp, Service::Relay, Some(Mode::Select)) => Err(usage(&format!(
+            "{service} runs in --mode iterative (one pair at a time) or threads (a pair per exécutant)"
+        ))),
+        (_, _, mode) => Ok(mode.unwrap_or(Mode::Threads)),
+    }
+}
+
+fn usage(msg: &str) -> Failure {
+    Failure::usage(msg)
 }
 
 /// `socket`, `setsockopt(SO_REUSEADDR)`, `bind`, `listen`: the four steps of every TCP server
@@ -65,7 +188,15 @@ pub fn run(args: &ServeArgs, lang: Lang) -> Result<(), Failure> {
 /// socket also accepts IPv4, as in the labs' `bind(("", port))` on `AF_INET6`.
 pub fn open_listener(host: &str, port: u16, backlog: i32) -> Result<Socket, Failure> {
     let addr = listen_addr(host, port)?;
-    let s = Socket::new(Family::of(&addr), Type::Stream).map_err(|e| Failure::new("socket", e))?;
+    let s = open_bound(addr, Type::Stream)?;
+    s.listen(backlog)
+        .map_err(|e| Failure::new(format!("listen {}", brief(&addr)), e))?;
+    Ok(s)
+}
+
+/// A socket of the right family, `SO_REUSEADDR` set, dual-stack for `::`, bound to `addr`.
+fn open_bound(addr: SocketAddr, ty: Type) -> Result<Socket, Failure> {
+    let s = Socket::new(Family::of(&addr), ty).map_err(|e| Failure::new("socket", e))?;
     // Without it, a restart within a minute or two of stopping fails with EADDRINUSE while the
     // previous run's connections sit in TIME_WAIT.
     s.set_reuseaddr(true)
@@ -78,8 +209,6 @@ pub fn open_listener(host: &str, port: u16, backlog: i32) -> Result<Socket, Fail
     }
     s.bind(addr)
         .map_err(|e| Failure::new(format!("bind {}", brief(&addr)), e))?;
-    s.listen(backlog)
-        .map_err(|e| Failure::new(format!("listen {}", brief(&addr)), e))?;
     Ok(s)
 }
 
@@ -97,26 +226,27 @@ fn listen_addr(host: &str, port: u16) -> Result<SocketAddr, Failure> {
     })
 }
 
-fn print_banner(service: Service, mode: Mode, local: SocketAddr, lang: Lang) {
-    let mode_name = match mode {
-        Mode::Threads => "threads",
-        Mode::Iterative => "iterative",
+fn print_banner(service: Service, proto: &str, mode: Option<Mode>, local: SocketAddr, lang: Lang) {
+    let how = match mode {
+        Some(m) => format!("{proto}, {}", m.name()),
+        None => proto.to_string(),
     };
     let name = service.name();
     let pid = std::process::id();
-    let try_host = match local.ip() {
-        ip if ip.is_unspecified() => "localhost".to_string(),
-        std::net::IpAddr::V6(ip) => format!("{ip}"),
-        ip => ip.to_string(),
+    let try_host = if local.ip().is_unspecified() {
+        "localhost".to_string()
+    } else {
+        local.ip().to_string()
     };
+    let nc = if proto == "UDP" { "nc -u" } else { "nc" };
     match lang {
         Lang::Fr => {
-            println!("serveur {name} (TCP, {mode_name}, pid {pid}) en écoute sur {local}");
-            println!("Pour essayer : nc {try_host} {}", local.port());
+            println!("serveur {name} ({how}, pid {pid}) en écoute sur {local}");
+            println!("Pour essayer : {nc} {try_host} {}", local.port());
         }
         Lang::En => {
-            println!("{name} server (TCP, {mode_name}, pid {pid}) listening on {local}");
-            println!("Try it: nc {try_host} {}", local.port());
+            println!("{name} server ({how}, pid {pid}) listening on {local}");
+            println!("Try it: {nc} {try_host} {}", local.port());
         }
     }
     if local.ip().is_loopback() {
@@ -133,35 +263,110 @@ fn print_banner(service: Service, mode: Mode, local: SocketAddr, lang: Lang) {
     println!("{}", lang.pick("Ctrl+C pour arrêter.", "Ctrl+C to stop."));
 }
 
-/// Serves one accepted connection with the service, then closes it, and records what it did.
-fn serve_connection(
-    conn: Arc<Socket>,
-    peer: SocketAddr,
-    service: Service,
-    stats: &Stats,
-    shutdown: &Shutdown,
-) {
-    let mut counts = Counts::default();
-    let result = match service {
-        Service::Echo => crate::services::echo::serve(&conn, &mut counts),
-    };
-    if let Err(e) = result {
-        // A client that resets or vanishes ends its own conversation, not the server.
-        trace::note(format!("{peer}: {e}"));
+/// Takes a client in, or turns it away when `--max-clients` are already being served. An
+/// accepted client counts as active until [`leave`] is called for it.
+fn admit(conn: &Socket, peer: SocketAddr, ctx: &Ctx) -> bool {
+    let active = ctx.active.fetch_add(1, Ordering::SeqCst);
+    match ctx.max_clients {
+        Some(max) if active >= max => {
+            ctx.active.fetch_sub(1, Ordering::SeqCst);
+            let line = match ctx.lang {
+                Lang::Fr => {
+                    format!("serveur plein : {max} clients déjà servis, réessayez plus tard\n")
+                }
+                Lang::En => format!("server full: {max} clients already served, try again later\n"),
+            };
+            trace::note(match ctx.lang {
+                Lang::Fr => format!("{peer} refusé : --max-clients {max} atteint"),
+                Lang::En => format!("{peer} refused: --max-clients {max} reached"),
+            });
+            let _ = conn.sendall(line.as_bytes());
+            false
+        }
+        _ => true,
     }
-    // Closed here, by the thread that served it.
-    shutdown.unwatch(&conn);
+}
+
+/// A served client has left.
+fn leave(ctx: &Ctx) {
+    ctx.active.fetch_sub(1, Ordering::SeqCst);
+}
+
+/// Serves one accepted connection with the service's conversation, closes it, and records
+/// what it did. Used by the threads and iterative modes.
+fn serve_connection(conn: Arc<Socket>, peer: SocketAddr, ctx: &Ctx) {
+    let mut counts = Counts::default();
+    if let Some(conv) = services::conversation(ctx.service) {
+        // A client that resets or vanishes ends its own conversation, not the server: the
+        // failed call is in the trace with its errno.
+        let _ = converse(&conn, conv, &mut counts, ctx);
+    }
+    close_and_record(conn, peer, counts, ctx);
+}
+
+/// Closes a connection in the thread that served it, and records what it did.
+fn close_and_record(conn: Arc<Socket>, peer: SocketAddr, counts: Counts, ctx: &Ctx) {
+    // Once unwatched, no other thread holds the socket: this close is the one that closes it.
+    ctx.shutdown.unwatch(&conn);
     if let Ok(conn) = Arc::try_unwrap(conn) {
         let _ = conn.close();
     }
-    stats.record(ConnRecord {
+    record(ctx, peer, counts);
+}
+
+fn record(ctx: &Ctx, peer: SocketAddr, counts: Counts) {
+    ctx.stats.record(ConnRecord {
         thread: trace::thread_name(),
         peer,
         counts,
     });
 }
 
-/// What to do when `accept` fails: keep going, wait a little, or stop.
+/// Buffer for one `recv`: the lab's 1500 bytes, one Ethernet frame's worth.
+pub const BUF_SIZE: usize = 1500;
+
+/// The `recv` loop of one blocking connection: what the labs write inside `while True`.
+fn converse(
+    conn: &Socket,
+    mut conv: Box<dyn Conversation>,
+    counts: &mut Counts,
+    ctx: &Ctx,
+) -> io::Result<()> {
+    let idle = ctx.idle;
+    if idle.is_some() {
+        // A silent client makes `recv` fail with EAGAIN after this long, instead of holding
+        // an exécutant forever.
+        conn.set_recv_timeout(idle)?;
+    }
+    if conv.open(&mut Out::new(conn, counts))? == Flow::Close {
+        return Ok(());
+    }
+    let mut buf = [0u8; BUF_SIZE];
+    loop {
+        let n = match conn.recv(&mut buf) {
+            Ok(n) => n,
+            Err(e) if idle.is_some() && e.kind() == io::ErrorKind::WouldBlock => {
+                trace::note(ctx.lang.pick(
+                    "silencieux trop longtemps (--idle-timeout) : fermeture",
+                    "idle too long (--idle-timeout): closing",
+                ));
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            // 0 bytes: the client closed its side (or the server is stopping and shut the
+            // socket down). The conversation is over.
+            return Ok(());
+        }
+        counts.bytes_in += n as u64;
+        if conv.data(&buf[..n], &mut Out::new(conn, counts))? == Flow::Close {
+            return Ok(());
+        }
+    }
+}
+
+/// What to do when `accept` fails: keep going, or stop.
 enum AcceptError {
     /// The server is stopping (its listening socket was shut down).
     Stop,
@@ -171,17 +376,17 @@ enum AcceptError {
 }
 
 /// Sorts an `accept` failure. Out of descriptors (`EMFILE`/`ENFILE`) is not fatal: clients
-/// will leave and free some. The caller waits a little before trying again rather than
-/// spinning on a call that fails at once.
-fn accept_error(e: io::Error, shutdown: &Shutdown, lang: Lang) -> AcceptError {
-    if shutdown.is_shutdown() {
+/// will leave and free some. Waits a little before the next try rather than spinning on a call
+/// that fails at once.
+fn accept_error(e: io::Error, ctx: &Ctx) -> AcceptError {
+    if ctx.shutdown.is_shutdown() {
         return AcceptError::Stop;
     }
     match e.raw_os_error() {
         Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM) => {
             eprintln!(
                 "{}",
-                lang.pick(
+                ctx.lang.pick(
                     "socklab: accept: plus de descripteur libre, nouvel essai dans 100 ms",
                     "socklab: accept: out of descriptors, trying again in 100 ms",
                 )
@@ -194,5 +399,19 @@ fn accept_error(e: io::Error, shutdown: &Shutdown, lang: Lang) -> AcceptError {
     }
 }
 
-/// How long the veilleur waits before accepting again after running out of descriptors.
+/// `accept` until it gives a client, a stop, or a fatal error.
+fn accept_next(listener: &Socket, ctx: &Ctx) -> Result<Option<(Socket, SocketAddr)>, Failure> {
+    loop {
+        match listener.accept() {
+            Ok(c) => return Ok(Some(c)),
+            Err(e) => match accept_error(e, ctx) {
+                AcceptError::Stop => return Ok(None),
+                AcceptError::Retry => continue,
+                AcceptError::Fatal(f) => return Err(f),
+            },
+        }
+    }
+}
+
+/// How long the server waits before accepting again after running out of descriptors.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);

@@ -41,20 +41,26 @@ impl Stats {
             .clone()
     }
 
-    /// The summary: totals on the first line, then one line per connection.
-    pub fn summary(&self, lang: Lang) -> String {
+    /// The summary: totals on the first line, then one line per connection (for UDP, which
+    /// has no connections, one line per client address).
+    pub fn summary(&self, lang: Lang, udp: bool) -> String {
         let records = self.records();
         let total_in: u64 = records.iter().map(|r| r.counts.bytes_in).sum();
         let total_out: u64 = records.iter().map(|r| r.counts.bytes_out).sum();
-        let mut out = match lang {
-            Lang::Fr => format!(
-                "Bilan : {} connexion(s), {total_in} octets reçus, {total_out} octets envoyés\n",
-                records.len()
+        let n = records.len();
+        let mut out = match (lang, udp) {
+            (Lang::Fr, false) => format!(
+                "Bilan : {n} connexion(s), {total_in} octets reçus, {total_out} octets envoyés\n"
             ),
-            Lang::En => format!(
-                "Summary: {} connection(s), {total_in} bytes in, {total_out} bytes out\n",
-                records.len()
+            (Lang::Fr, true) => format!(
+                "Bilan : {n} client(s) UDP, {total_in} octets reçus, {total_out} octets envoyés\n"
             ),
+            (Lang::En, false) => {
+                format!("Summary: {n} connection(s), {total_in} bytes in, {total_out} bytes out\n")
+            }
+            (Lang::En, true) => {
+                format!("Summary: {n} UDP client(s), {total_in} bytes in, {total_out} bytes out\n")
+            }
         };
         for r in &records {
             let (inw, outw) = match lang {
@@ -87,13 +93,17 @@ mod tests {
                 },
             });
         }
-        let en = s.summary(Lang::En);
+        let en = s.summary(Lang::En, false);
         assert!(
             en.starts_with("Summary: 2 connection(s), 12 bytes in, 12 bytes out"),
             "{en}"
         );
         assert!(en.contains("exécutant-2"), "{en}");
-        let fr = s.summary(Lang::Fr);
+        let fr = s.summary(Lang::Fr, false);
+        assert!(
+            s.summary(Lang::En, true)
+                .starts_with("Summary: 2 UDP client(s)")
+        );
         assert!(
             fr.starts_with("Bilan : 2 connexion(s), 12 octets reçus"),
             "{fr}"

@@ -5,70 +5,94 @@
 //! owns it from then on: it serves the client, closes the socket and ends. The veilleur keeps
 //! the threads' handles so that, on Ctrl+C, it waits for every exécutant before the summary.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use super::{AcceptError, accept_error, serve_connection};
-use crate::cli::Service;
+use super::{Ctx, accept_next, admit, leave, serve_connection};
 use crate::error::Failure;
 use crate::explain::Lang;
-use crate::server::shutdown::Shutdown;
-use crate::server::stats::Stats;
 use crate::sock::Socket;
 use crate::trace;
 
 /// An exécutant needs little stack: its buffer is 1.5 KiB and everything else is on the heap.
 /// Small stacks let a server hold a thousand clients in little memory.
-const EXECUTANT_STACK: usize = 256 * 1024;
+pub const EXECUTANT_STACK: usize = 256 * 1024;
 
-pub fn run(
-    listener: &Arc<Socket>,
-    shutdown: &Arc<Shutdown>,
-    stats: &Arc<Stats>,
-    service: Service,
-    lang: Lang,
-) -> Result<(), Failure> {
-    let mut executants: Vec<JoinHandle<()>> = Vec::new();
-    let mut count = 0u64;
-    let result = loop {
-        match listener.accept() {
-            Ok((conn, peer)) => {
-                count += 1;
-                let name = format!("exécutant-{count}");
-                trace::note(format!(
-                    "veilleur → {name}: fd {} ({peer}) handed over",
-                    conn.fd()
-                ));
-                let conn = Arc::new(conn);
-                shutdown.watch(&conn);
-                let stats = Arc::clone(stats);
-                let shutdown = Arc::clone(shutdown);
-                let thread_name = name.clone();
-                let spawned = std::thread::Builder::new()
-                    .name(name.clone())
-                    .stack_size(EXECUTANT_STACK)
-                    .spawn(move || {
-                        trace::set_thread_name(&thread_name);
-                        serve_connection(conn, peer, service, &stats, &shutdown);
-                        trace::note(format!("{thread_name} ends"));
-                    });
-                match spawned {
-                    Ok(handle) => executants.push(handle),
-                    // The closure (and the socket in it) is dropped: the client is closed.
-                    Err(e) => eprintln!("socklab: {name}: cannot start a thread: {e}"),
-                }
-                // Forget the exécutants that already ended, so the list stays short.
-                executants.retain(|h| !h.is_finished());
-            }
-            Err(e) => match accept_error(e, shutdown, lang) {
-                AcceptError::Stop => break Ok(()),
-                AcceptError::Retry => continue,
-                AcceptError::Fatal(f) => break Err(f),
-            },
+pub fn run(listener: &Arc<Socket>, ctx: &Arc<Ctx>) -> Result<(), Failure> {
+    let mut executants = Executants::new(ctx.lang);
+    while let Some((conn, peer)) = accept_next(listener, ctx)? {
+        if !admit(&conn, peer, ctx) {
+            continue;
         }
-    };
-    for handle in executants {
-        let _ = handle.join();
+        let conn = Arc::new(conn);
+        ctx.shutdown.watch(&conn);
+        let ctx = Arc::clone(ctx);
+        executants.spawn(conn, peer, move |conn, peer| {
+            serve_connection(conn, peer, &ctx);
+            leave(&ctx);
+        });
     }
-    result
+    executants.join();
+    Ok(())
+}
+
+/// The exécutant threads a veilleur started, numbered in accept order.
+pub struct Executants {
+    handles: Vec<JoinHandle<()>>,
+    count: u64,
+    lang: Lang,
+}
+
+impl Executants {
+    pub fn new(lang: Lang) -> Executants {
+        Executants {
+            handles: Vec::new(),
+            count: 0,
+            lang,
+        }
+    }
+
+    /// Hands `conn` over to a new exécutant running `serve`. The hand-over and the thread's end
+    /// appear in the trace as notes (they are no system calls).
+    pub fn spawn(
+        &mut self,
+        conn: Arc<Socket>,
+        peer: SocketAddr,
+        serve: impl FnOnce(Arc<Socket>, SocketAddr) + Send + 'static,
+    ) {
+        self.count += 1;
+        let name = format!("exécutant-{}", self.count);
+        trace::note(match self.lang {
+            Lang::Fr => format!("le veilleur confie fd {} ({peer}) à {name}", conn.fd()),
+            Lang::En => format!("veilleur hands fd {} ({peer}) to {name}", conn.fd()),
+        });
+        let lang = self.lang;
+        let thread_name = name.clone();
+        let spawned = std::thread::Builder::new()
+            .name(name.clone())
+            .stack_size(EXECUTANT_STACK)
+            .spawn(move || {
+                trace::set_thread_name(&thread_name);
+                serve(conn, peer);
+                trace::note(match lang {
+                    Lang::Fr => format!("{thread_name} se termine"),
+                    Lang::En => format!("{thread_name} ends"),
+                });
+            });
+        match spawned {
+            Ok(handle) => self.handles.push(handle),
+            // The closure, and the socket in it, is dropped: the client is closed.
+            Err(e) => eprintln!("socklab: {name}: cannot start a thread: {e}"),
+        }
+        // Forget the exécutants that already ended, so the list stays short.
+        self.handles.retain(|h| !h.is_finished());
+    }
+
+    /// Waits for every exécutant to end.
+    pub fn join(self) {
+        for handle in self.handles {
+            let _ = handle.join();
+        }
+    }
 }

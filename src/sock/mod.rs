@@ -138,11 +138,16 @@ impl Socket {
         let inner = perform(
             "socket",
             None,
-            Blocking::No,
+            Blocking::No {
+                args: &|| {
+                    (
+                        format!("{}, {}|SOCK_CLOEXEC, IPPROTO_IP", family.name(), ty.name()),
+                        format!("{}, {}", family.name(), ty.name()),
+                    )
+                },
+            },
             || socket2::Socket::new(domain, sty, None),
             |r| Outcome {
-                args: format!("{}, {}|SOCK_CLOEXEC, IPPROTO_IP", family.name(), ty.name()),
-                brief: format!("{}, {}", family.name(), ty.name()),
                 ret: r.map_or(-1, |s| s.as_raw_fd() as i64),
                 ..Outcome::default()
             },
@@ -182,13 +187,16 @@ impl Socket {
         perform(
             "setsockopt",
             Some(self.fd),
-            Blocking::No,
-            || self.sock().set_reuse_address(on),
-            |_| Outcome {
-                args: format!("{}, SOL_SOCKET, SO_REUSEADDR, [{v}], 4", self.fd),
-                brief: format!("{}, SO_REUSEADDR, {v}", self.fd),
-                ..Outcome::default()
+            Blocking::No {
+                args: &|| {
+                    (
+                        format!("{}, SOL_SOCKET, SO_REUSEADDR, [{v}], 4", self.fd),
+                        format!("{}, SO_REUSEADDR, {v}", self.fd),
+                    )
+                },
             },
+            || self.sock().set_reuse_address(on),
+            |_| Outcome::default(),
         )
     }
 
@@ -200,13 +208,16 @@ impl Socket {
         perform(
             "setsockopt",
             Some(self.fd),
-            Blocking::No,
-            || self.sock().set_only_v6(on),
-            |_| Outcome {
-                args: format!("{}, SOL_IPV6, IPV6_V6ONLY, [{v}], 4", self.fd),
-                brief: format!("{}, IPV6_V6ONLY, {v}", self.fd),
-                ..Outcome::default()
+            Blocking::No {
+                args: &|| {
+                    (
+                        format!("{}, SOL_IPV6, IPV6_V6ONLY, [{v}], 4", self.fd),
+                        format!("{}, IPV6_V6ONLY, {v}", self.fd),
+                    )
+                },
             },
+            || self.sock().set_only_v6(on),
+            |_| Outcome::default(),
         )
     }
 
@@ -217,16 +228,19 @@ impl Socket {
         perform(
             "setsockopt",
             Some(self.fd),
-            Blocking::No,
-            || self.sock().set_read_timeout(t),
-            |_| Outcome {
-                args: format!(
-                    "{}, SOL_SOCKET, SO_RCVTIMEO_OLD, {{tv_sec={sec}, tv_usec={usec}}}, 16",
-                    self.fd
-                ),
-                brief: format!("{}, SO_RCVTIMEO, {sec}.{usec:06}s", self.fd),
-                ..Outcome::default()
+            Blocking::No {
+                args: &|| {
+                    (
+                        format!(
+                            "{}, SOL_SOCKET, SO_RCVTIMEO_OLD, {{tv_sec={sec}, tv_usec={usec}}}, 16",
+                            self.fd
+                        ),
+                        format!("{}, SO_RCVTIMEO, {sec}.{usec:06}s", self.fd),
+                    )
+                },
             },
+            || self.sock().set_read_timeout(t),
+            |_| Outcome::default(),
         )
     }
 
@@ -237,16 +251,19 @@ impl Socket {
         perform(
             "setsockopt",
             Some(self.fd),
-            Blocking::No,
-            || self.sock().set_write_timeout(t),
-            |_| Outcome {
-                args: format!(
-                    "{}, SOL_SOCKET, SO_SNDTIMEO_OLD, {{tv_sec={sec}, tv_usec={usec}}}, 16",
-                    self.fd
-                ),
-                brief: format!("{}, SO_SNDTIMEO, {sec}.{usec:06}s", self.fd),
-                ..Outcome::default()
+            Blocking::No {
+                args: &|| {
+                    (
+                        format!(
+                            "{}, SOL_SOCKET, SO_SNDTIMEO_OLD, {{tv_sec={sec}, tv_usec={usec}}}, 16",
+                            self.fd
+                        ),
+                        format!("{}, SO_SNDTIMEO, {sec}.{usec:06}s", self.fd),
+                    )
+                },
             },
+            || self.sock().set_write_timeout(t),
+            |_| Outcome::default(),
         )
     }
 
@@ -256,16 +273,19 @@ impl Socket {
         perform(
             "setsockopt",
             Some(self.fd),
-            Blocking::No,
-            || self.sock().set_linger(Some(Duration::ZERO)),
-            |_| Outcome {
-                args: format!(
-                    "{}, SOL_SOCKET, SO_LINGER, {{l_onoff=1, l_linger=0}}, 8",
-                    self.fd
-                ),
-                brief: format!("{}, SO_LINGER, 0s (close will reset)", self.fd),
-                ..Outcome::default()
+            Blocking::No {
+                args: &|| {
+                    (
+                        format!(
+                            "{}, SOL_SOCKET, SO_LINGER, {{l_onoff=1, l_linger=0}}, 8",
+                            self.fd
+                        ),
+                        format!("{}, SO_LINGER, 0", self.fd),
+                    )
+                },
             },
+            || self.sock().set_linger(Some(Duration::ZERO)),
+            |_| Outcome::default(),
         )
     }
 
@@ -279,18 +299,21 @@ impl Socket {
         perform(
             "bind",
             Some(self.fd),
-            Blocking::No,
-            || self.sock().bind(&addr.into()),
-            |_| Outcome {
-                args: format!(
-                    "{}, {}, {}",
-                    self.fd,
-                    strace_sockaddr(&addr),
-                    sockaddr_len(&addr)
-                ),
-                brief: format!("{}, {}", self.fd, brief(&addr)),
-                ..Outcome::default()
+            Blocking::No {
+                args: &|| {
+                    (
+                        format!(
+                            "{}, {}, {}",
+                            self.fd,
+                            strace_sockaddr(&addr),
+                            sockaddr_len(&addr)
+                        ),
+                        format!("{}, {}", self.fd, brief(&addr)),
+                    )
+                },
             },
+            || self.sock().bind(&addr.into()),
+            |_| Outcome::default(),
         )
     }
 
@@ -302,13 +325,16 @@ impl Socket {
         perform(
             "listen",
             Some(self.fd),
-            Blocking::No,
-            || self.sock().listen(backlog),
-            |_| Outcome {
-                args: format!("{}, {backlog}", self.fd),
-                brief: format!("{}, backlog={backlog}", self.fd),
-                ..Outcome::default()
+            Blocking::No {
+                args: &|| {
+                    (
+                        format!("{}, {backlog}", self.fd),
+                        format!("{}, backlog={backlog}", self.fd),
+                    )
+                },
             },
+            || self.sock().listen(backlog),
+            |_| Outcome::default(),
         )
     }
 
@@ -337,10 +363,7 @@ impl Socket {
                             peer.as_ref().map_or("{...}".into(), strace_sockaddr),
                             a.len()
                         ),
-                        brief: format!(
-                            "{fd}, → new socket for client {}",
-                            peer.as_ref().map_or("?".into(), brief)
-                        ),
+                        brief: format!("{fd}"),
                         ret: s.as_raw_fd() as i64,
                         addr: peer.as_ref().map(ToString::to_string),
                         ..Outcome::default()
@@ -436,11 +459,16 @@ impl Socket {
         perform(
             "sendto",
             Some(fd),
-            Blocking::No,
+            Blocking::Yes {
+                args: &|| {
+                    (
+                        format!("{fd}, {}, {}, 0, NULL, 0", quoted(data), data.len()),
+                        format!("{fd}, {}", data.len()),
+                    )
+                },
+            },
             || self.sock().send(data),
             |r| Outcome {
-                args: format!("{fd}, {}, {}, 0, NULL, 0", quoted(data), data.len()),
-                brief: format!("{fd}, {} bytes", data.len()),
                 ret: r.map_or(-1, |n| *n as i64),
                 bytes: Some(*r.unwrap_or(&0)),
                 data: captured(data),
@@ -497,7 +525,7 @@ impl Socket {
                 // With MSG_TRUNC, `n` is the datagram's length, which may exceed the buffer.
                 let got = &buf[..(*n).min(cap)];
                 let peer = a.as_socket();
-                let cut = if *n > cap { " (truncated)" } else { "" };
+                let cut = if *n > cap { ", MSG_TRUNC" } else { "" };
                 Outcome {
                     args: format!(
                         "{fd}, {}, {cap}, {flag_name}, {}, [{STORAGE_LEN} => {}]",
@@ -505,10 +533,7 @@ impl Socket {
                         peer.as_ref().map_or("{...}".into(), strace_sockaddr),
                         a.len()
                     ),
-                    brief: format!(
-                        "{fd}, from {}{cut}",
-                        peer.as_ref().map_or("?".into(), brief)
-                    ),
+                    brief: format!("{fd}, {cap}{cut}"),
                     ret: *n as i64,
                     bytes: Some(*n),
                     addr: peer.map(|p| p.to_string()),
@@ -539,17 +564,22 @@ impl Socket {
         perform(
             "sendto",
             Some(fd),
-            Blocking::No,
+            Blocking::Yes {
+                args: &|| {
+                    (
+                        format!(
+                            "{fd}, {}, {}, 0, {}, {}",
+                            quoted(data),
+                            data.len(),
+                            strace_sockaddr(&addr),
+                            sockaddr_len(&addr)
+                        ),
+                        format!("{fd}, {}", data.len()),
+                    )
+                },
+            },
             || self.sock().send_to(data, &addr.into()),
             |r| Outcome {
-                args: format!(
-                    "{fd}, {}, {}, 0, {}, {}",
-                    quoted(data),
-                    data.len(),
-                    strace_sockaddr(&addr),
-                    sockaddr_len(&addr)
-                ),
-                brief: format!("{fd}, {} bytes to {}", data.len(), brief(&addr)),
                 ret: r.map_or(-1, |n| *n as i64),
                 bytes: Some(*r.unwrap_or(&0)),
                 addr: Some(addr.to_string()),
@@ -571,10 +601,18 @@ impl Socket {
             How::Write => std::net::Shutdown::Write,
             How::Both => std::net::Shutdown::Both,
         };
+        // Shown as it starts, like a blocking call: it wakes other threads up, and their
+        // calls returning must not appear before it in the trace.
+        let announce = move || {
+            (
+                format!("{fd}, {}", how.name()),
+                format!("{fd}, {}", how.name()),
+            )
+        };
         perform(
             "shutdown",
             Some(fd),
-            Blocking::No,
+            Blocking::Yes { args: &announce },
             || self.sock().shutdown(h),
             |_| Outcome {
                 args: format!("{fd}, {}", how.name()),
@@ -599,7 +637,9 @@ impl Socket {
         perform(
             "close",
             Some(fd),
-            Blocking::No,
+            Blocking::Yes {
+                args: &|| (format!("{fd}"), format!("{fd}")),
+            },
             || {
                 // SAFETY: `fd` was owned by `inner`, which gave it up; nothing else closes it.
                 if unsafe { libc::close(fd) } == 0 {
@@ -608,11 +648,7 @@ impl Socket {
                     Err(io::Error::last_os_error())
                 }
             },
-            |_| Outcome {
-                args: format!("{fd}"),
-                brief: format!("{fd}"),
-                ..Outcome::default()
-            },
+            |_| Outcome::default(),
         )
     }
 
@@ -634,26 +670,33 @@ impl Socket {
         op: impl FnOnce() -> io::Result<socket2::SockAddr>,
     ) -> io::Result<SocketAddr> {
         let fd = self.fd;
-        let a = perform(call, Some(fd), Blocking::No, op, |r| match r {
-            Ok(a) => {
-                let sa = a.as_socket();
-                Outcome {
-                    args: format!(
-                        "{fd}, {}, [{STORAGE_LEN} => {}]",
-                        sa.as_ref().map_or("{...}".into(), strace_sockaddr),
-                        a.len()
-                    ),
-                    brief: format!("{fd}, → {}", sa.as_ref().map_or("?".into(), brief)),
-                    addr: sa.map(|s| s.to_string()),
-                    ..Outcome::default()
+        let pre = move || (format!("{fd}, "), format!("{fd}"));
+        let a = perform(
+            call,
+            Some(fd),
+            Blocking::No { args: &pre },
+            op,
+            |r| match r {
+                Ok(a) => {
+                    let sa = a.as_socket();
+                    Outcome {
+                        args: format!(
+                            "{fd}, {}, [{STORAGE_LEN} => {}]",
+                            sa.as_ref().map_or("{...}".into(), strace_sockaddr),
+                            a.len()
+                        ),
+                        brief: format!("{fd}"),
+                        addr: sa.map(|s| s.to_string()),
+                        ..Outcome::default()
+                    }
                 }
-            }
-            Err(_) => Outcome {
-                args: format!("{fd}, {{...}}, [{STORAGE_LEN}]"),
-                brief: format!("{fd}"),
-                ..Outcome::default()
+                Err(_) => Outcome {
+                    args: format!("{fd}, {{...}}, [{STORAGE_LEN}]"),
+                    brief: format!("{fd}"),
+                    ..Outcome::default()
+                },
             },
-        })?;
+        )?;
         a.as_socket()
             .ok_or_else(|| io::Error::other(format!("{call} returned a non-IP address")))
     }

@@ -97,7 +97,7 @@ pub fn poll(fds: &mut [PollFd], timeout: Option<Duration>) -> io::Result<usize> 
     );
     let enter = || (args.clone(), brief.clone());
     let blocking = if ms == 0 {
-        Blocking::No
+        Blocking::No { args: &enter }
     } else {
         Blocking::Yes { args: &enter }
     };

@@ -6,14 +6,23 @@
 use std::io;
 use std::os::fd::RawFd;
 
+use crate::step;
 use crate::trace::{self, Event, Kind, Phase};
 
-/// How a call appears before it runs.
+/// How a call appears before it runs. `args` gives the arguments known before the call, as
+/// strace prints them and in short form: the step gate shows them, and the event keeps them
+/// unless the call's description replaces them once it returned.
+///
+/// `Yes` is for calls that may wait, and also for those another thread reacts to (`send`,
+/// `close`, `shutdown`): their `Enter` event is sent before the kernel acts, so the peer's
+/// `recv` returning can never appear in the trace before the call that caused it.
 pub(crate) enum Blocking<'a> {
     /// The call returns at once: one event, after it returned.
-    No,
+    No {
+        args: &'a dyn Fn() -> (String, String),
+    },
     /// The call may wait: an `Enter` event with these arguments (what strace prints before
-    /// `<unfinished ...>`) and this short form, then an `Exit` event.
+    /// `<unfinished ...>`), then an `Exit` event.
     Yes {
         args: &'a dyn Fn() -> (String, String),
     },
@@ -58,18 +67,33 @@ pub(crate) struct Pending {
     fd: Option<RawFd>,
     phase: Phase,
     on: bool,
+    /// The arguments known before the call, kept for the event.
+    before: (String, String),
 }
 
-/// Starts a traced call: sends its `Enter` event when it may block.
+/// Starts a traced call: waits at the step gate when stepping, then sends the `Enter` event of
+/// a call that may block.
 pub(crate) fn begin(call: &'static str, fd: Option<RawFd>, blocking: Blocking<'_>) -> Pending {
     let on = trace::enabled();
+    let stepping = step::active();
+    let (blocks, args) = match blocking {
+        Blocking::No { args } => (false, args),
+        Blocking::Yes { args } => (true, args),
+    };
+    let before = if on || stepping {
+        args()
+    } else {
+        (String::new(), String::new())
+    };
+    if stepping {
+        step::gate(call, &before.1);
+    }
     let mut phase = Phase::Call;
-    if let (true, Blocking::Yes { args }) = (on, blocking) {
-        let (args, brief) = args();
+    if on && blocks {
         let mut ev = Event::new(Kind::Syscall, Phase::Enter, call);
         ev.fd = fd;
-        ev.args = args;
-        ev.brief = brief;
+        ev.args = before.0.clone();
+        ev.brief = before.1.clone();
         trace::emit(ev);
         phase = Phase::Exit;
     }
@@ -78,6 +102,7 @@ pub(crate) fn begin(call: &'static str, fd: Option<RawFd>, blocking: Blocking<'_
         fd,
         phase,
         on,
+        before,
     }
 }
 
@@ -91,7 +116,13 @@ impl Pending {
         if !self.on {
             return;
         }
-        let outcome = describe(result.as_ref());
+        let mut outcome = describe(result.as_ref());
+        if outcome.args.is_empty() {
+            outcome.args = self.before.0;
+        }
+        if outcome.brief.is_empty() {
+            outcome.brief = self.before.1;
+        }
         let mut ev = Event::new(Kind::Syscall, self.phase, self.call);
         ev.fd = self.fd;
         match result {

@@ -27,6 +27,7 @@ use crossbeam_channel::Sender;
 
 pub use errno::{message as errno_message, name as errno_name};
 pub use event::{Event, Kind, Phase};
+pub use pretty::PrettyRender;
 
 use crate::explain::{ExplainMode, Explainer, Lang};
 
@@ -53,6 +54,8 @@ pub struct Config {
     pub explain: ExplainMode,
     pub color: bool,
     pub hexdump: bool,
+    /// Keep every event, for a diagram drawn at the end.
+    pub keep: bool,
 }
 
 /// A renderer turns events into text.
@@ -86,18 +89,9 @@ struct Tracer {
 static TRACER: OnceLock<Tracer> = OnceLock::new();
 static STOPPED: AtomicBool = AtomicBool::new(false);
 
-/// Starts the writer thread. With `Format::Off` nothing starts and tracing costs one atomic
-/// load per call.
+/// Starts the writer thread. With `Format::Off` (and no diagram to draw) nothing starts and
+/// tracing costs one atomic load per call.
 pub fn init(config: Config) -> io::Result<()> {
-    if config.format == Format::Off {
-        return Ok(());
-    }
-    let out: Box<dyn Write + Send> = match &config.file {
-        Some(path) => Box::new(std::fs::File::create(path).map_err(|e| {
-            io::Error::new(e.kind(), format!("--trace-file {}: {e}", path.display()))
-        })?),
-        None => Box::new(io::stderr()),
-    };
     let renderer: Box<dyn Render> = match config.format {
         Format::Pretty => Box::new(pretty::PrettyRender::new(
             Explainer::new(config.lang, config.explain),
@@ -105,17 +99,34 @@ pub fn init(config: Config) -> io::Result<()> {
             config.color,
         )),
         Format::Strace => Box::new(strace_fmt::StraceRender::default()),
-        Format::Json | Format::Off => Box::new(json::JsonRender),
+        Format::Json => Box::new(json::JsonRender),
+        Format::Off if config.keep => Box::new(NullRender),
+        Format::Off => return Ok(()),
+    };
+    init_with(config, renderer)
+}
+
+/// Starts the writer thread with a renderer of the caller's (the demo's columns).
+pub fn init_with(config: Config, renderer: Box<dyn Render>) -> io::Result<()> {
+    let out: Box<dyn Write + Send> = match &config.file {
+        Some(path) => Box::new(std::fs::File::create(path).map_err(|e| {
+            io::Error::new(e.kind(), format!("--trace-file {}: {e}", path.display()))
+        })?),
+        None => Box::new(io::stderr()),
     };
     let capture = if config.hexdump {
         pretty::HEXDUMP_MAX
     } else {
         escape::STRACE_STRSIZE
     };
+    let keep = config.keep;
     let (tx, rx) = crossbeam_channel::unbounded();
     let handle = std::thread::Builder::new()
         .name("trace-writer".into())
-        .spawn(move || writer::run(rx, renderer, out))?;
+        .spawn(move || {
+            let kept = writer::run(rx, renderer, out, keep);
+            *RECORDED.lock().unwrap_or_else(|e| e.into_inner()) = kept;
+        })?;
     let tracer = Tracer {
         tx,
         writer: Mutex::new(Some(handle)),
@@ -125,6 +136,24 @@ pub fn init(config: Config) -> io::Result<()> {
         return Err(io::Error::other("the tracer was already started"));
     }
     Ok(())
+}
+
+/// Every event written, when `Config::keep` asked for them; available after [`finish`].
+pub fn take_recorded() -> Vec<Event> {
+    std::mem::take(&mut *RECORDED.lock().unwrap_or_else(|e| e.into_inner()))
+}
+
+static RECORDED: Mutex<Vec<Event>> = Mutex::new(Vec::new());
+
+/// Writes nothing: the trace is only kept (for a diagram).
+struct NullRender;
+
+impl Render for NullRender {
+    fn render(&mut self, _ev: &Event, _merged: bool, _out: &mut String) {}
+
+    fn merges(&self) -> bool {
+        false
+    }
 }
 
 /// True when calls should build events (a cheap check done before any formatting).

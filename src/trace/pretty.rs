@@ -24,6 +24,10 @@ pub const HEXDUMP_MAX: usize = 512;
 pub struct PrettyRender {
     explainer: Explainer,
     hexdump: bool,
+    /// The time column (left out in the demo's narrow columns).
+    show_time: bool,
+    /// Width of the explanation text before it wraps.
+    wrap: usize,
     /// Colour is decided per renderer (a trace file gets none even when the terminal does).
     color: bool,
     t0: Option<u64>,
@@ -34,9 +38,23 @@ impl PrettyRender {
         PrettyRender {
             explainer,
             hexdump,
+            show_time: true,
+            wrap: WRAP,
             color,
             t0: None,
         }
+    }
+
+    /// For a column `width` characters wide: no time, explanations wrapped to fit.
+    pub fn narrow(mut self, width: usize) -> PrettyRender {
+        self.show_time = false;
+        self.wrap = width.saturating_sub(self.indent() + 2).max(20);
+        self
+    }
+
+    /// Where lines under a call start: past the time and thread columns.
+    fn indent(&self) -> usize {
+        if self.show_time { 23 } else { 14 }
     }
 
     /// Applies a style when colour is on, and nothing otherwise.
@@ -51,9 +69,12 @@ impl PrettyRender {
     fn prefix(&mut self, ev: &Event, out: &mut String) {
         let t0 = *self.t0.get_or_insert(ev.ts_us);
         let secs = ev.ts_us.saturating_sub(t0) as f64 / 1e6;
-        let time = self.paint(&format!("{:>8}", format!("+{secs:.3}")), |s| s.dimmed());
         let thread = self.paint(&format!("{:<13}", ev.thread), |s| s.cyan());
-        let _ = write!(out, "{time} {thread} ");
+        if self.show_time {
+            let time = self.paint(&format!("{:>8}", format!("+{secs:.3}")), |s| s.dimmed());
+            let _ = write!(out, "{time} ");
+        }
+        let _ = write!(out, "{thread} ");
     }
 
     fn ret(&self, ev: &Event, out: &mut String) {
@@ -76,6 +97,20 @@ impl PrettyRender {
         }
     }
 
+    /// The address a call involved, when the arguments do not show it already: the client an
+    /// `accept` returned, where a datagram came from or goes to, a socket's own address.
+    fn address(&self, ev: &Event, out: &mut String) {
+        let Some(addr) = &ev.addr else { return };
+        let text = match ev.call.as_ref() {
+            "accept4" => format!("← client {addr}"),
+            "recvfrom" => format!("← {addr}"),
+            "sendto" => format!("→ {addr}"),
+            "getsockname" | "getpeername" => format!("= {addr}"),
+            _ => return,
+        };
+        let _ = write!(out, "  {}", self.paint(&text, |s| s.cyan()));
+    }
+
     fn data(&self, ev: &Event, out: &mut String) {
         if ev.data.is_empty() {
             return;
@@ -92,12 +127,13 @@ impl PrettyRender {
 
     /// A line under the call, indented past the time and thread columns.
     fn under(&self, text: &str, out: &mut String) {
-        let _ = write!(out, "\n{:23}{}", "", self.paint(text, |s| s.dimmed()));
+        let pad = self.indent();
+        let _ = write!(out, "\n{:pad$}{}", "", self.paint(text, |s| s.dimmed()));
     }
 
     fn explanation(&mut self, ev: &Event, out: &mut String) {
         if let Some(text) = self.explainer.explain(ev) {
-            for (i, line) in wrap(&text, WRAP).iter().enumerate() {
+            for (i, line) in wrap(&text, self.wrap).iter().enumerate() {
                 let mark = if i == 0 { "↳" } else { " " };
                 self.under(&format!("{mark} {line}"), out);
             }
@@ -159,6 +195,7 @@ impl Render for PrettyRender {
                     let _ = write!(out, "{call}({brief})");
                 }
                 self.ret(ev, out);
+                self.address(ev, out);
                 self.data(ev, out);
                 self.hexdump(ev, out);
                 self.explanation(ev, out);

@@ -12,7 +12,14 @@ use super::{Event, Msg, Phase, Render};
 /// is visible while it blocks.
 const HOLD: Duration = Duration::from_millis(50);
 
-pub(super) fn run(rx: Receiver<Msg>, mut renderer: Box<dyn Render>, out: Box<dyn Write + Send>) {
+/// Renders and writes every event until stopped; returns them all when `keep` is set.
+pub(super) fn run(
+    rx: Receiver<Msg>,
+    mut renderer: Box<dyn Render>,
+    out: Box<dyn Write + Send>,
+    keep: bool,
+) -> Vec<Event> {
+    let mut kept = Vec::new();
     // Large enough that a burst of events goes out in few writes; whole lines only, so the
     // trace never interleaves mid-line with the program's own output.
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
@@ -42,6 +49,9 @@ pub(super) fn run(rx: Receiver<Msg>, mut renderer: Box<dyn Render>, out: Box<dyn
             Msg::Event(mut ev) => {
                 seq += 1;
                 ev.seq = seq;
+                if keep {
+                    kept.push(ev.clone());
+                }
                 place(ev, &mut held, renderer.as_mut(), &mut text);
                 write_out(&mut out, &mut text, rx.is_empty());
             }
@@ -61,6 +71,9 @@ pub(super) fn run(rx: Receiver<Msg>, mut renderer: Box<dyn Render>, out: Box<dyn
             Msg::Event(mut ev) => {
                 seq += 1;
                 ev.seq = seq;
+                if keep {
+                    kept.push(ev.clone());
+                }
                 place(ev, &mut held, renderer.as_mut(), &mut text);
             }
             Msg::Flush(ack) => {
@@ -73,6 +86,7 @@ pub(super) fn run(rx: Receiver<Msg>, mut renderer: Box<dyn Render>, out: Box<dyn
         renderer.render(&ev, false, &mut text);
     }
     write_out(&mut out, &mut text, true);
+    kept
 }
 
 /// Renders `ev`, holding an `Enter` back when the renderer may merge it with its `Exit`.

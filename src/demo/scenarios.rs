@@ -1,0 +1,360 @@
+//! The scripted clients of each demo, and what each demo showed.
+//!
+//! The clients are written like the labs' programs, over the traced API; what keeps them in
+//! step with each other (barriers, channels) involves no socket call and does not show.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
+
+use super::{DemoServer, run_clients};
+use crate::cli::{Mode, Proto, Service};
+use crate::error::Failure;
+use crate::explain::Lang;
+use crate::sock::{Family, Socket, Type};
+use crate::trace;
+
+pub fn play(name: &str, n: usize, lang: Lang) -> Result<(), Failure> {
+    match name {
+        "daytime" => daytime(lang),
+        "http-get" => http_get(),
+        "echo-iterative" => echo_iterative(n, lang),
+        "echo-threads" => echo_concurrent(n, Mode::Threads, lang),
+        "echo-select" => echo_concurrent(n, Mode::Select, lang),
+        "echo-udp" => echo_udp(n, lang),
+        "relay" => relay(lang),
+        "chat" => chat(n, lang),
+        _ => Err(Failure::usage(format!("no demo named {name}"))),
+    }
+}
+
+fn connect(addr: SocketAddr) -> io::Result<Socket> {
+    let s = Socket::new(Family::of(&addr), Type::Stream)?;
+    s.connect(addr)?;
+    Ok(s)
+}
+
+/// `recv` until `n` bytes came, or the peer closed.
+fn recv_exactly(s: &Socket, n: usize) -> io::Result<Vec<u8>> {
+    let mut got = Vec::with_capacity(n);
+    let mut buf = [0u8; 1500];
+    while got.len() < n {
+        let k = s.recv(&mut buf[..(n - got.len()).min(1500)])?;
+        if k == 0 {
+            break;
+        }
+        got.extend_from_slice(&buf[..k]);
+    }
+    Ok(got)
+}
+
+/// `recv` in a loop until the peer closes (`recv` returns 0), as the labs' clients do.
+fn recv_until_closed(s: &Socket, chunk: usize) -> io::Result<Vec<u8>> {
+    let mut all = Vec::new();
+    let mut buf = vec![0u8; chunk];
+    loop {
+        let k = s.recv(&mut buf)?;
+        if k == 0 {
+            return Ok(all);
+        }
+        all.extend_from_slice(&buf[..k]);
+    }
+}
+
+fn pause(ms: u64) {
+    std::thread::sleep(Duration::from_millis(ms));
+}
+
+fn daytime(lang: Lang) -> Result<(), Failure> {
+    let server = DemoServer::start(Service::Daytime, Proto::Tcp, Some(Mode::Threads), lang)?;
+    let addr = server.addr;
+    run_clients(1, move |_| {
+        let s = connect(addr)?;
+        let line = recv_until_closed(&s, 1024)?;
+        s.close()?;
+        print!("{}", String::from_utf8_lossy(&line));
+        Ok(())
+    })?;
+    server.stop()
+}
+
+/// A web server of a few lines, in the demo itself, answering one GET with a page larger than
+/// the lab's `recv(1024)`.
+fn http_get() -> Result<(), Failure> {
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    let server = std::thread::Builder::new()
+        .name("http-server".into())
+        .spawn(move || -> io::Result<()> {
+            trace::set_thread_name("serveur-http");
+            let l = Socket::new(Family::Inet, Type::Stream)?;
+            l.set_reuseaddr(true)?;
+            l.bind("127.0.0.1:0".parse().expect("a valid address"))?;
+            l.listen(5)?;
+            let _ = tx.send(l.getsockname()?);
+            let (c, _) = l.accept()?;
+            // Read the request up to the blank line that ends it.
+            let mut request = Vec::new();
+            let mut buf = [0u8; 1500];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = c.recv(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                request.extend_from_slice(&buf[..n]);
+            }
+            let body = page();
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            c.sendall(head.as_bytes())?;
+            c.sendall(body.as_bytes())?;
+            c.close()?;
+            l.close()
+        })
+        .map_err(|e| Failure::new("spawn http server", e))?;
+    let addr: SocketAddr = rx
+        .recv()
+        .map_err(|_| Failure::new("http server", io::Error::other("did not start")))?;
+    run_clients(1, move |_| {
+        let s = connect(addr)?;
+        let request = format!(
+            "GET / HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            addr.ip()
+        );
+        s.sendall(request.as_bytes())?;
+        // The lab's lesson: one recv(1024) gets only the start; loop until the server closes.
+        let answer = recv_until_closed(&s, 1024)?;
+        s.close()?;
+        let status = answer.split(|&b| b == b'\r').next().unwrap_or_default();
+        println!(
+            "{} ({} bytes)",
+            String::from_utf8_lossy(status),
+            answer.len()
+        );
+        Ok(())
+    })?;
+    server
+        .join()
+        .map_err(|_| Failure::new("http server", io::Error::other("panicked")))?
+        .map_err(|e| Failure::new("http server", e))
+}
+
+fn page() -> String {
+    let mut body =
+        String::from("<!doctype html>\n<html><head><title>socklab</title></head><body>\n");
+    for i in 1..=60 {
+        body.push_str(&format!(
+            "<p>Ligne {i} : une page plus longue qu'un recv(1024).</p>\n"
+        ));
+    }
+    body.push_str("</body></html>\n");
+    body
+}
+
+fn echo_iterative(n: usize, lang: Lang) -> Result<(), Failure> {
+    let server = DemoServer::start(Service::Echo, Proto::Tcp, Some(Mode::Iterative), lang)?;
+    let addr = server.addr;
+    // The first client is served; only then do the others connect, and wait.
+    let (first_served_tx, first_served_rx) = crossbeam_channel::bounded::<()>(0);
+    run_clients(n, move |i| {
+        if i == 1 {
+            let s = connect(addr)?;
+            s.sendall(b"bonjour 1\n")?;
+            recv_exactly(&s, 10)?;
+            for _ in 1..n {
+                let _ = first_served_tx.send(());
+            }
+            // Hold the connection a moment: meanwhile the server cannot accept anyone else.
+            pause(400);
+            s.close()
+        } else {
+            let _ = first_served_rx.recv();
+            let s = connect(addr)?;
+            let msg = format!("bonjour {i}\n");
+            s.sendall(msg.as_bytes())?;
+            // Connected, data sent, and yet no answer until client-1 has left.
+            recv_exactly(&s, msg.len())?;
+            s.close()
+        }
+    })?;
+    server.stop()
+}
+
+fn echo_concurrent(n: usize, mode: Mode, lang: Lang) -> Result<(), Failure> {
+    let server = DemoServer::start(Service::Echo, Proto::Tcp, Some(mode), lang)?;
+    let addr = server.addr;
+    let all_connected = Arc::new(Barrier::new(n));
+    run_clients(n, move |i| {
+        let s = connect(addr)?;
+        all_connected.wait();
+        for round in 1..=2 {
+            let msg = format!("client {i}, message {round}\n");
+            s.sendall(msg.as_bytes())?;
+            recv_exactly(&s, msg.len())?;
+            pause(50 * i as u64);
+        }
+        s.close()
+    })?;
+    server.stop()
+}
+
+fn echo_udp(n: usize, lang: Lang) -> Result<(), Failure> {
+    let server = DemoServer::start(Service::Echo, Proto::Udp, None, lang)?;
+    let addr = server.addr;
+    run_clients(n, move |i| {
+        let s = Socket::new(Family::of(&addr), Type::Dgram)?;
+        for round in 1..=2 {
+            let msg = format!("datagramme {round} du client {i}");
+            s.sendto(msg.as_bytes(), addr)?;
+            let mut buf = [0u8; 1500];
+            s.recvfrom(&mut buf)?;
+            pause(30);
+        }
+        s.close()
+    })?;
+    server.stop()
+}
+
+fn relay(lang: Lang) -> Result<(), Failure> {
+    let server = DemoServer::start(Service::Relay, Proto::Tcp, Some(Mode::Iterative), lang)?;
+    let addr = server.addr;
+    let (emitter_ready_tx, emitter_ready_rx) = crossbeam_channel::bounded::<()>(1);
+    let (receiver_ready_tx, receiver_ready_rx) = crossbeam_channel::bounded::<()>(1);
+    run_clients(2, move |i| {
+        if i == 1 {
+            let s = connect(addr)?;
+            let role = recv_exactly(&s, 1)?;
+            debug_assert_eq!(role, b"1");
+            let _ = emitter_ready_tx.send(());
+            let _ = receiver_ready_rx.recv();
+            for m in [
+                "premier message\n",
+                "deuxième message\n",
+                "dernier message\n",
+            ] {
+                s.sendall(m.as_bytes())?;
+                pause(100);
+            }
+            s.close()
+        } else {
+            let _ = emitter_ready_rx.recv();
+            let s = connect(addr)?;
+            let role = recv_exactly(&s, 1)?;
+            debug_assert_eq!(role, b"2");
+            let _ = receiver_ready_tx.send(());
+            let got = recv_until_closed(&s, 1500)?;
+            s.close()?;
+            print!("{}", String::from_utf8_lossy(&got));
+            Ok(())
+        }
+    })?;
+    server.stop()
+}
+
+fn chat(n: usize, lang: Lang) -> Result<(), Failure> {
+    let server = DemoServer::start(Service::Chat, Proto::Tcp, Some(Mode::Threads), lang)?;
+    let addr = server.addr;
+    let joined = Arc::new(Barrier::new(n));
+    let heard = Arc::new(Barrier::new(n));
+    run_clients(n, move |i| {
+        let s = connect(addr)?;
+        // Wait until the server announced everyone: each earlier client hears each arrival.
+        joined.wait();
+        pause(100);
+        s.sendall(format!("bonjour de {i}\n").as_bytes())?;
+        let mut got = Vec::new();
+        let mut buf = [0u8; 1500];
+        while count_messages(&got) < n - 1 {
+            let k = s.recv(&mut buf)?;
+            if k == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..k]);
+        }
+        heard.wait();
+        s.close()
+    })?;
+    server.stop()
+}
+
+/// Lines in `got` that are messages from other clients (not arrival announcements).
+fn count_messages(got: &[u8]) -> usize {
+    String::from_utf8_lossy(got)
+        .lines()
+        .filter(|l| l.starts_with("client-") && l.contains(": "))
+        .count()
+}
+
+pub fn what_you_saw(name: &str, n: usize, lang: Lang) -> String {
+    let (fr, en) = match name {
+        "daytime" => (
+            "Ce que vous avez vu : le client a fait connect() puis recv() en boucle. Le serveur \
+             a envoyé une seule ligne puis fermé : le recv() suivant du client a rendu 0, la fin \
+             du flot. C'est tout le protocole daytime (RFC 867).",
+            "What you saw: the client called connect(), then recv() in a loop. The server sent \
+             one line and closed: the client's next recv() returned 0, the end of the stream. \
+             That is the whole daytime protocol (RFC 867).",
+        ),
+        "http-get" => (
+            "Ce que vous avez vu : la requête part en un sendall(), mais la page revient en \
+             plusieurs recv() de 1024 octets au plus. Un seul recv() tronquerait la page (la \
+             question du TP) : il faut boucler jusqu'à ce que recv() rende 0.",
+            "What you saw: the request goes out in one sendall(), but the page comes back in \
+             several recv()s of at most 1024 bytes. A single recv() would cut the page (the \
+             lab's question): loop until recv() returns 0.",
+        ),
+        "echo-iterative" => (
+            "Ce que vous avez vu : le client 2 a fait connect() avec succès et envoyé ses \
+             octets, mais le serveur ne l'a accepté (accept4) qu'après le close() du client 1. \
+             Entre-temps il attendait dans le backlog du noyau : un serveur itératif ne sert \
+             qu'un client à la fois.",
+            "What you saw: client 2's connect() succeeded and it sent its bytes, yet the server \
+             only accepted it (accept4) after client 1's close(). Meanwhile it waited in the \
+             kernel's backlog: an iterative server serves one client at a time.",
+        ),
+        "echo-threads" => (
+            "Ce que vous avez vu : le veilleur ne fait qu'accept() et confie chaque connexion à \
+             un exécutant, qui fait les recv()/send() et le close(). Les exécutants ont servi \
+             leurs clients en même temps.",
+            "What you saw: the veilleur only calls accept() and hands each connection to an \
+             exécutant, which does the recv()/send() and the close(). The exécutants served \
+             their clients at the same time.",
+        ),
+        "echo-select" => (
+            "Ce que vous avez vu : un seul thread, qui attend dans poll() sur la socket d'écoute \
+             et sur chaque client. Il n'appelle accept() ou recv() que sur une socket prête : \
+             aucun client silencieux ne bloque les autres.",
+            "What you saw: one single thread, waiting in poll() on the listening socket and on \
+             every client. It only calls accept() or recv() on a socket that is ready: no silent \
+             client holds the others up.",
+        ),
+        "echo-udp" => (
+            "Ce que vous avez vu : ni listen, ni accept, ni connect. Chaque sendto() est un \
+             datagramme ; le recvfrom() du serveur dit d'où il vient, et le sendto() de la \
+             réponse y retourne.",
+            "What you saw: no listen, no accept, no connect. Each sendto() is one datagram; the \
+             server's recvfrom() says where it came from, and the answer's sendto() goes back \
+             there.",
+        ),
+        "relay" => (
+            "Ce que vous avez vu : le serveur a envoyé 1 au premier client accepté (l'émetteur) \
+             et 2 au second (le récepteur), puis a recopié chaque message de l'un vers l'autre. \
+             Quand l'émetteur a fermé, son recv() a rendu 0 et le serveur a fermé le récepteur.",
+            "What you saw: the server sent 1 to the first client it accepted (the emitter) and \
+             2 to the second (the receiver), then copied each message from one to the other. \
+             When the emitter closed, its recv() returned 0 and the server closed the receiver.",
+        ),
+        "chat" => (
+            "Ce que vous avez vu : chaque exécutant ne fait que recv() ; les lignes passent par \
+             un canal jusqu'au diffuseur, seul thread qui fait send() vers les clients.",
+            "What you saw: each exécutant only calls recv(); the lines go through a channel to \
+             the broadcaster, the only thread that calls send() towards the clients.",
+        ),
+        _ => ("", ""),
+    };
+    let _ = n;
+    lang.pick(fr, en).to_string()
+}

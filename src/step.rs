@@ -1,0 +1,176 @@
+//! Step-by-step mode: every traced call waits at one gate before it runs.
+//!
+//! Each thread about to make a call sends a request over a crossbeam channel to one stepper
+//! thread and waits for the answer. The stepper takes the requests in the order they came,
+//! shows the call and its explanation, and waits for a key: Enter runs it, `c` runs everything
+//! from then on without stopping, `q` quits (the trace is written out, and the kernel closes
+//! every socket as the process exits). With several threads, only one call goes through at a
+//! time and the prompt says which thread is waiting; threads that are not at a call keep
+//! running. `--step-delay` plays the same thing without keys, for a projector.
+//!
+//! The keys come from the terminal (`/dev/tty`) when there is one, so a client reading its own
+//! standard input still works; without a terminal they come from standard input, so step mode
+//! can be scripted.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, IsTerminal, Write};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::explain::{self, Lang};
+use crate::trace;
+
+struct Request {
+    thread: String,
+    call: &'static str,
+    brief: String,
+    go: Sender<()>,
+}
+
+static GATE: OnceLock<Sender<Request>> = OnceLock::new();
+/// Set by `c`: the gate stays open from then on.
+static OPEN: AtomicBool = AtomicBool::new(false);
+
+/// Turns step mode on: every traced call from now on waits at the gate. `delay` plays the
+/// steps automatically instead of waiting for keys.
+pub fn init(delay: Option<Duration>, lang: Lang) -> io::Result<()> {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    std::thread::Builder::new()
+        .name("stepper".into())
+        .spawn(move || stepper(rx, delay, lang))?;
+    let _ = GATE.set(tx);
+    Ok(())
+}
+
+/// True while calls must stop at the gate.
+#[inline]
+pub fn active() -> bool {
+    GATE.get().is_some() && !OPEN.load(Ordering::Relaxed)
+}
+
+/// Waits until the stepper lets this call through.
+pub fn gate(call: &'static str, brief: &str) {
+    let Some(tx) = GATE.get() else { return };
+    let (go_tx, go_rx) = crossbeam_channel::bounded(1);
+    let request = Request {
+        thread: trace::thread_name(),
+        call,
+        brief: brief.to_string(),
+        go: go_tx,
+    };
+    if tx.send(request).is_ok() {
+        // The stepper answers every request; if it is gone, the process is exiting.
+        let _ = go_rx.recv();
+    }
+}
+
+enum Key {
+    Run,
+    Continue,
+    Quit,
+}
+
+/// Where the keys come from.
+struct Keys {
+    input: Box<dyn BufRead + Send>,
+    /// A terminal echoes the key and its Enter; a script's keys are not echoed.
+    echoed: bool,
+}
+
+/// The terminal if there is one, otherwise standard input.
+fn key_source() -> Keys {
+    if io::stderr().is_terminal()
+        && let Ok(tty) = File::open("/dev/tty")
+    {
+        return Keys {
+            input: Box::new(BufReader::new(tty)),
+            echoed: true,
+        };
+    }
+    Keys {
+        input: Box::new(BufReader::new(io::stdin())),
+        echoed: io::stdin().is_terminal(),
+    }
+}
+
+fn read_key(keys: &mut Keys) -> Key {
+    let mut line = String::new();
+    let read = keys.input.read_line(&mut line);
+    if !keys.echoed {
+        // Nothing ended the prompt's line: end it here.
+        eprintln!();
+    }
+    match read {
+        // No more keys (a script ran out): run the rest without stopping.
+        Ok(0) | Err(_) => Key::Continue,
+        Ok(_) => match line.trim() {
+            "q" | "Q" => Key::Quit,
+            "c" | "C" => Key::Continue,
+            _ => Key::Run,
+        },
+    }
+}
+
+fn stepper(rx: Receiver<Request>, delay: Option<Duration>, lang: Lang) {
+    let mut keys = if delay.is_none() {
+        Some(key_source())
+    } else {
+        None
+    };
+    for req in rx.iter() {
+        if OPEN.load(Ordering::Relaxed) {
+            let _ = req.go.send(());
+            continue;
+        }
+        // Everything traced so far is shown before the prompt.
+        trace::flush();
+        let waiting = rx.len();
+        prompt(&req, waiting, delay.is_some(), lang);
+        let key = match (&mut keys, delay) {
+            (Some(k), _) => read_key(k),
+            (None, Some(d)) => {
+                std::thread::sleep(d);
+                Key::Run
+            }
+            (None, None) => Key::Run,
+        };
+        match key {
+            Key::Run => {}
+            Key::Continue => OPEN.store(true, Ordering::Relaxed),
+            Key::Quit => {
+                trace::note(lang.pick("q : arrêt demandé", "q: quit requested"));
+                trace::finish();
+                std::process::exit(0);
+            }
+        }
+        let _ = req.go.send(());
+    }
+}
+
+fn prompt(req: &Request, waiting: usize, auto: bool, lang: Lang) {
+    let mut err = io::stderr().lock();
+    let others = match (waiting, lang) {
+        (0, _) => String::new(),
+        (n, Lang::Fr) => format!("   ({n} autre(s) appel(s) en attente)"),
+        (n, Lang::En) => format!("   ({n} more call(s) waiting)"),
+    };
+    let _ = writeln!(
+        err,
+        "⏸ [{}] {}({}){others}",
+        req.thread, req.call, req.brief
+    );
+    if let Some(text) = explain::step_text(req.call, &req.brief, lang) {
+        let _ = writeln!(err, "  ↳ {text}");
+    }
+    if !auto {
+        let keys = lang.pick(
+            "  Entrée : exécuter · c : continuer sans arrêt · q : quitter › ",
+            "  Enter: run · c: continue without stopping · q: quit › ",
+        );
+        let _ = write!(err, "{keys}");
+    }
+    let _ = err.flush();
+}

@@ -1,0 +1,181 @@
+//! Stopping a server: Ctrl+C in the middle of twenty conversations loses nothing, and a silent
+//! client is let go after the idle timeout.
+
+mod common;
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// Twenty clients exchanging with the echo server when SIGINT arrives: the server exits 0
+/// within 2 s, its summary counts exactly what the clients got back, and the JSON trace file
+/// is complete and well-formed.
+#[test]
+fn ctrl_c_with_twenty_clients_mid_exchange() {
+    const CLIENTS: usize = 20;
+    let dir = temp_dir("ctrl-c");
+    let trace = dir.join("trace.jsonl");
+    let mut cmd = serve_command(&["echo", "--port", "0", "--lang", "en", "--trace", "json"]);
+    cmd.arg("--trace-file").arg(&trace);
+    let server = Server::start(cmd);
+    let warmed = Arc::new(Barrier::new(CLIENTS + 1));
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|i| {
+            let addr = server.addr;
+            let warmed = Arc::clone(&warmed);
+            std::thread::spawn(move || {
+                let mut s = TcpStream::connect(addr).unwrap();
+                s.set_read_timeout(Some(TIMEOUT)).unwrap();
+                let msg = vec![b'a' + (i % 26) as u8; 1000];
+                let mut received = 0u64;
+                let mut rounds = 0;
+                // Exchange until the server stops: one message in flight at a time, so
+                // everything the server echoes is read before the next message goes out.
+                'talk: loop {
+                    if s.write_all(&msg).is_err() {
+                        break;
+                    }
+                    let mut got = 0;
+                    while got < msg.len() {
+                        let mut buf = [0u8; 1000];
+                        match s.read(&mut buf[..msg.len() - got]) {
+                            Ok(0) | Err(_) => {
+                                received += got as u64;
+                                break 'talk;
+                            }
+                            Ok(n) => {
+                                assert!(buf[..n].iter().all(|&b| b == msg[0]));
+                                got += n;
+                            }
+                        }
+                    }
+                    received += got as u64;
+                    rounds += 1;
+                    if rounds == 5 {
+                        warmed.wait();
+                    }
+                }
+                assert!(rounds >= 5);
+                received
+            })
+        })
+        .collect();
+    warmed.wait();
+    let stopped_at = Instant::now();
+    server.interrupt();
+    let (status, rest, stderr) = server.wait();
+    let took = stopped_at.elapsed();
+    assert!(status.success(), "{status:?}: {stderr}");
+    assert!(took < Duration::from_secs(2), "exit took {took:?}");
+    let received: u64 = clients.into_iter().map(|c| c.join().unwrap()).sum();
+
+    let summary = rest.join("\n");
+    let head = summary
+        .lines()
+        .find(|l| l.starts_with("Summary:"))
+        .unwrap_or_else(|| panic!("no summary: {summary}"));
+    assert_eq!(
+        head,
+        format!("Summary: {CLIENTS} connection(s), {received} bytes in, {received} bytes out"),
+        "the server echoed exactly what the clients received"
+    );
+    assert_eq!(summary.matches("exécutant-").count(), CLIENTS, "{summary}");
+
+    // The trace: every line is JSON, every call that blocked returned, the last call closes
+    // the listening socket, and the server's own count matches the trace's.
+    let text = read_to_string(&trace);
+    let events: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad line {l}: {e}")))
+        .collect();
+    let mut open: HashMap<u64, String> = HashMap::new();
+    let mut seqs = Vec::new();
+    for ev in &events {
+        seqs.push(ev["seq"].as_u64().unwrap());
+        let tid = ev["tid"].as_u64().unwrap();
+        match ev["phase"].as_str().unwrap() {
+            "enter" => {
+                assert!(open.insert(tid, ev["call"].to_string()).is_none(), "{ev}");
+            }
+            "exit" => {
+                assert_eq!(open.remove(&tid), Some(ev["call"].to_string()), "{ev}");
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        open.is_empty(),
+        "calls that never returned in the trace: {open:?}"
+    );
+    assert!(
+        seqs.windows(2).all(|w| w[1] == w[0] + 1),
+        "seq numbers are consecutive"
+    );
+    let syscalls: Vec<&serde_json::Value> =
+        events.iter().filter(|e| e["kind"] == "syscall").collect();
+    let listener_fd = &syscalls.iter().find(|e| e["call"] == "listen").unwrap()["fd"];
+    let last = syscalls.last().unwrap();
+    assert_eq!(last["call"], "close");
+    assert_eq!(
+        &last["fd"], listener_fd,
+        "the listening socket is closed last"
+    );
+    let bytes_in: u64 = syscalls
+        .iter()
+        .filter(|e| e["call"] == "recvfrom" && e["phase"] != "enter")
+        .map(|e| e["ret"].as_i64().unwrap().max(0) as u64)
+        .sum();
+    assert_eq!(bytes_in, received, "the trace saw every byte received");
+    assert_eq!(
+        syscalls
+            .iter()
+            .filter(|e| e["call"] == "accept4" && e["phase"] != "enter" && e["ret"] != -1)
+            .count(),
+        CLIENTS
+    );
+}
+
+/// `--idle-timeout`: a client that says nothing is closed after the timeout, in the threads
+/// and select modes alike, while an active client is not.
+#[test]
+fn idle_clients_are_let_go() {
+    for mode in ["threads", "select"] {
+        let server = Server::start(serve_command(&[
+            "echo",
+            "--port",
+            "0",
+            "--trace",
+            "off",
+            "--mode",
+            mode,
+            "--idle-timeout",
+            "0.3",
+        ]));
+        let started = Instant::now();
+        let mut silent = TcpStream::connect(server.addr).unwrap();
+        silent.set_read_timeout(Some(TIMEOUT)).unwrap();
+        let mut active = TcpStream::connect(server.addr).unwrap();
+        // The active client keeps talking more often than the timeout.
+        for _ in 0..6 {
+            assert_eq!(echo_round_trip(&mut active, b"still here"), b"still here");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let mut buf = [0u8; 16];
+        assert_eq!(
+            silent.read(&mut buf).unwrap(),
+            0,
+            "{mode}: the silent client is closed"
+        );
+        assert!(started.elapsed() >= Duration::from_millis(300));
+        assert_eq!(echo_round_trip(&mut active, b"ok"), b"ok", "{mode}");
+        active.write_all(b"").unwrap();
+        drop(active);
+        server.interrupt();
+        let (status, _, _) = server.wait();
+        assert!(status.success());
+    }
+}
