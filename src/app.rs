@@ -9,7 +9,7 @@ use crate::demo::{self, diagram};
 use crate::error::{Failure, exit};
 use crate::explain::{Explainer, Lang};
 use crate::trace::{Format, PrettyRender};
-use crate::{clients, server, signals, step, trace};
+use crate::{clients, grade, server, signals, step, trace};
 
 /// Runs the command and returns the process's exit code.
 pub fn run(cli: Cli) -> i32 {
@@ -72,6 +72,11 @@ pub fn run(cli: Cli) -> i32 {
         Command::Connect(args) => clients::run(args, lang),
         Command::Demo(args) => run_demo(args, lang),
         Command::Diagram(args) => draw(args, lang),
+        // The curriculum's commands print their own results and choose their exit code.
+        Command::Exercises => return finished(grade::cmd::exercises(lang, cli.global.color)),
+        Command::Hint(args) => return finished(grade::cmd::hint(args, lang)),
+        Command::Check(args) => return finished(grade::cmd::check(args, lang, cli.global.color)),
+        Command::Diff(args) => return finished(grade::cmd::diff(args, cli.global.color)),
     };
     // Everything traced is written before the error message, so the message comes last.
     trace::finish();
@@ -87,6 +92,12 @@ pub fn run(cli: Cli) -> i32 {
             failure.exit_code()
         }
     }
+}
+
+/// Writes the trace out, then gives `code` back.
+fn finished(code: i32) -> i32 {
+    trace::finish();
+    code
 }
 
 fn run_demo(args: &DemoArgs, lang: Lang) -> Result<(), Failure> {

@@ -131,6 +131,41 @@ Examples:
   socklab diagram t.jsonl -o chat.svg
   socklab diagram t.jsonl -o chat.mmd         Mermaid text, for a Markdown page")]
     Diagram(DiagramArgs),
+    /// The curriculum's twelve steps, each with its state (not started, compiles, passes).
+    #[command(after_help = "\
+Examples:
+  socklab exercises                       the progress board
+  socklab --lang fr exercises")]
+    Exercises,
+    /// The hint of a step.
+    #[command(after_help = "\
+Examples:
+  socklab hint 03
+  socklab --lang fr hint echo_server_tcp")]
+    Hint(HintArgs),
+    /// Grade a step's program over the network: its exercise, its solution, or any command.
+    #[command(after_help = "\
+Examples:
+  socklab check 03                        build exercises/03_*.rs and grade it
+  socklab check 03 --solution             grade the reference solution
+  socklab check 03 --json                 the verdicts as JSON
+  socklab check 03 -- python3 serveur.py {port}
+                                          grade any program: {port} and {host} are filled in,
+                                          and PORT is set in its environment
+  socklab check 06 --part client -- python3 client.py {host} {port}
+  socklab check 03 --each 'tp/*.py' -- python3 {file} {port}
+                                          a whole class: one row per file (--csv, --json)
+
+The grader plays the client for a server, and the server for a client, on loopback, with
+ephemeral ports. Exit status: 0 when every criterion passes, 1 otherwise.")]
+    Check(CheckArgs),
+    /// A coloured diff between two steps' solutions (or two files).
+    #[command(after_help = "\
+Examples:
+  socklab diff 03 10                      from the iterative echo server to the poll one
+  socklab diff 10 11                      from poll to one thread per client
+  socklab diff exercises/03_echo_server_tcp.rs solutions/03_echo_server_tcp.rs")]
+    Diff(DiffArgs),
 }
 
 #[derive(Debug, Args)]
@@ -150,6 +185,48 @@ pub struct DiagramArgs {
     /// The diagram to write: .svg (a standalone image) or .mmd (Mermaid text).
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct HintArgs {
+    /// The step: its number (3 or 03) or its name (echo_server_tcp).
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The step: its number (3 or 03) or its name (echo_server_tcp).
+    pub id: String,
+    /// Grade the reference solution (solutions/) instead of the exercise.
+    #[arg(long, conflicts_with_all = ["command", "each"])]
+    pub solution: bool,
+    /// Print the verdicts as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// With --each: print the table as CSV.
+    #[arg(long, requires = "each", conflicts_with = "json")]
+    pub csv: bool,
+    /// Which program of the step the command is (serveur, client, emetteur...; default: the
+    /// first). The step's own program is graded in all its parts.
+    #[arg(long)]
+    pub part: Option<String>,
+    /// Use this port instead of an ephemeral one (for a program with its port written in).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Grade every file matching this pattern (`dir/*.py`), put in the command as {file}.
+    #[arg(long, value_name = "GLOB", requires = "command")]
+    pub each: Option<String>,
+    /// The program to grade, after `--`; {port}, {host} (and {file}) are filled in.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// A step (its solution) or a file.
+    pub a: String,
+    /// A step (its solution) or a file.
+    pub b: String,
 }
 
 /// The services a server can offer.

@@ -16,8 +16,12 @@
 //!   the summary.
 //! - [`services`]: the protocols (echo, ...), each over one connected socket.
 //! - [`clients`]: the clients (daytime, http-get, echo, message, relay), with their timeouts.
-//! - [`cli`], [`app`], [`error`], [`signals`]: the command line, the run of a command, the
-//!   messages and exit codes, Ctrl+C.
+//! - [`demo`]: the self-running demos (two columns) and the sequence diagrams.
+//! - [`step`]: the step-by-step gate every traced call passes.
+//! - [`lab`]: what every program of the curriculum (`exercises/`, `solutions/`) calls first.
+//! - [`grade`]: the curriculum's catalogue and the grader behind `socklab check`.
+//! - [`cli`], [`app`], [`error`], [`signals`], [`output`]: the command line, the run of a
+//!   command, the messages and exit codes, Ctrl+C, the program's own stdout.
 //!
 //! # From the labs' Python to socklab
 //!
@@ -38,6 +42,8 @@ pub mod clients;
 pub mod demo;
 pub mod error;
 pub mod explain;
+pub mod grade;
+pub mod lab;
 pub mod output;
 pub mod server;
 pub mod services;

@@ -153,14 +153,15 @@ fn idle_clients_are_let_go() {
             "--mode",
             mode,
             "--idle-timeout",
-            "0.3",
+            "1",
         ]));
         let started = Instant::now();
         let mut silent = TcpStream::connect(server.addr).unwrap();
         silent.set_read_timeout(Some(TIMEOUT)).unwrap();
         let mut active = TcpStream::connect(server.addr).unwrap();
-        // The active client keeps talking more often than the timeout.
-        for _ in 0..6 {
+        // The active client keeps talking, far more often than the timeout (a loaded machine
+        // may still delay a round trip by a few hundred milliseconds).
+        for _ in 0..14 {
             assert_eq!(echo_round_trip(&mut active, b"still here"), b"still here");
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -170,7 +171,7 @@ fn idle_clients_are_let_go() {
             0,
             "{mode}: the silent client is closed"
         );
-        assert!(started.elapsed() >= Duration::from_millis(300));
+        assert!(started.elapsed() >= Duration::from_secs(1));
         assert_eq!(echo_round_trip(&mut active, b"ok"), b"ok", "{mode}");
         active.write_all(b"").unwrap();
         drop(active);

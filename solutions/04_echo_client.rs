@@ -1,0 +1,90 @@
+//! Step 04 — echo client (TP5b §1.3).
+//!
+//! Builds on step 01 (the daytime client): connect the same way, then, in a loop, read a line
+//! on the standard input, send it, and print the echo. An empty line ends the session.
+//!
+//! Run: `cargo run --example sol04_echo_client -- [HOST] [PORT]` (default: localhost 7777),
+//! against step 03's server.
+
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+
+use socklab::error::Failure;
+use socklab::lab::{self, Lab};
+use socklab::sock::{self, Family, Socket, Type};
+
+fn main() -> ExitCode {
+    let lab = lab::start("client");
+    match run(&lab) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => lab.exit_with(&failure),
+    }
+}
+
+fn run(lab: &Lab) -> Result<(), Failure> {
+    let host = lab.arg(1).unwrap_or("localhost");
+    let port = lab.port_arg(2, 7777);
+    let addrs =
+        sock::resolve(host, port).map_err(|e| Failure::new(format!("resolve {host}"), e))?;
+    let s = connect_first(&addrs)?;
+
+    let mut input = std::io::stdin().lock();
+    let mut line = Vec::new();
+    loop {
+        // sys.stdin.readline(): the line with its "\n"; nothing at all at the end of input.
+        line.clear();
+        let n = input
+            .read_until(b'\n', &mut line)
+            .map_err(|e| Failure::new("read stdin", e))?;
+        // "\n" alone is the empty line the lab uses to stop; the end of the input stops too.
+        if n == 0 || line == b"\n" || line == b"\r\n" {
+            break;
+        }
+        s.sendall(&line).map_err(|e| Failure::new("send", e))?;
+
+        // The echo of a long line may come back in several pieces: receive until as many bytes
+        // came back as were sent, or until the server closes.
+        let mut echo = Vec::with_capacity(line.len());
+        let mut buf = [0u8; 1024];
+        while echo.len() < line.len() {
+            let got = s.recv(&mut buf).map_err(|e| Failure::new("recv", e))?;
+            if got == 0 {
+                break;
+            }
+            echo.extend_from_slice(&buf[..got]);
+        }
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(&echo).and_then(|_| out.flush());
+        if echo.len() < line.len() {
+            eprintln!(
+                "{}",
+                lab.lang.pick(
+                    "le serveur a fermé la connexion",
+                    "the server closed the connection"
+                )
+            );
+            break;
+        }
+    }
+    // Closing tells the server we are done: its recv returns 0 and it takes the next client.
+    s.close().map_err(|e| Failure::new("close", e))
+}
+
+/// As in step 01: the first address that accepts the connection.
+fn connect_first(addrs: &[std::net::SocketAddr]) -> Result<Socket, Failure> {
+    let mut last = None;
+    for &addr in addrs {
+        let s =
+            Socket::new(Family::of(&addr), Type::Stream).map_err(|e| Failure::new("socket", e))?;
+        match s.connect(addr) {
+            Ok(()) => return Ok(s),
+            Err(e) => last = Some(Failure::new(format!("connect {addr}"), e)),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        Failure::new(
+            "connect",
+            std::io::Error::new(std::io::ErrorKind::NotFound, "no address"),
+        )
+    }))
+}

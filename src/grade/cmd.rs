@@ -1,0 +1,442 @@
+//! The curriculum's subcommands: `exercises`, `hint`, `check` and `diff`.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use colored::Colorize;
+
+use super::catalogue::{self, Catalogue, Exercise};
+use super::progress::{self, State};
+use super::report::{self, Report};
+use super::runner::{self, Subject};
+use crate::cli::{CheckArgs, ColorChoice, DiffArgs, HintArgs};
+use crate::error::exit;
+use crate::explain::Lang;
+
+/// Colour on stdout: asked for, or a terminal without NO_COLOR.
+fn use_color(choice: ColorChoice) {
+    let on = match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    colored::control::set_override(on);
+}
+
+fn root() -> Option<PathBuf> {
+    std::env::current_dir()
+        .ok()
+        .and_then(|d| catalogue::find_root(&d))
+}
+
+fn load(root: Option<&Path>) -> Result<Catalogue, i32> {
+    Catalogue::load(root).map_err(|e| {
+        eprintln!("socklab: {e}");
+        exit::FAILURE
+    })
+}
+
+fn find<'a>(cat: &'a Catalogue, id: &str, lang: Lang) -> Result<&'a Exercise, i32> {
+    cat.find(id).ok_or_else(|| {
+        eprintln!(
+            "socklab: {} {id:?} ({} {})",
+            lang.pick("pas d'exercice", "no exercise"),
+            lang.pick("il y a :", "there are:"),
+            cat.ids()
+        );
+        exit::USAGE
+    })
+}
+
+fn no_root(lang: Lang) -> i32 {
+    eprintln!(
+        "socklab: {}",
+        lang.pick(
+            "dossier du projet introuvable (exercises/exercises.toml) : lancer la commande \
+             dans le dossier de socklab",
+            "project folder not found (exercises/exercises.toml): run the command inside \
+             socklab's folder"
+        )
+    );
+    exit::FAILURE
+}
+
+// ---------------------------------------------------------------- exercises
+
+/// `socklab exercises`: the progress board.
+pub fn exercises(lang: Lang, color: ColorChoice) -> i32 {
+    use_color(color);
+    let root = root();
+    let cat = match load(root.as_deref()) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let records = root.as_deref().map(progress::load).unwrap_or_default();
+    let mut done = 0;
+    let mut lines = Vec::new();
+    let title_w = cat
+        .exercises
+        .iter()
+        .map(|e| e.title(lang).chars().count())
+        .max()
+        .unwrap_or(0);
+    for ex in &cat.exercises {
+        let source = root
+            .as_deref()
+            .and_then(|r| std::fs::read_to_string(r.join(ex.exercise_path())).ok());
+        let state = source
+            .as_deref()
+            .map(|s| progress::state(s, records.get(&ex.id)));
+        if state == Some(State::Passes) {
+            done += 1;
+        }
+        let shown = match state {
+            None => lang.pick("fichier absent", "file missing").red(),
+            Some(State::NotStarted) => lang.pick("pas commencé", "not started").dimmed(),
+            Some(State::NotChecked) => lang
+                .pick("modifié, à vérifier", "edited, not checked")
+                .yellow(),
+            Some(State::Broken) => lang.pick("ne compile pas", "does not build").red(),
+            Some(State::Compiles { passed, total }) => {
+                format!("{} ({passed}/{total})", lang.pick("compile", "compiles")).yellow()
+            }
+            Some(State::Passes) => lang.pick("réussi", "passes").green().bold(),
+        };
+        let mark = match state {
+            Some(State::Passes) => "✔".green().bold(),
+            Some(State::Compiles { .. }) | Some(State::NotChecked) => "◐".yellow(),
+            Some(State::Broken) | None => "✘".red(),
+            Some(State::NotStarted) => "·".dimmed(),
+        };
+        lines.push(format!(
+            "  {mark} {}  {:<title_w$}  {shown}",
+            ex.id.bold(),
+            ex.title(lang)
+        ));
+    }
+    let total = cat.exercises.len();
+    let width: usize = 24;
+    let filled = (done * width).checked_div(total).unwrap_or(0);
+    println!(
+        "{} {}",
+        lang.pick("Parcours socklab", "socklab curriculum").bold(),
+        lang.pick("— des sockets, étape par étape", "— sockets, step by step")
+            .dimmed()
+    );
+    println!(
+        "[{}{}] {done}/{total} {}",
+        "█".repeat(filled).green(),
+        "░".repeat(width - filled).dimmed(),
+        lang.pick("réussis", "passed")
+    );
+    for l in lines {
+        println!("{l}");
+    }
+    let next = cat.exercises.iter().find(|ex| {
+        root.as_deref()
+            .and_then(|r| std::fs::read_to_string(r.join(ex.exercise_path())).ok())
+            .is_some_and(|s| progress::state(&s, records.get(&ex.id)) != State::Passes)
+    });
+    if let Some(ex) = next {
+        println!(
+            "\n{} {}   {} socklab hint {}   {} socklab check {}",
+            lang.pick("Suivant :", "Next:").bold(),
+            ex.exercise_path().display(),
+            lang.pick("indice :", "hint:").dimmed(),
+            ex.id,
+            lang.pick("vérifier :", "check:").dimmed(),
+            ex.id
+        );
+    }
+    exit::OK
+}
+
+/// `socklab hint ID`.
+pub fn hint(args: &HintArgs, lang: Lang) -> i32 {
+    let cat = match load(root().as_deref()) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let ex = match find(&cat, &args.id, lang) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    println!("{} {} — {}", ex.id, ex.stem(), ex.title(lang));
+    println!("{} {}", lang.pick("d'après :", "from:"), ex.source);
+    println!();
+    println!("{}", ex.hint(lang).trim_end());
+    println!();
+    println!(
+        "{} {}   {} socklab check {}",
+        lang.pick("fichier :", "file:"),
+        ex.exercise_path().display(),
+        lang.pick("vérifier :", "check:"),
+        ex.id
+    );
+    exit::OK
+}
+
+// ---------------------------------------------------------------- check
+
+/// `socklab check ...`.
+pub fn check(args: &CheckArgs, lang: Lang, color: ColorChoice) -> i32 {
+    use_color(color);
+    let root = root();
+    let cat = match load(root.as_deref()) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let ex = match find(&cat, &args.id, lang) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    let part = ex.part(args.part.as_deref());
+    let Some(part) = part else {
+        eprintln!(
+            "socklab: {} {:?} ({} {})",
+            lang.pick("pas de partie", "no part"),
+            args.part.as_deref().unwrap_or(""),
+            lang.pick("l'exercice a :", "the exercise has:"),
+            ex.roles()
+        );
+        return exit::USAGE;
+    };
+
+    if let Some(pattern) = &args.each {
+        let files = match expand_glob(pattern) {
+            Ok(f) if !f.is_empty() => f,
+            Ok(_) => {
+                eprintln!(
+                    "socklab: {} {pattern}",
+                    lang.pick("aucun fichier ne correspond à", "no file matches")
+                );
+                return exit::USAGE;
+            }
+            Err(e) => {
+                eprintln!("socklab: {e}");
+                return exit::USAGE;
+            }
+        };
+        let reports: Vec<Report> = files
+            .iter()
+            .map(|f| {
+                let file = f.display().to_string();
+                let argv = args
+                    .command
+                    .iter()
+                    .map(|a| a.replace("{file}", &file))
+                    .collect();
+                let label = f
+                    .file_name()
+                    .map_or(file.clone(), |n| n.to_string_lossy().into_owned());
+                runner::grade(ex, Subject::Command { argv, part, label }, args.port, lang)
+            })
+            .collect();
+        if args.json {
+            let all: Vec<_> = reports.iter().map(|r| r.json(lang)).collect();
+            println!("{}", serde_json::Value::Array(all));
+        } else if args.csv {
+            print!("{}", report::csv(&reports));
+        } else {
+            print!("{}", report::table(&reports, lang));
+        }
+        return if reports.iter().all(Report::ok) {
+            exit::OK
+        } else {
+            exit::FAILURE
+        };
+    }
+
+    let report = if !args.command.is_empty() {
+        let label = args.command.join(" ");
+        runner::grade(
+            ex,
+            Subject::Command {
+                argv: args.command.clone(),
+                part,
+                label,
+            },
+            args.port,
+            lang,
+        )
+    } else {
+        let Some(root) = root.as_deref() else {
+            return no_root(lang);
+        };
+        let report = runner::grade(
+            ex,
+            Subject::Step {
+                root,
+                solution: args.solution,
+            },
+            args.port,
+            lang,
+        );
+        if !args.solution {
+            record(root, ex, &report);
+        }
+        report
+    };
+    if args.json {
+        println!("{}", report.json(lang));
+    } else {
+        print!("{}", report.text(lang));
+        if !report.ok() && args.command.is_empty() && !args.solution {
+            println!(
+                "{} socklab hint {}",
+                lang.pick("Un indice :", "A hint:").dimmed(),
+                ex.id
+            );
+        }
+    }
+    if report.ok() { exit::OK } else { exit::FAILURE }
+}
+
+/// Remembers the result for `socklab exercises`.
+fn record(root: &Path, ex: &Exercise, report: &Report) {
+    let Ok(source) = std::fs::read(root.join(ex.exercise_path())) else {
+        return;
+    };
+    progress::save(
+        root,
+        &ex.id,
+        progress::Record {
+            fingerprint: progress::fingerprint(&source),
+            builds: !matches!(report.build, Some(Err(_))),
+            passed: report.count(super::verdict::Status::Pass),
+            total: report.counted(),
+        },
+    );
+}
+
+/// The files matching `pattern`: `*` and `?` in the last component only (`tp/*.py`), sorted.
+pub fn expand_glob(pattern: &str) -> Result<Vec<PathBuf>, String> {
+    let (dir, name) = match pattern.rsplit_once('/') {
+        Some((d, n)) => (if d.is_empty() { "/" } else { d }, n),
+        None => (".", pattern),
+    };
+    if dir.contains(['*', '?']) {
+        return Err(format!(
+            "{pattern}: wildcards are only supported in the file name (dir/*.py)"
+        ));
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{dir}: {e}"))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_file())
+        .filter(|e| wildcard(name.as_bytes(), e.file_name().to_string_lossy().as_bytes()))
+        .map(|e| {
+            if pattern.contains('/') {
+                e.path()
+            } else {
+                PathBuf::from(e.file_name())
+            }
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Shell-style matching of `*` (any run) and `?` (one character).
+fn wildcard(pat: &[u8], s: &[u8]) -> bool {
+    match (pat.first(), s.first()) {
+        (None, None) => true,
+        (Some(b'*'), _) => wildcard(&pat[1..], s) || (!s.is_empty() && wildcard(pat, &s[1..])),
+        (Some(b'?'), Some(_)) => wildcard(&pat[1..], &s[1..]),
+        (Some(p), Some(c)) if p == c => wildcard(&pat[1..], &s[1..]),
+        _ => false,
+    }
+}
+
+// ---------------------------------------------------------------- diff
+
+/// `socklab diff A B`: a unified diff, coloured, of two steps' solutions or two files.
+pub fn diff(args: &DiffArgs, color: ColorChoice) -> i32 {
+    use_color(color);
+    let root = root();
+    let cat = match load(root.as_deref()) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let resolve = |arg: &str| -> Result<PathBuf, String> {
+        if Path::new(arg).is_file() {
+            return Ok(PathBuf::from(arg));
+        }
+        match (cat.find(arg), root.as_deref()) {
+            (Some(ex), Some(root)) => Ok(root.join(ex.solution_path())),
+            (Some(_), None) => Err("project folder not found (exercises/exercises.toml)".into()),
+            (None, _) => Err(format!("{arg}: neither a file nor a step ({})", cat.ids())),
+        }
+    };
+    let (a, b) = match (resolve(&args.a), resolve(&args.b)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("socklab: {e}");
+            return exit::USAGE;
+        }
+    };
+    let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
+    let (ta, tb) = match (read(&a), read(&b)) {
+        (Ok(x), Ok(y)) => (x, y),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("socklab: {e}");
+            return exit::FAILURE;
+        }
+    };
+    let shown = |p: &Path| {
+        root.as_deref()
+            .and_then(|r| p.strip_prefix(r).ok())
+            .unwrap_or(p)
+            .display()
+            .to_string()
+    };
+    print!("{}", unified(&ta, &tb, &shown(&a), &shown(&b)));
+    exit::OK
+}
+
+/// The unified diff of two texts, coloured as git colours it.
+pub fn unified(a: &str, b: &str, name_a: &str, name_b: &str) -> String {
+    let diff = similar::TextDiff::from_lines(a, b);
+    let mut out = String::new();
+    out.push_str(&format!("{}\n", format!("--- {name_a}").bold()));
+    out.push_str(&format!("{}\n", format!("+++ {name_b}").bold()));
+    for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
+        out.push_str(&format!("{}\n", hunk.header().to_string().cyan()));
+        for change in hunk.iter_changes() {
+            let line = change.to_string_lossy();
+            let line = line.trim_end_matches('\n');
+            let text = match change.tag() {
+                similar::ChangeTag::Delete => format!("-{line}").red().to_string(),
+                similar::ChangeTag::Insert => format!("+{line}").green().to_string(),
+                similar::ChangeTag::Equal => format!(" {line}"),
+            };
+            out.push_str(&text);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_match_like_the_shell() {
+        assert!(wildcard(b"*.py", b"serveur.py"));
+        assert!(wildcard(b"echo_?.py", b"echo_1.py"));
+        assert!(!wildcard(b"*.py", b"serveur.rs"));
+        assert!(!wildcard(b"echo_?.py", b"echo_12.py"));
+    }
+
+    #[test]
+    fn the_diff_marks_removed_and_added_lines() {
+        colored::control::set_override(false);
+        let d = unified("a\nb\nc\n", "a\nB\nc\n", "x", "y");
+        assert!(d.starts_with("--- x\n+++ y\n@@ -1,3 +1,3 @@\n"), "{d}");
+        assert!(d.contains("\n-b\n+B\n"), "{d}");
+    }
+}

@@ -1,0 +1,21 @@
+//! The curriculum and its grader.
+//!
+//! - [`catalogue`]: `exercises/exercises.toml`, the steps as data, read by everything below.
+//! - [`scenario`]: what the grader does against a program (it plays the server for a client
+//!   exercise and the client for a server exercise) and the criteria it checks.
+//! - [`child`]: the program under test as a process; [`net`]: the grader's side of the
+//!   network, every wait bounded.
+//! - [`runner`]: builds a step's program with cargo and runs its scenarios; [`verdict`] and
+//!   [`report`]: what was found, as a checklist, a class table, CSV or JSON.
+//! - [`progress`]: the last result of each exercise, for the progress board.
+//! - [`cmd`]: the subcommands `exercises`, `hint`, `check` and `diff`.
+
+pub mod catalogue;
+pub mod child;
+pub mod cmd;
+pub mod net;
+pub mod progress;
+pub mod report;
+pub mod runner;
+pub mod scenario;
+pub mod verdict;

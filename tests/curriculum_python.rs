@@ -1,0 +1,227 @@
+//! The grader on programs written as the labs write them, in Python: the good ones pass, the
+//! classic mistakes fail on the criterion they break, with a reason a student can act on; and
+//! a whole class is graded at once with `--each`.
+
+mod common;
+mod curriculum_support;
+
+use std::process::{Command, Stdio};
+
+use curriculum_support::{check_json, failures, root, socklab, status};
+
+const DIR: &str = "tests/python/curriculum";
+
+/// `socklab check ID [--part P] -- python3 FILE ARGS...`.
+fn check_python(id: &str, part: Option<&str>, file: &str, args: &[&str]) -> serde_json::Value {
+    let path = format!("{DIR}/{file}");
+    let mut all: Vec<&str> = Vec::new();
+    if let Some(p) = part {
+        all.extend(["--part", p]);
+    }
+    all.extend(["--", "python3", &path]);
+    all.extend(args);
+    let (out, json) = check_json(id, &all);
+    assert_eq!(
+        out.status.success(),
+        json["ok"] == true,
+        "the exit status says what the report says: {json}"
+    );
+    json
+}
+
+#[test]
+fn lab_style_programs_pass_their_steps() {
+    if !common::have_tool("python3") {
+        return;
+    }
+    let client = ["{host}", "{port}"];
+    let server = ["{port}"];
+    let cases: &[(&str, Option<&str>, &str, &[&str])] = &[
+        ("01", None, "01_daytime.py", &client),
+        ("02", None, "02_httpget.py", &client),
+        ("03", None, "03_echo_server.py", &server),
+        ("05", None, "05_echo_udp.py", &server),
+        ("06", None, "06_message_server.py", &server),
+        ("06", Some("client"), "06_message_client.py", &client),
+        ("09", None, "09_relay_server.py", &server),
+        ("09", Some("client"), "09_relay_client.py", &client),
+        ("10", None, "10_echo_select.py", &server),
+        ("11", None, "11_echo_threads.py", &server),
+    ];
+    std::thread::scope(|s| {
+        for &(id, part, file, args) in cases {
+            s.spawn(move || {
+                let json = check_python(id, part, file, args);
+                assert!(
+                    json["ok"] == true,
+                    "{file} fails step {id}: {:?}",
+                    failures(&json)
+                );
+            });
+        }
+    });
+}
+
+/// A broken variant fails exactly the criteria given, each with a reason containing the text.
+fn assert_fails_on(json: &serde_json::Value, expected: &[(&str, &str)]) {
+    let failed = failures(json);
+    let ids: Vec<&str> = failed.iter().map(|(id, _)| id.as_str()).collect();
+    let want: Vec<&str> = expected.iter().map(|(id, _)| *id).collect();
+    assert_eq!(ids, want, "{failed:#?}");
+    for ((_, reason), (id, text)) in failed.iter().zip(expected) {
+        assert!(
+            reason.contains(text),
+            "{id}: reason {reason:?} lacks {text:?}"
+        );
+    }
+}
+
+/// The lab's `data = sc.recv(1024); sc.send(data)` without the loop.
+#[test]
+fn an_echo_that_stops_at_the_first_1024_bytes_fails_the_large_echo() {
+    if !common::have_tool("python3") {
+        return;
+    }
+    let json = check_python("03", None, "03_echo_server_1024.py", &["{port}"]);
+    assert_fails_on(
+        &json,
+        &[(
+            "echo_large",
+            "one recv does not get the whole message: receive and send back in a loop",
+        )],
+    );
+    let reason = &failures(&json)[0].1;
+    assert!(reason.starts_with("sent 102400 bytes, "), "{reason}");
+}
+
+/// The lab's first httpget.py: one `recv(1024)`, "why is the page truncated?".
+#[test]
+fn an_http_client_that_prints_only_the_first_recv_fails_the_whole_page() {
+    if !common::have_tool("python3") {
+        return;
+    }
+    let json = check_python(
+        "02",
+        None,
+        "02_httpget_first_recv.py",
+        &["{host}", "{port}"],
+    );
+    assert_fails_on(
+        &json,
+        &[(
+            "whole_page",
+            "one recv does not get the whole page; receive in a loop",
+        )],
+    );
+    assert_eq!(status(&json, "refused"), "pass");
+}
+
+#[test]
+fn a_relay_that_swaps_the_roles_fails_on_the_roles() {
+    if !common::have_tool("python3") {
+        return;
+    }
+    let json = check_python("09", None, "09_relay_swapped.py", &["{port}"]);
+    assert_fails_on(
+        &json,
+        &[
+            (
+                "role_1",
+                "the first client to connect received \"2\" instead of \"1\"",
+            ),
+            ("role_2", "received \"1\" instead of \"2\""),
+            ("relays", "not checked: the roles are wrong"),
+            ("order", "not checked: the roles are wrong"),
+        ],
+    );
+}
+
+/// `select` on the listening socket only, then each client served to the end.
+#[test]
+fn a_select_server_that_serves_one_client_at_a_time_fails_concurrency() {
+    if !common::have_tool("python3") {
+        return;
+    }
+    let json = check_python("10", None, "10_echo_select_one_at_a_time.py", &["{port}"]);
+    assert_fails_on(
+        &json,
+        &[
+            (
+                "concurrent",
+                "the second client got no echo within 3 s while the first stayed connected: \
+                 the server serves one client at a time",
+            ),
+            ("many", "client 1 of 5"),
+        ],
+    );
+    assert_eq!(status(&json, "echo_large"), "pass");
+}
+
+/// Five programs for step 03, some right, some with one classic mistake each: one row per
+/// file, one column per criterion.
+#[test]
+fn each_grades_a_whole_class() {
+    if !common::have_tool("python3") {
+        return;
+    }
+    let run = |format: &[&str]| {
+        let out = Command::new(socklab())
+            .args(["--lang", "en", "--color", "never", "check", "03", "--each"])
+            .arg(format!("{DIR}/class03/*.py"))
+            .args(format)
+            .args(["--", "python3", "{file}", "{port}"])
+            .current_dir(root())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        // Some students fail: the class as a whole does not pass.
+        assert_eq!(out.status.code(), Some(1));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let csv = run(&["--csv"]);
+    assert_eq!(
+        csv,
+        "file,listens,echo_small,echo_large,ipv4_ipv6,next_client,restart,passed,total\n\
+         alice.py,pass,pass,pass,pass,pass,pass,6,6\n\
+         bruno.py,pass,pass,fail,pass,pass,pass,5,6\n\
+         chloe.py,pass,pass,pass,pass,pass,fail,5,6\n\
+         david.py,pass,pass,pass,pass,pass,pass,6,6\n\
+         emma.py,pass,pass,pass,fail,pass,pass,5,6\n"
+    );
+    let table = run(&[]);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 6, "{table}");
+    assert!(
+        lines[0].starts_with("file") && lines[0].ends_with("restart  score"),
+        "{table}"
+    );
+    assert!(
+        lines[2].starts_with("bruno.py") && lines[2].ends_with("5/6"),
+        "{table}"
+    );
+    assert_eq!(lines[2].matches('✘').count(), 1, "{table}");
+    let json: serde_json::Value = serde_json::from_str(&run(&["--json"])).unwrap();
+    let reports = json.as_array().unwrap();
+    assert_eq!(reports.len(), 5);
+    assert_eq!(reports[2]["subject"], "chloe.py");
+    let chloe = failures(&reports[2]);
+    assert_eq!(chloe.len(), 1);
+    assert!(
+        chloe[0].1.contains("set SO_REUSEADDR before bind"),
+        "{chloe:?}"
+    );
+}
+
+/// The port is also given as `PORT` in the environment, and a program started through a shell
+/// is stopped whole (its process group): the restart criterion would find the old server
+/// still listening otherwise.
+#[test]
+fn a_program_can_read_its_port_from_the_environment_through_a_shell() {
+    if !common::have_tool("python3") {
+        return;
+    }
+    let script = format!("python3 {DIR}/03_echo_server.py \"$PORT\"");
+    let (out, json) = check_json("03", &["--", "sh", "-c", &script]);
+    assert!(out.status.success(), "{:?}", failures(&json));
+    assert_eq!(status(&json, "restart"), "pass");
+}

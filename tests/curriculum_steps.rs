@@ -1,0 +1,245 @@
+//! The twelve steps of the curriculum, as rustlings checks its exercises: every solution
+//! passes its check, every exercise as shipped fails it, and the catalogue, the files and the
+//! cargo examples agree. Also the other curriculum commands: hint, diff, the progress board.
+
+mod curriculum_support;
+
+use std::process::{Command, Stdio};
+
+use curriculum_support::{catalogue, check_json, failures, program, root, socklab};
+
+/// Runs the check of every part of every step against the step's exercise or solution, the
+/// steps side by side (the grader mostly waits on the network), and returns
+/// (step, role, success, report).
+fn grade_all(solution: bool) -> Vec<(String, String, bool, serde_json::Value)> {
+    let cat = catalogue();
+    let mut jobs = Vec::new();
+    for ex in &cat.exercises {
+        let bin = program(ex, solution);
+        for part in &ex.parts {
+            let mut args = vec!["--part".to_string(), part.role.clone(), "--".to_string()];
+            args.push(bin.display().to_string());
+            args.extend(part.args.iter().cloned());
+            jobs.push((ex.id.clone(), part.role.clone(), args));
+        }
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = jobs
+            .iter()
+            .map(|(id, role, args)| {
+                s.spawn(move || {
+                    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                    let (out, json) = check_json(id, &args);
+                    (id.clone(), role.clone(), out.status.success(), json)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+#[test]
+fn every_solution_passes_its_check() {
+    let results = grade_all(true);
+    assert_eq!(results.len(), 17, "one check per part of the twelve steps");
+    for (id, role, success, json) in &results {
+        assert!(
+            *success && json["ok"] == true && json["failed"] == 0,
+            "solution {id} ({role}) fails: {:?}",
+            failures(json)
+        );
+        assert!(json["passed"].as_u64().unwrap() >= 3, "{id} {role}: {json}");
+    }
+}
+
+#[test]
+fn every_exercise_as_shipped_fails_its_check() {
+    for (id, role, success, json) in grade_all(false) {
+        let failed = failures(&json);
+        assert!(
+            !success && json["ok"] == false && !failed.is_empty(),
+            "exercise {id} ({role}) passes as shipped: {json}"
+        );
+        // Every failure says why.
+        for (criterion, reason) in &failed {
+            assert!(!reason.is_empty(), "{id} {role} {criterion}: no reason");
+        }
+    }
+}
+
+#[test]
+fn the_catalogue_the_files_and_the_cargo_examples_agree() {
+    let cat = catalogue();
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    for ex in &cat.exercises {
+        let exercise = std::fs::read_to_string(root().join(ex.exercise_path()))
+            .unwrap_or_else(|e| panic!("{}: {e}", ex.exercise_path().display()));
+        let solution = std::fs::read_to_string(root().join(ex.solution_path()))
+            .unwrap_or_else(|e| panic!("{}: {e}", ex.solution_path().display()));
+        assert!(exercise.contains("todo!("), "{}: no todo!()", ex.id);
+        assert!(exercise.contains("// TODO:"), "{}: no // TODO: mark", ex.id);
+        assert!(
+            exercise.contains(ex.title_fr.as_str()) && exercise.contains(ex.title_en.as_str()),
+            "{}: the statement at the top names the step",
+            ex.id
+        );
+        assert!(
+            !solution.contains("todo!("),
+            "{}: todo!() in the solution",
+            ex.id
+        );
+        assert!(
+            !solution.contains("#![allow"),
+            "{}: allow in the solution",
+            ex.id
+        );
+        for (name, path) in [
+            (ex.example(false), ex.exercise_path()),
+            (ex.example(true), ex.solution_path()),
+        ] {
+            let entry = format!(
+                "[[example]]\nname = \"{name}\"\npath = \"{}\"",
+                path.display()
+            );
+            assert!(manifest.contains(&entry), "Cargo.toml lacks:\n{entry}");
+        }
+    }
+    // No file in exercises/ or solutions/ is missing from the catalogue.
+    for dir in ["exercises", "solutions"] {
+        for entry in std::fs::read_dir(root().join(dir)).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            if let Some(stem) = name.strip_suffix(".rs") {
+                assert!(
+                    cat.exercises.iter().any(|e| e.stem() == stem),
+                    "{dir}/{name} is not in the catalogue"
+                );
+            }
+        }
+    }
+}
+
+/// `socklab check ID --solution` builds the step with cargo and grades every part of it.
+#[test]
+fn check_builds_the_step_and_grades_every_part() {
+    let out = Command::new(socklab())
+        .args([
+            "--lang",
+            "en",
+            "--color",
+            "never",
+            "check",
+            "06",
+            "--solution",
+        ])
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("[serveur]") && text.contains("[client]"),
+        "{text}"
+    );
+    assert!(text.contains("✔ answers \"Bonjour client"), "{text}");
+    assert!(text.trim_end().ends_with("score: 9/9"), "{text}");
+}
+
+#[test]
+fn an_unknown_step_is_a_usage_error_that_lists_the_steps() {
+    let out = Command::new(socklab())
+        .args(["--lang", "en", "check", "13"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no exercise \"13\"") && err.contains("01, 02"),
+        "{err}"
+    );
+}
+
+#[test]
+fn hint_shows_the_steps_hint_in_the_language_asked() {
+    let run = |lang: &str| {
+        let out = Command::new(socklab())
+            .args(["--lang", lang, "hint", "3"])
+            .current_dir(root())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let fr = run("fr");
+    assert!(fr.contains("Serveur echo TCP, un client à la fois"), "{fr}");
+    assert!(fr.contains("accept rend\nune NOUVELLE socket"), "{fr}");
+    assert!(fr.contains("exercises/03_echo_server_tcp.rs"), "{fr}");
+    let en = run("en");
+    assert!(en.contains("accept returns a\nNEW socket"), "{en}");
+}
+
+/// From the iterative server to the poll one: the diff shows poll coming in.
+#[test]
+fn diff_shows_what_changed_between_two_steps() {
+    let out = Command::new(socklab())
+        .args(["--color", "never", "diff", "03", "10"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let d = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        d.starts_with(
+            "--- solutions/03_echo_server_tcp.rs\n+++ solutions/10_echo_server_select.rs\n@@ "
+        ),
+        "{d}"
+    );
+    assert!(
+        d.lines()
+            .any(|l| l.starts_with('+') && l.contains("sock::poll(&mut fds, None)")),
+        "{d}"
+    );
+    assert!(
+        d.lines()
+            .any(|l| l.starts_with('-') && l.contains("s.listen(1)")),
+        "{d}"
+    );
+    // Coloured when asked: removed lines red, added lines green.
+    let out = Command::new(socklab())
+        .args(["--color", "always", "diff", "03", "10"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let d = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        d.contains("\u{1b}[32m+") && d.contains("\u{1b}[31m-"),
+        "{d}"
+    );
+}
+
+#[test]
+fn the_board_lists_the_twelve_steps_with_a_progress_bar() {
+    let out = Command::new(socklab())
+        .args(["--lang", "en", "--color", "never", "exercises"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let cat = catalogue();
+    for ex in &cat.exercises {
+        assert!(
+            text.lines()
+                .any(|l| l.contains(&format!(" {}  {}", ex.id, ex.title_en))),
+            "{} missing:\n{text}",
+            ex.id
+        );
+    }
+    assert!(
+        text.lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with('[') && l.contains("/12 passed")),
+        "{text}"
+    );
+}
