@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use crate::cli::{Cli, ColorChoice, Command};
 use crate::error::exit;
 use crate::explain::Lang;
-use crate::{clients, server, signals, trace};
+use crate::{bench, clients, server, signals, trace};
 
 /// Runs the command and returns the process's exit code.
 pub fn run(cli: Cli) -> i32 {
@@ -41,6 +41,7 @@ pub fn run(cli: Cli) -> i32 {
     let outcome = match &cli.command {
         Command::Serve(args) => server::run(args, lang),
         Command::Connect(args) => clients::run(args, lang),
+        Command::Bench(args) => bench::run(args, lang),
     };
     // Everything traced is written before the error message, so the message comes last.
     trace::finish();

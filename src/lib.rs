@@ -16,6 +16,7 @@
 //!   the summary.
 //! - [`services`]: the protocols (echo, ...), each over one connected socket.
 //! - [`clients`]: the clients (echo, ...).
+//! - [`bench`]: `socklab bench`, a load generator for echo servers, and the modes compared.
 //! - [`cli`], [`app`], [`error`], [`signals`]: the command line, the run of a command, the
 //!   messages and exit codes, Ctrl+C.
 //!
@@ -33,6 +34,7 @@
 //! ```
 
 pub mod app;
+pub mod bench;
 pub mod cli;
 pub mod clients;
 pub mod error;

@@ -1,0 +1,121 @@
+//! Request/response: C clients, each with its own connection, each sending a message and
+//! waiting for its echo before sending the next. Measures round trips per second and the
+//! latency of each round trip.
+//!
+//! All clients connect first, then start together. A client whose echo does not come before
+//! the end of the run (plus a grace period) was not served: that is what 31 of 32 clients see
+//! with an iterative server, which serves one connection to the end before the next.
+
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use super::{Outcome, Workload, connect, gather, is_timeout, spawn_client};
+use crate::bench::pattern::Pattern;
+
+/// How long after the end of the run a client still waits for an echo it asked for.
+const GRACE: Duration = Duration::from_millis(500);
+
+pub fn run(
+    addr: SocketAddr,
+    clients: usize,
+    size: usize,
+    duration: Duration,
+    done: &Arc<AtomicU64>,
+) -> Outcome {
+    let start_line = Arc::new(Barrier::new(clients + 1));
+    let mut handles = Vec::with_capacity(clients);
+    let mut base = Outcome {
+        workload: Some(Workload::Rr),
+        clients,
+        size: Some(size),
+        ..Outcome::default()
+    };
+    for id in 0..clients {
+        let (line, done) = (Arc::clone(&start_line), Arc::clone(done));
+        let spawned = spawn_client(format!("rr-{id}"), move || {
+            client(addr, id as u64, size, duration, &line, &done)
+        });
+        match spawned {
+            Ok(h) => handles.push(h),
+            Err(e) => {
+                base.error("thread", &e);
+                // The barrier still expects this client: stand in for it.
+                let stand_in = Arc::clone(&start_line);
+                std::thread::spawn(move || stand_in.wait());
+            }
+        }
+    }
+    start_line.wait();
+    let (mut total, samples) = gather(handles, base);
+    total.set_rate();
+    total.set_latencies(samples);
+    total
+}
+
+fn client(
+    addr: SocketAddr,
+    id: u64,
+    size: usize,
+    duration: Duration,
+    start_line: &Barrier,
+    done: &AtomicU64,
+) -> (Outcome, Vec<u64>) {
+    let mut out = Outcome::default();
+    let mut samples = Vec::new();
+    let conn = connect(addr);
+    start_line.wait();
+    let start = Instant::now();
+    let mut stream = match conn {
+        Ok(s) => s,
+        Err(e) => {
+            out.error("connect", &e);
+            return (out, samples);
+        }
+    };
+    // One timeout for the whole run: a client that is never served gives up at the end.
+    if let Err(e) = stream.set_read_timeout(Some(duration + GRACE)) {
+        out.error("setsockopt SO_RCVTIMEO", &e);
+        return (out, samples);
+    }
+    let pattern = Pattern::new(id);
+    let mut msg = vec![0u8; size];
+    let mut back = vec![0u8; size];
+    let mut offset = 0u64;
+    let mut last = start;
+    while last.duration_since(start) < duration {
+        pattern.fill(offset, &mut msg);
+        let sent_at = Instant::now();
+        if let Err(e) = stream.write_all(&msg) {
+            out.error("send", &e);
+            break;
+        }
+        match stream.read_exact(&mut back) {
+            Ok(()) => {}
+            // Never answered: the server is busy with someone else (iterative).
+            Err(e) if is_timeout(&e) && out.count == 0 => break,
+            Err(e) => {
+                out.error("recv", &e);
+                break;
+            }
+        }
+        last = Instant::now();
+        if back != msg {
+            out.mismatches += 1;
+            break;
+        }
+        samples.push(last.duration_since(sent_at).as_nanos() as u64);
+        out.count += 1;
+        out.bytes_checked += size as u64;
+        offset += size as u64;
+        done.fetch_add(1, Ordering::Relaxed);
+    }
+    out.served = usize::from(out.count > 0);
+    out.seconds = last
+        .duration_since(start)
+        .as_secs_f64()
+        .max(duration.as_secs_f64());
+    (out, samples)
+}
