@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::bench::pattern::Payload;
 use crate::bench::workloads::Workload;
 use crate::explain::{ExplainMode, Lang};
 use crate::trace::Format;
@@ -264,6 +265,9 @@ pub struct BenchArgs {
     /// Bytes per message in the rr and udp workloads.
     #[arg(long, default_value_t = 64, value_name = "BYTES")]
     pub size: usize,
+    /// The bytes sent: binary (every byte value) or text (printable lines, like the labs').
+    #[arg(long, value_enum, default_value_t = Payload::Binary)]
+    pub payload: Payload,
     /// Seconds each timed workload runs.
     #[arg(long, default_value_t = 3.0, value_name = "SECS")]
     pub duration: f64,

@@ -34,6 +34,7 @@ use crate::cli::{BenchArgs, Mode};
 use crate::error::Failure;
 use crate::explain::Lang;
 
+use pattern::Payload;
 use progress::{Goal, Progress};
 use server::{Spawned, Spec};
 use workloads::{Outcome, Workload};
@@ -42,6 +43,8 @@ use workloads::{Outcome, Workload};
 #[derive(Debug, Serialize)]
 pub struct Run {
     pub label: String,
+    /// The kind of bytes sent.
+    pub payload: Payload,
     /// The TCP address loaded (and the UDP one, when the udp workload ran).
     pub target: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -72,6 +75,7 @@ struct Plan {
     hold: usize,
     size: usize,
     duration: Duration,
+    payload: Payload,
     lang: Lang,
 }
 
@@ -110,11 +114,11 @@ pub fn run(args: &BenchArgs, lang: Lang) -> Result<(), Failure> {
         } else {
             serde_json::to_string_pretty(&runs[0])
         };
-        println!("{}", text.expect("results always serialize"));
+        show(&(text.expect("results always serialize") + "\n"));
     } else if args.compare_modes {
-        print!("{}", report::compare_table(&runs, lang));
+        show(&report::compare_table(&runs, lang));
     } else {
-        print!("{}", report::table(&runs[0], lang));
+        show(&report::table(&runs[0], lang));
     }
     let mismatches: u64 = runs
         .iter()
@@ -189,6 +193,7 @@ fn plan(args: &BenchArgs, lang: Lang) -> Result<Plan, Failure> {
         hold: args.hold,
         size: args.size,
         duration: Duration::from_secs_f64(args.duration),
+        payload: args.payload,
         lang,
     })
 }
@@ -243,11 +248,12 @@ fn spawned_run(
         let server = Spawned::start(&udp_spec)?;
         udp_target = Some(server.addr.to_string());
         for &c in &plan.clients {
-            results.push(udp_workload(server.addr, c, plan));
+            results.push(udp_workload(server.addr, c, Some(server.pid), plan));
         }
         server.stop()?;
     }
     Ok(Run {
+        payload: plan.payload,
         label: args.label.clone().unwrap_or_else(|| {
             format!(
                 "socklab {} (trace {})",
@@ -277,10 +283,11 @@ fn external_run(args: &BenchArgs, plan: &Plan, host: &str) -> Result<Run, Failur
         let udp = lookup(host, args.udp_port.unwrap_or(port))?;
         udp_target = Some(udp.to_string());
         for &c in &plan.clients {
-            results.push(udp_workload(udp, c, plan));
+            results.push(udp_workload(udp, c, args.pid, plan));
         }
     }
     Ok(Run {
+        payload: plan.payload,
         label: args.label.clone().unwrap_or_else(|| addr.to_string()),
         target: addr.to_string(),
         udp_target,
@@ -302,6 +309,26 @@ fn lookup(host: &str, port: u16) -> Result<SocketAddr, Failure> {
         })
 }
 
+/// Runs `f` and adds the server's CPU time during it (when its pid is known) to the outcome.
+fn metered(pid: Option<u32>, f: impl FnOnce() -> Outcome) -> Outcome {
+    let before = pid.and_then(procinfo::family_cpu_time);
+    let mut o = f();
+    if let (Some(pid), Some(before)) = (pid, before)
+        && let Some(after) = procinfo::family_cpu_time(pid)
+    {
+        let ms = after.saturating_sub(before).as_secs_f64() * 1000.0;
+        o.server_cpu_ms = Some(ms);
+        let ops = match o.workload {
+            Some(Workload::Bulk) => o.bytes_checked as f64 / (1024.0 * 1024.0),
+            _ => o.count as f64,
+        };
+        if ops > 0.0 {
+            o.server_cpu_us_per_op = Some(ms * 1000.0 / ops);
+        }
+    }
+    o
+}
+
 /// Runs one TCP workload (rr once per client count), with a progress bar.
 fn tcp_workload(w: Workload, addr: SocketAddr, pid: Option<u32>, plan: &Plan) -> Vec<Outcome> {
     let lang = plan.lang;
@@ -318,7 +345,9 @@ fn tcp_workload(w: Workload, addr: SocketAddr, pid: Option<u32>, plan: &Plan) ->
                     Arc::clone(&done),
                     "rt/s",
                 );
-                workloads::rr::run(addr, c, plan.size, d, &done)
+                metered(pid, || {
+                    workloads::rr::run(addr, c, plan.size, d, plan.payload, &done)
+                })
             })
             .collect(),
         Workload::Bulk => {
@@ -329,7 +358,9 @@ fn tcp_workload(w: Workload, addr: SocketAddr, pid: Option<u32>, plan: &Plan) ->
                 Arc::clone(&done),
                 "B/s",
             );
-            vec![workloads::bulk::run(addr, d, &done)]
+            vec![metered(pid, || {
+                workloads::bulk::run(addr, d, plan.payload, &done)
+            })]
         }
         Workload::Churn => {
             let done = Arc::new(AtomicU64::new(0));
@@ -339,7 +370,9 @@ fn tcp_workload(w: Workload, addr: SocketAddr, pid: Option<u32>, plan: &Plan) ->
                 Arc::clone(&done),
                 "conn/s",
             );
-            vec![workloads::churn::run(addr, plan.churn_clients, d, &done)]
+            vec![metered(pid, || {
+                workloads::churn::run(addr, plan.churn_clients, d, plan.payload, &done)
+            })]
         }
         Workload::Hold => {
             let done = Arc::new(AtomicU64::new(0));
@@ -349,13 +382,19 @@ fn tcp_workload(w: Workload, addr: SocketAddr, pid: Option<u32>, plan: &Plan) ->
                 Arc::clone(&done),
                 "conn",
             );
-            vec![workloads::hold::run(addr, plan.hold, pid, &done)]
+            vec![workloads::hold::run(
+                addr,
+                plan.hold,
+                pid,
+                plan.payload,
+                &done,
+            )]
         }
         Workload::Udp => Vec::new(),
     }
 }
 
-fn udp_workload(addr: SocketAddr, clients: usize, plan: &Plan) -> Outcome {
+fn udp_workload(addr: SocketAddr, clients: usize, pid: Option<u32>, plan: &Plan) -> Outcome {
     let done = Arc::new(AtomicU64::new(0));
     let _bar = Progress::start(
         report::heading(Workload::Udp, clients, plan.lang),
@@ -363,7 +402,9 @@ fn udp_workload(addr: SocketAddr, clients: usize, plan: &Plan) -> Outcome {
         Arc::clone(&done),
         "rt/s",
     );
-    workloads::udp::run(addr, clients, plan.size, plan.duration, &done)
+    metered(pid, || {
+        workloads::udp::run(addr, clients, plan.size, plan.duration, plan.payload, &done)
+    })
 }
 
 /// Raises this process's descriptor limit to its hard limit (holding a thousand connections
@@ -390,4 +431,11 @@ fn raise_fd_limit() -> u64 {
         }
         lim.rlim_cur
     }
+}
+
+/// Prints the results. A reader that went away (`| head`) is no error worth a panic.
+fn show(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }

@@ -9,13 +9,43 @@
 /// Length of a stream's table: a prime a little under 64 KiB.
 const LEN: usize = 65_521;
 
+/// What the bytes look like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Payload {
+    /// Every byte value, NULs and invalid UTF-8 included: the hardest case for anything that
+    /// escapes data (a trace).
+    #[default]
+    Binary,
+    /// Printable ASCII in lines of about 60 characters, like the labs' messages.
+    Text,
+}
+
+/// Printable characters for text payloads (no backslash, no quote: words and punctuation).
+const TEXT: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:!?-'()";
+
 /// The bytes of one stream.
 pub struct Pattern {
     table: Vec<u8>,
 }
 
 impl Pattern {
-    /// The pattern of stream `id` (a different `id` gives different bytes).
+    /// The pattern of stream `id` with the given kind of bytes.
+    pub fn of(payload: Payload, id: u64) -> Pattern {
+        let mut p = Pattern::new(id);
+        if payload == Payload::Text {
+            for (i, b) in p.table.iter_mut().enumerate() {
+                *b = if i % 61 == 60 {
+                    b'\n'
+                } else {
+                    TEXT[usize::from(*b) % TEXT.len()]
+                };
+            }
+        }
+        p
+    }
+
+    /// The binary pattern of stream `id` (a different `id` gives different bytes).
     pub fn new(id: u64) -> Pattern {
         // splitmix64: a fast generator whose every seed gives a different, well-mixed sequence.
         let mut state = id.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x5eed;
@@ -88,5 +118,19 @@ mod tests {
         let mut seen = [false; 256];
         a.table.iter().for_each(|&v| seen[v as usize] = true);
         assert!(seen.iter().all(|&s| s));
+    }
+
+    #[test]
+    fn text_is_printable_lines() {
+        let t = Pattern::of(Payload::Text, 1);
+        let mut buf = vec![0u8; 1000];
+        t.fill(5, &mut buf);
+        assert!(t.matches(5, &buf));
+        let text = std::str::from_utf8(&buf).unwrap();
+        assert!(
+            text.lines()
+                .all(|l| l.len() <= 60 && l.chars().all(|c| c.is_ascii_graphic() || c == ' '))
+        );
+        assert!(text.contains('\n'));
     }
 }

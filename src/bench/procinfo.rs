@@ -33,6 +33,12 @@ pub fn footprint(pid: u32) -> Option<Footprint> {
     (total.processes > 0).then_some(total)
 }
 
+/// CPU time used so far by `pid` and its living descendants (all their threads).
+pub fn family_cpu_time(pid: u32) -> Option<Duration> {
+    let times: Vec<Duration> = family(pid).into_iter().filter_map(cpu_time).collect();
+    (!times.is_empty()).then(|| times.into_iter().sum())
+}
+
 /// CPU time (user + system) used so far by `pid` (all its threads), from `/proc/PID/stat`.
 pub fn cpu_time(pid: u32) -> Option<Duration> {
     let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -121,6 +127,7 @@ mod tests {
         assert!(listed, "a child is part of the family");
         assert!(with_child.processes >= 2, "{with_child:?}");
         assert!(cpu_time(me).is_some());
+        assert!(family_cpu_time(me) >= cpu_time(me));
         assert_eq!(footprint(u32::MAX), None);
     }
 

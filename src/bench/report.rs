@@ -108,7 +108,10 @@ pub fn detail(o: &Outcome, lang: Lang) -> String {
         }
         _ => {
             let what = if o.workload == Some(Workload::Churn) {
-                lang.pick("connexions, chaque écho vérifié", "connections, each echo checked")
+                lang.pick(
+                    "connexions, chaque écho vérifié",
+                    "connections, each echo checked",
+                )
             } else {
                 lang.pick("échos vérifiés", "echoes checked")
             };
@@ -135,6 +138,23 @@ pub fn detail(o: &Outcome, lang: Lang) -> String {
     s
 }
 
+/// The server's CPU time per operation: `12.3 µs/rt`, `0.41 ms/MiB`.
+pub fn cpu(o: &Outcome, lang: Lang) -> String {
+    let Some(us) = o.server_cpu_us_per_op else {
+        return "-".into();
+    };
+    match o.workload {
+        Some(Workload::Bulk) => format!(
+            "{} ms/{}",
+            decimal(us / 1000.0, 2, lang),
+            lang.pick("Mio", "MiB")
+        ),
+        Some(Workload::Churn) => format!("{} µs/conn", decimal(us, 1, lang)),
+        Some(Workload::Hold) => "-".into(),
+        _ => format!("{} µs/{}", decimal(us, 1, lang), lang.pick("a-r", "rt")),
+    }
+}
+
 fn latency(us: Option<f64>, lang: Lang) -> String {
     match us {
         None => "-".into(),
@@ -153,9 +173,10 @@ pub fn table(run: &Run, lang: Lang) -> String {
         lang.pick("résultat", "result"),
         "p50",
         "p99",
+        lang.pick("CPU du serveur", "server CPU"),
         lang.pick("vérifié", "checked"),
     ];
-    let rows: Vec<[String; 5]> = run
+    let rows: Vec<[String; 6]> = run
         .results
         .iter()
         .map(|o| {
@@ -164,6 +185,7 @@ pub fn table(run: &Run, lang: Lang) -> String {
                 result(o, lang),
                 latency(o.p50_us, lang),
                 latency(o.p99_us, lang),
+                cpu(o, lang),
                 detail(o, lang),
             ]
         })
@@ -220,7 +242,11 @@ pub fn compare_table(runs: &[Run], lang: Lang) -> String {
                         cell.push_str(&format!(", p99 {}", latency(Some(p99), lang)));
                     }
                     row.push(cell);
-                    extra.push(detail(o, lang));
+                    let mut more = detail(o, lang);
+                    if o.server_cpu_us_per_op.is_some() && o.workload != Some(Workload::Hold) {
+                        more = format!("{}: {more}", cpu(o, lang));
+                    }
+                    extra.push(more);
                 }
                 None => {
                     row.push("-".into());

@@ -81,6 +81,7 @@ struct Tracer {
     writer: Mutex<Option<JoinHandle<()>>>,
     /// How many bytes of data each event keeps (the preview, or more for `--hexdump`).
     capture: usize,
+    pid: u32,
 }
 
 static TRACER: OnceLock<Tracer> = OnceLock::new();
@@ -112,14 +113,20 @@ pub fn init(config: Config) -> io::Result<()> {
     } else {
         escape::STRACE_STRSIZE
     };
+    let pace = if config.file.is_some() {
+        writer::Pace::Batched
+    } else {
+        writer::Pace::Live
+    };
     let (tx, rx) = crossbeam_channel::unbounded();
     let handle = std::thread::Builder::new()
         .name("trace-writer".into())
-        .spawn(move || writer::run(rx, renderer, out))?;
+        .spawn(move || writer::run(rx, renderer, out, pace))?;
     let tracer = Tracer {
         tx,
         writer: Mutex::new(Some(handle)),
         capture,
+        pid: std::process::id(),
     };
     if TRACER.set(tracer).is_err() {
         return Err(io::Error::other("the tracer was already started"));
@@ -142,7 +149,9 @@ pub fn capture_len() -> usize {
 pub fn emit(mut ev: Event) {
     let Some(tracer) = TRACER.get() else { return };
     ev.ts_us = now_us();
-    ev.pid = std::process::id();
+    // `std::process::id()` is a `getpid` system call each time (the C library no longer
+    // caches it): once per event was one system call more per traced call.
+    ev.pid = tracer.pid;
     THREAD.with(|t| {
         let t = t.borrow();
         ev.tid = t.tid;

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::{Outcome, Workload, connect, is_timeout, spawn_client};
-use crate::bench::pattern::Pattern;
+use crate::bench::pattern::{Pattern, Payload};
 
 /// Size of each write and of the reader's buffer.
 const CHUNK: usize = 64 * 1024;
@@ -20,7 +20,12 @@ const DRAIN: Duration = Duration::from_secs(5);
 
 const MIB: f64 = 1024.0 * 1024.0;
 
-pub fn run(addr: SocketAddr, duration: Duration, done: &Arc<AtomicU64>) -> Outcome {
+pub fn run(
+    addr: SocketAddr,
+    duration: Duration,
+    payload: Payload,
+    done: &Arc<AtomicU64>,
+) -> Outcome {
     let mut out = Outcome {
         workload: Some(Workload::Bulk),
         clients: 1,
@@ -43,7 +48,7 @@ pub fn run(addr: SocketAddr, duration: Duration, done: &Arc<AtomicU64>) -> Outco
     };
     let _ = reader.set_read_timeout(Some(duration + DRAIN));
     let _ = writer.set_write_timeout(Some(duration + DRAIN));
-    let pattern = Arc::new(Pattern::new(0xb01c));
+    let pattern = Arc::new(Pattern::of(payload, 0xb01c));
     let start = Instant::now();
     let wp = Arc::clone(&pattern);
     let sending = spawn_client("bulk-writer".into(), move || {

@@ -10,12 +10,18 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use super::{CONNECT_TIMEOUT, Outcome, Workload, connect, gather, spawn_client};
-use crate::bench::pattern::Pattern;
+use crate::bench::pattern::{Pattern, Payload};
 
 /// The message each connection gets echoed.
 pub const SIZE: usize = 32;
 
-pub fn run(addr: SocketAddr, clients: usize, duration: Duration, done: &Arc<AtomicU64>) -> Outcome {
+pub fn run(
+    addr: SocketAddr,
+    clients: usize,
+    duration: Duration,
+    payload: Payload,
+    done: &Arc<AtomicU64>,
+) -> Outcome {
     let start_line = Arc::new(Barrier::new(clients));
     let mut base = Outcome {
         workload: Some(Workload::Churn),
@@ -28,7 +34,7 @@ pub fn run(addr: SocketAddr, clients: usize, duration: Duration, done: &Arc<Atom
         let (line, done) = (Arc::clone(&start_line), Arc::clone(done));
         match spawn_client(format!("churn-{id}"), move || {
             line.wait();
-            client(addr, id as u64, duration, &done)
+            client(addr, id as u64, duration, payload, &done)
         }) {
             Ok(h) => handles.push(h),
             Err(e) => {
@@ -44,10 +50,16 @@ pub fn run(addr: SocketAddr, clients: usize, duration: Duration, done: &Arc<Atom
     total
 }
 
-fn client(addr: SocketAddr, id: u64, duration: Duration, done: &AtomicU64) -> (Outcome, Vec<u64>) {
+fn client(
+    addr: SocketAddr,
+    id: u64,
+    duration: Duration,
+    payload: Payload,
+    done: &AtomicU64,
+) -> (Outcome, Vec<u64>) {
     let mut out = Outcome::default();
     let mut samples = Vec::new();
-    let pattern = Pattern::new(0xc000 + id);
+    let pattern = Pattern::of(payload, 0xc000 + id);
     let (mut msg, mut back) = ([0u8; SIZE], [0u8; SIZE]);
     let start = Instant::now();
     let mut offset = 0u64;

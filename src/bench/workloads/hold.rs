@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::{HoldFigures, Outcome, Workload, connect, is_timeout};
-use crate::bench::pattern::Pattern;
+use crate::bench::pattern::{Pattern, Payload};
 use crate::bench::procinfo;
 
 /// The message each held connection gets echoed.
@@ -21,7 +21,13 @@ const SIZE: usize = 16;
 /// How long all the held connections together may take to get their echo.
 const ANSWER_WAIT: Duration = Duration::from_secs(3);
 
-pub fn run(addr: SocketAddr, count: usize, pid: Option<u32>, opened: &Arc<AtomicU64>) -> Outcome {
+pub fn run(
+    addr: SocketAddr,
+    count: usize,
+    pid: Option<u32>,
+    payload: Payload,
+    opened: &Arc<AtomicU64>,
+) -> Outcome {
     let mut out = Outcome {
         workload: Some(Workload::Hold),
         clients: count,
@@ -43,7 +49,7 @@ pub fn run(addr: SocketAddr, count: usize, pid: Option<u32>, opened: &Arc<Atomic
         }
     }
     let open_seconds = start.elapsed().as_secs_f64();
-    let pattern = Pattern::new(0x401d);
+    let pattern = Pattern::of(payload, 0x401d);
     let mut asked = vec![false; held.len()];
     for (i, s) in held.iter_mut().enumerate() {
         let mut msg = [0u8; SIZE];

@@ -79,6 +79,14 @@ pub struct Outcome {
     /// hold: connections asked for, and opened before the server stopped taking more.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hold: Option<HoldFigures>,
+    /// CPU time the server used during the run (its process and living children, from
+    /// `/proc`), in milliseconds, when its pid is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_cpu_ms: Option<f64>,
+    /// That CPU time per round trip or connection, in microseconds (bulk: per MiB echoed):
+    /// the server's own cost, which other programs on the machine do not blur as much as rates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_cpu_us_per_op: Option<f64>,
     /// The first error seen, for the notes under the table.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_error: Option<String>,

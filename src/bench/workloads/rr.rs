@@ -13,7 +13,7 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use super::{Outcome, Workload, connect, gather, is_timeout, spawn_client};
-use crate::bench::pattern::Pattern;
+use crate::bench::pattern::{Pattern, Payload};
 
 /// How long after the end of the run a client still waits for an echo it asked for.
 const GRACE: Duration = Duration::from_millis(500);
@@ -23,6 +23,7 @@ pub fn run(
     clients: usize,
     size: usize,
     duration: Duration,
+    payload: Payload,
     done: &Arc<AtomicU64>,
 ) -> Outcome {
     let start_line = Arc::new(Barrier::new(clients + 1));
@@ -36,7 +37,7 @@ pub fn run(
     for id in 0..clients {
         let (line, done) = (Arc::clone(&start_line), Arc::clone(done));
         let spawned = spawn_client(format!("rr-{id}"), move || {
-            client(addr, id as u64, size, duration, &line, &done)
+            client(addr, id as u64, size, duration, payload, &line, &done)
         });
         match spawned {
             Ok(h) => handles.push(h),
@@ -60,6 +61,7 @@ fn client(
     id: u64,
     size: usize,
     duration: Duration,
+    payload: Payload,
     start_line: &Barrier,
     done: &AtomicU64,
 ) -> (Outcome, Vec<u64>) {
@@ -80,7 +82,7 @@ fn client(
         out.error("setsockopt SO_RCVTIMEO", &e);
         return (out, samples);
     }
-    let pattern = Pattern::new(id);
+    let pattern = Pattern::of(payload, id);
     let mut msg = vec![0u8; size];
     let mut back = vec![0u8; size];
     let mut offset = 0u64;

@@ -9,7 +9,7 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use super::{Outcome, Workload, gather, is_timeout, spawn_client};
-use crate::bench::pattern::Pattern;
+use crate::bench::pattern::{Pattern, Payload};
 
 /// How long a client waits for an echo before counting the datagram as lost.
 pub const LOSS_TIMEOUT: Duration = Duration::from_millis(200);
@@ -21,6 +21,7 @@ pub fn run(
     clients: usize,
     size: usize,
     duration: Duration,
+    payload: Payload,
     done: &Arc<AtomicU64>,
 ) -> Outcome {
     let size = size.max(HEADER);
@@ -37,7 +38,7 @@ pub fn run(
         let (line, done) = (Arc::clone(&start_line), Arc::clone(done));
         match spawn_client(format!("udp-{id}"), move || {
             line.wait();
-            client(addr, id as u64, size, duration, &done)
+            client(addr, id as u64, size, duration, payload, &done)
         }) {
             Ok(h) => handles.push(h),
             Err(e) => {
@@ -58,6 +59,7 @@ fn client(
     id: u64,
     size: usize,
     duration: Duration,
+    payload: Payload,
     done: &AtomicU64,
 ) -> (Outcome, Vec<u64>) {
     let mut out = Outcome {
@@ -80,7 +82,7 @@ fn client(
             return (out, samples);
         }
     };
-    let pattern = Pattern::new(0x0d90 + id);
+    let pattern = Pattern::of(payload, 0x0d90 + id);
     let mut msg = vec![0u8; size];
     let mut back = vec![0u8; size + 1];
     let start = Instant::now();
