@@ -312,7 +312,18 @@ fn lookup(host: &str, port: u16) -> Result<SocketAddr, Failure> {
 /// Runs `f` and adds the server's CPU time during it (when its pid is known) to the outcome.
 fn metered(pid: Option<u32>, f: impl FnOnce() -> Outcome) -> Outcome {
     let before = pid.and_then(procinfo::family_cpu_time);
+    let threads = pid.and_then(procinfo::footprint).map(|f| f.threads);
     let mut o = f();
+    // The threads that served the workload's clients end just after it: their CPU time is
+    // counted into the process's once they have.
+    if let (Some(pid), Some(threads)) = (pid, threads) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(1);
+        while procinfo::footprint(pid).is_some_and(|f| f.threads > threads)
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
     if let (Some(pid), Some(before)) = (pid, before)
         && let Some(after) = procinfo::family_cpu_time(pid)
     {

@@ -3,7 +3,10 @@
 //! Every traced call builds an [`Event`] and sends it over a crossbeam channel to one writer
 //! thread, which renders it and writes it to stderr or to `--trace-file`. The calling thread
 //! never formats output nor waits for the terminal, so tracing changes what the program does as
-//! little as possible. The channel is unbounded: no event is ever dropped. [`finish`] drains
+//! little as possible. No event is ever dropped: when the writer falls behind (a server moving
+//! hundreds of megabytes a second, every `recv` traced), the channel fills up to [`QUEUE`]
+//! events and a traced call then waits for room, rather than the queue growing without limit
+//! in memory. [`finish`] drains
 //! the channel and flushes the output; `main` calls it before exiting, and so does the Ctrl+C
 //! path.
 
@@ -84,6 +87,10 @@ struct Tracer {
     pid: u32,
 }
 
+/// How many events may wait for the writer: a few tenths of a second of a busy server, a few
+/// tens of megabytes at most.
+pub const QUEUE: usize = 64 * 1024;
+
 static TRACER: OnceLock<Tracer> = OnceLock::new();
 static STOPPED: AtomicBool = AtomicBool::new(false);
 
@@ -118,7 +125,7 @@ pub fn init(config: Config) -> io::Result<()> {
     } else {
         writer::Pace::Live
     };
-    let (tx, rx) = crossbeam_channel::unbounded();
+    let (tx, rx) = crossbeam_channel::bounded(QUEUE);
     let handle = std::thread::Builder::new()
         .name("trace-writer".into())
         .spawn(move || writer::run(rx, renderer, out, pace))?;
