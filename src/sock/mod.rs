@@ -406,11 +406,13 @@ impl Socket {
         call.finish(&r, |r| {
             let n = *r.unwrap_or(&0);
             let got = &buf[..n];
+            let q = quoted(got);
             Outcome {
                 args: match r {
-                    Ok(_) => format!("{fd}, {}, {cap}, 0, NULL, NULL", quoted(got)),
+                    Ok(_) => format!("{fd}, {q}, {cap}, 0, NULL, NULL"),
                     Err(_) => format!("{fd}, \"\", {cap}, 0, NULL, NULL"),
                 },
+                preview: Some(q),
                 brief: format!("{fd}, {cap}"),
                 ret: n as i64,
                 bytes: Some(n),
@@ -435,14 +437,18 @@ impl Socket {
             Some(fd),
             Blocking::No,
             || self.sock().send(data),
-            |r| Outcome {
-                args: format!("{fd}, {}, {}, 0, NULL, 0", quoted(data), data.len()),
-                brief: format!("{fd}, {}", data.len()),
-                ret: r.map_or(-1, |n| *n as i64),
-                bytes: Some(*r.unwrap_or(&0)),
-                data: captured(data),
-                total: data.len(),
-                ..Outcome::default()
+            |r| {
+                let q = quoted(data);
+                Outcome {
+                    args: format!("{fd}, {q}, {}, 0, NULL, 0", data.len()),
+                    brief: format!("{fd}, {}", data.len()),
+                    ret: r.map_or(-1, |n| *n as i64),
+                    bytes: Some(*r.unwrap_or(&0)),
+                    data: captured(data),
+                    total: data.len(),
+                    preview: Some(q),
+                    ..Outcome::default()
+                }
             },
         )
     }
@@ -535,21 +541,24 @@ impl Socket {
             Some(fd),
             Blocking::No,
             || self.sock().send_to(data, &addr.into()),
-            |r| Outcome {
-                args: format!(
-                    "{fd}, {}, {}, 0, {}, {}",
-                    quoted(data),
-                    data.len(),
-                    strace_sockaddr(&addr),
-                    sockaddr_len(&addr)
-                ),
-                brief: format!("{fd}, {}", data.len()),
-                ret: r.map_or(-1, |n| *n as i64),
-                bytes: Some(*r.unwrap_or(&0)),
-                addr: Some(addr.to_string()),
-                data: captured(data),
-                total: data.len(),
-                ..Outcome::default()
+            |r| {
+                let q = quoted(data);
+                Outcome {
+                    args: format!(
+                        "{fd}, {q}, {}, 0, {}, {}",
+                        data.len(),
+                        strace_sockaddr(&addr),
+                        sockaddr_len(&addr)
+                    ),
+                    brief: format!("{fd}, {}", data.len()),
+                    ret: r.map_or(-1, |n| *n as i64),
+                    bytes: Some(*r.unwrap_or(&0)),
+                    addr: Some(addr.to_string()),
+                    data: captured(data),
+                    total: data.len(),
+                    preview: Some(q),
+                    ..Outcome::default()
+                }
             },
         )
     }

@@ -31,6 +31,9 @@ pub(crate) struct Outcome {
     pub data: Vec<u8>,
     pub total: usize,
     pub detail: Option<String>,
+    /// The preview, when the call already quoted its data for `args` (the same text): saves
+    /// quoting the same bytes twice.
+    pub preview: Option<String>,
 }
 
 /// Runs `op`, one system call, and traces it.
@@ -115,11 +118,13 @@ pub(crate) fn fill(ev: &mut Event, outcome: Outcome) {
     ev.detail = outcome.detail;
     if !outcome.data.is_empty() || outcome.bytes.is_some() {
         let keep = outcome.data.len().min(trace::capture_len());
-        ev.preview = Some(trace::escape::strace_quote(
-            &outcome.data[..keep],
-            outcome.total.max(outcome.data.len()),
-            trace::escape::STRACE_STRSIZE,
-        ));
+        ev.preview = Some(outcome.preview.unwrap_or_else(|| {
+            trace::escape::strace_quote(
+                &outcome.data[..keep],
+                outcome.total.max(outcome.data.len()),
+                trace::escape::STRACE_STRSIZE,
+            )
+        }));
         let mut data = outcome.data;
         data.truncate(keep);
         ev.data = data;

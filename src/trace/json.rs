@@ -38,7 +38,21 @@ impl Render for JsonRender {
         out.push_str(",\"call\":");
         push_str(out, &ev.call);
         out.push_str(",\"args\":");
-        push_str(out, &ev.args);
+        // The data of a send or a recv is in `args` (as strace quotes it) and again in
+        // `preview`: escaped once, inside `args`, then copied for `preview`.
+        let mut preview_at = None;
+        match ev.preview.as_deref().filter(|p| !p.is_empty()) {
+            Some(p) if let Some(i) = ev.args.find(p) => {
+                out.push('"');
+                push_escaped(out, &ev.args[..i]);
+                let start = out.len();
+                push_escaped(out, p);
+                preview_at = Some(start..out.len());
+                push_escaped(out, &ev.args[i + p.len()..]);
+                out.push('"');
+            }
+            _ => push_str(out, &ev.args),
+        }
         if !ev.brief.is_empty() {
             out.push_str(",\"brief\":");
             push_str(out, &ev.brief);
@@ -62,15 +76,24 @@ impl Render for JsonRender {
             out.push_str(",\"bytes\":");
             push_u64(out, b as u64);
         }
-        for (name, value) in [
-            (",\"addr\":", &ev.addr),
-            (",\"preview\":", &ev.preview),
-            (",\"detail\":", &ev.detail),
-        ] {
-            if let Some(v) = value {
-                out.push_str(name);
-                push_str(out, v);
+        if let Some(addr) = &ev.addr {
+            out.push_str(",\"addr\":");
+            push_str(out, addr);
+        }
+        if let Some(preview) = &ev.preview {
+            out.push_str(",\"preview\":");
+            match preview_at {
+                Some(range) => {
+                    out.push('"');
+                    out.extend_from_within(range);
+                    out.push('"');
+                }
+                None => push_str(out, preview),
             }
+        }
+        if let Some(detail) = &ev.detail {
+            out.push_str(",\"detail\":");
+            push_str(out, detail);
         }
         out.push_str("}\n");
     }
@@ -122,12 +145,18 @@ const ESCAPE: [u8; 256] = {
     t
 };
 
-/// A JSON string: quoted, escaped. Runs of plain bytes are copied whole; every byte that
-/// needs escaping is ASCII, so each run starts and ends on a character boundary.
+/// A JSON string: quoted, escaped.
 fn push_str(out: &mut String, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     out.reserve(s.len() + 2);
     out.push('"');
+    push_escaped(out, s);
+    out.push('"');
+}
+
+/// The inside of a JSON string. Runs of plain bytes are copied whole; every byte that needs
+/// escaping is ASCII, so each run starts and ends on a character boundary.
+fn push_escaped(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
@@ -147,7 +176,6 @@ fn push_str(out: &mut String, s: &str) {
         start = i + 1;
     }
     out.push_str(&s[start..]);
-    out.push('"');
 }
 
 #[cfg(test)]
@@ -231,6 +259,13 @@ mod tests {
                         ev.preview = Some(s.clone());
                         ev.detail = Some(s.clone());
                     }
+                    let mut out = String::new();
+                    JsonRender.render(&ev, false, &mut out);
+                    let serde = serde_json::to_string(&ev).unwrap() + "\n";
+                    assert_eq!(out, serde);
+                    // The data in `args` and again in `preview`, as for a send or a recv.
+                    ev.args = format!("4, {s}, 1500, 0, NULL, NULL");
+                    ev.preview = Some(s.clone());
                     let mut out = String::new();
                     JsonRender.render(&ev, false, &mut out);
                     let serde = serde_json::to_string(&ev).unwrap() + "\n";
