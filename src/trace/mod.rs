@@ -4,9 +4,9 @@
 //! thread, which renders it and writes it to stderr or to `--trace-file`. The calling thread
 //! never formats output nor waits for the terminal, so tracing changes what the program does as
 //! little as possible. No event is ever dropped: when the writer falls behind (a server moving
-//! hundreds of megabytes a second, every `recv` traced), the channel fills up to [`QUEUE`]
-//! events and a traced call then waits for room, rather than the queue growing without limit
-//! in memory. [`finish`] drains
+//! hundreds of megabytes a second, every `recv` traced), up to [`QUEUE`] events wait in the
+//! channel, and then a traced call waits for the writer to catch up, rather than the queue
+//! growing without limit in memory. [`finish`] drains
 //! the channel and flushes the output; `main` calls it before exiting, and so does the Ctrl+C
 //! path.
 
@@ -24,7 +24,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::thread::JoinHandle;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crossbeam_channel::Sender;
 
@@ -91,6 +91,9 @@ struct Tracer {
 /// tens of megabytes at most.
 pub const QUEUE: usize = 64 * 1024;
 
+/// How long a traced call waits between two looks at a full queue.
+const QUEUE_WAIT: Duration = Duration::from_micros(200);
+
 static TRACER: OnceLock<Tracer> = OnceLock::new();
 static STOPPED: AtomicBool = AtomicBool::new(false);
 
@@ -125,7 +128,10 @@ pub fn init(config: Config) -> io::Result<()> {
     } else {
         writer::Pace::Live
     };
-    let (tx, rx) = crossbeam_channel::bounded(QUEUE);
+    // Unbounded, with the limit enforced in `emit`: crossbeam's bounded channel (a ring of
+    // QUEUE slots) made every traced call of a busy server measurably slower than its list of
+    // small blocks.
+    let (tx, rx) = crossbeam_channel::unbounded();
     let handle = std::thread::Builder::new()
         .name("trace-writer".into())
         .spawn(move || writer::run(rx, renderer, out, pace))?;
@@ -164,8 +170,34 @@ pub fn emit(mut ev: Event) {
         ev.tid = t.tid;
         ev.thread.clone_from(&t.name);
     });
+    if BEHIND.load(Ordering::Relaxed) {
+        wait_for_room(tracer);
+    }
     // The writer only goes away in `finish`, after which nothing is traced any more.
     let _ = tracer.tx.send(Msg::Event(ev));
+}
+
+/// Set by the writer while [`QUEUE`] events or more wait for it, cleared once it is down to
+/// half. Traced calls only read this flag, which stays in every processor's cache: asking the
+/// channel its length on every event made every traced call slower.
+static BEHIND: AtomicBool = AtomicBool::new(false);
+
+/// Back-pressure: the writer is behind; wait until it has caught up (unless it has stopped,
+/// which only `finish` does).
+#[cold]
+fn wait_for_room(tracer: &Tracer) {
+    while BEHIND.load(Ordering::Relaxed) {
+        let writing = tracer
+            .writer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .is_some_and(|h| !h.is_finished());
+        if !writing {
+            return;
+        }
+        std::thread::sleep(QUEUE_WAIT);
+    }
 }
 
 /// Waits until every event sent so far is written out (step mode prompts after it, for one).

@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, TryRecvError};
 
-use super::{Event, Msg, Phase, Render};
+use std::sync::atomic::Ordering;
+
+use super::{BEHIND, Event, Msg, Phase, QUEUE, Render};
 
 /// How long an `Enter` is held back, hoping its `Exit` comes next and both fit on one line.
 /// After that the call is shown waiting (strace's `<unfinished ...>`), so a blocked `accept`
@@ -101,6 +103,9 @@ pub(super) fn run(
             Msg::Event(mut ev) => {
                 seq += 1;
                 ev.seq = seq;
+                if seq.is_multiple_of(LOOK_BEHIND) {
+                    look_behind(&rx);
+                }
                 place(ev, &mut held, renderer.as_mut(), &mut text);
                 let idle = rx.is_empty();
                 if text.len() >= BATCH || (idle && pace == Pace::Live) {
@@ -121,6 +126,8 @@ pub(super) fn run(
             Msg::Stop => break,
         }
     }
+    // Nobody waits for room any more: the traced calls that come now are not written.
+    BEHIND.store(false, Ordering::Relaxed);
     // Drain whatever is still queued: nothing sent before `finish` is lost.
     while let Ok(msg) = rx.try_recv() {
         match msg {
@@ -142,6 +149,19 @@ pub(super) fn run(
         renderer.render(&ev, false, &mut text);
     }
     write_out(&mut out, &mut text);
+}
+
+/// How often (in events) the writer measures how far behind it is.
+const LOOK_BEHIND: u64 = 256;
+
+/// Raises the back-pressure flag when [`QUEUE`] events wait, lowers it at half.
+fn look_behind(rx: &Receiver<Msg>) {
+    let waiting = rx.len();
+    if waiting >= QUEUE {
+        BEHIND.store(true, Ordering::Relaxed);
+    } else if waiting < QUEUE / 2 && BEHIND.load(Ordering::Relaxed) {
+        BEHIND.store(false, Ordering::Relaxed);
+    }
 }
 
 /// Renders `ev`, holding an `Enter` back when the renderer may merge it with its `Exit`.
@@ -176,5 +196,38 @@ fn write_out(out: &mut impl Write, text: &mut String) {
         let _ = out.write_all(text.as_bytes());
         text.clear();
         let _ = out.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::Kind;
+
+    #[test]
+    fn back_pressure_flag_follows_the_queue() {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        for _ in 0..QUEUE {
+            tx.send(Msg::Event(Event::new(Kind::Note, Phase::Call, "note")))
+                .unwrap();
+        }
+        look_behind(&rx);
+        assert!(
+            BEHIND.load(Ordering::Relaxed),
+            "a full queue raises the flag"
+        );
+        for _ in 0..QUEUE / 4 {
+            rx.recv().unwrap();
+        }
+        look_behind(&rx);
+        assert!(
+            BEHIND.load(Ordering::Relaxed),
+            "still behind at three quarters"
+        );
+        for _ in 0..QUEUE / 2 {
+            rx.recv().unwrap();
+        }
+        look_behind(&rx);
+        assert!(!BEHIND.load(Ordering::Relaxed), "caught up below half");
     }
 }
