@@ -10,13 +10,13 @@
 # programs on the machine come and go, and a ratio of two figures measured seconds apart in
 # the same round is steadier than one of figures measured minutes apart.
 #
-# Usage: bench/compare.sh            (DURATION=3 seconds per workload, ROUNDS=4 by default)
+# Usage: bench/compare.sh            (DURATION=3 seconds per workload, ROUNDS=5 by default)
 # Needs: cargo, rustc, python3, socat. Writes BENCHMARKS.md and bench/results.svg.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-3}
-ROUNDS=${ROUNDS:-4}
+ROUNDS=${ROUNDS:-5}
 ROUND_DURATION=${ROUND_DURATION:-2}
 started=$(date +%s)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)

@@ -81,10 +81,10 @@ def cell_hold(run):
     if h["opened"] < h["requested"]:
         text += f" ({h['opened']} opened)"
     s = h.get("server")
-    if s:
-        text += f"; {s['rss_kib'] / 1024:.1f} MiB, {s['threads']} thr"
-        if s["processes"] > 1:
-            text += f", {s['processes']} proc"
+    if s and s["processes"] > 1:
+        text += f"; PSS {s['pss_kib'] / 1024:.0f} MiB (RSS summed {s['rss_kib'] / 1024:.0f} MiB), {s['processes']} processes"
+    elif s:
+        text += f"; RSS {s['rss_kib'] / 1024:.1f} MiB, {s['threads']} threads"
     return text
 
 

@@ -11,8 +11,12 @@ use serde::Serialize;
 /// The cost of a server (its process and its descendants) at one moment.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Footprint {
-    /// Resident memory (`VmRSS`), in KiB.
+    /// Resident memory (`VmRSS`), in KiB. Summed over processes, pages they share (the
+    /// program, the libraries) count once per process.
     pub rss_kib: u64,
+    /// Proportional set size (`Pss` in `smaps_rollup`), in KiB: each shared page divided among
+    /// the processes sharing it, so the sum is the memory the server really takes.
+    pub pss_kib: u64,
     /// Threads, over all the processes.
     pub threads: u64,
     /// The server's process plus its descendants.
@@ -26,6 +30,7 @@ pub fn footprint(pid: u32) -> Option<Footprint> {
         // A child may end between the listing and the read: it then costs nothing.
         if let Some((rss, threads)) = status(p) {
             total.rss_kib += rss;
+            total.pss_kib += pss(p).unwrap_or(rss);
             total.threads += threads;
             total.processes += 1;
         }
@@ -50,6 +55,15 @@ pub fn cpu_time(pid: u32) -> Option<Duration> {
     // SAFETY: sysconf has no preconditions.
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
     Some(Duration::from_secs_f64((utime + stime) as f64 / hz as f64))
+}
+
+/// `Pss` (KiB) from `/proc/PID/smaps_rollup`.
+fn pss(pid: u32) -> Option<u64> {
+    let text = fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("Pss:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
 }
 
 /// `VmRSS` (KiB) and `Threads` from `/proc/PID/status`.
@@ -116,6 +130,7 @@ mod tests {
         let me = std::process::id();
         let alone = footprint(me).unwrap();
         assert!(alone.rss_kib > 0 && alone.threads >= 1);
+        assert!(alone.pss_kib > 0 && alone.pss_kib <= alone.rss_kib, "{alone:?}");
         let mut child = std::process::Command::new("sleep")
             .arg("5")
             .spawn()

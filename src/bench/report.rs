@@ -77,12 +77,17 @@ pub fn detail(o: &Outcome, lang: Lang) -> String {
                     );
                 }
                 if let Some(f) = &h.server {
+                    // Several processes share pages: their proportional share tells more.
+                    let (kib, what) = if f.processes > 1 {
+                        (f.pss_kib, lang.pick("Mio PSS", "MiB PSS"))
+                    } else {
+                        (f.rss_kib, lang.pick("Mio RSS", "MiB RSS"))
+                    };
                     let _ = write!(
                         s,
-                        "{} {} {}, {} threads, {} {}",
+                        "{} {} {what}, {} threads, {} {}",
                         lang.pick("serveur :", "server:"),
-                        decimal(f.rss_kib as f64 / 1024.0, 1, lang),
-                        lang.pick("Mio RSS", "MiB RSS"),
+                        decimal(kib as f64 / 1024.0, 1, lang),
                         f.threads,
                         f.processes,
                         lang.pick(
