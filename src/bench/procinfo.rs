@@ -38,10 +38,27 @@ pub fn footprint(pid: u32) -> Option<Footprint> {
     (total.processes > 0).then_some(total)
 }
 
-/// CPU time used so far by `pid` and its living descendants (all their threads).
+/// CPU time used so far by `pid`, its living descendants, and the children it has already
+/// waited for (a server that forks per connection, such as socat, reaps them as they end).
 pub fn family_cpu_time(pid: u32) -> Option<Duration> {
+    let reaped = reaped_children_time(pid)?;
     let times: Vec<Duration> = family(pid).into_iter().filter_map(cpu_time).collect();
-    (!times.is_empty()).then(|| times.into_iter().sum())
+    Some(reaped + times.into_iter().sum::<Duration>())
+}
+
+/// `cutime` + `cstime`: the CPU time of the children `pid` has waited for.
+fn reaped_children_time(pid: u32) -> Option<Duration> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let fields = stat_fields(&stat)?;
+    let cutime: u64 = fields.get(13)?.parse().ok()?;
+    let cstime: u64 = fields.get(14)?.parse().ok()?;
+    Some(ticks(cutime + cstime))
+}
+
+fn ticks(n: u64) -> Duration {
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    Duration::from_secs_f64(n as f64 / hz as f64)
 }
 
 /// CPU time (user + system) used so far by `pid` (all its threads), from `/proc/PID/stat`.
@@ -52,9 +69,7 @@ pub fn cpu_time(pid: u32) -> Option<Duration> {
     // 13th after the command name.
     let utime: u64 = fields.get(11)?.parse().ok()?;
     let stime: u64 = fields.get(12)?.parse().ok()?;
-    // SAFETY: sysconf has no preconditions.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
-    Some(Duration::from_secs_f64((utime + stime) as f64 / hz as f64))
+    Some(ticks(utime + stime))
 }
 
 /// `Pss` (KiB) from `/proc/PID/smaps_rollup`.
@@ -130,7 +145,10 @@ mod tests {
         let me = std::process::id();
         let alone = footprint(me).unwrap();
         assert!(alone.rss_kib > 0 && alone.threads >= 1);
-        assert!(alone.pss_kib > 0 && alone.pss_kib <= alone.rss_kib, "{alone:?}");
+        assert!(
+            alone.pss_kib > 0 && alone.pss_kib <= alone.rss_kib,
+            "{alone:?}"
+        );
         let mut child = std::process::Command::new("sleep")
             .arg("5")
             .spawn()
@@ -148,9 +166,10 @@ mod tests {
 
     #[test]
     fn stat_with_a_strange_command_name() {
-        let f = stat_fields("42 (a) b (c)) S 7 42 42 0 -1 0 0 0 0 0 15 3").unwrap();
+        let f = stat_fields("42 (a) b (c)) S 7 42 42 0 -1 0 0 0 0 0 15 3 4 5").unwrap();
         assert_eq!(f[0], "S");
         assert_eq!(f[1], "7");
         assert_eq!(f[11], "15");
+        assert_eq!(f[14], "5");
     }
 }

@@ -71,7 +71,8 @@ pub struct Outcome {
     /// Failed calls: refused or reset connections, timeouts on a connection that had been
     /// answered before.
     pub errors: u64,
-    /// Clients that got at least one answer (an iterative server answers one at a time).
+    /// Clients that got an answer during the run (an iterative server answers one at a time:
+    /// the others get theirs only when the run is over and the first client left).
     pub served: usize,
     /// UDP datagrams whose echo never came within the loss timeout.
     #[serde(skip_serializing_if = "Option::is_none")]
