@@ -38,7 +38,7 @@ pub use poll::{PollFd, poll};
 pub use resolve::{ResolveError, resolve};
 
 use addr::{STORAGE_LEN, brief, sockaddr_len, strace_sockaddr};
-use traced::{Blocking, Outcome, captured, perform, quoted};
+use traced::{Blocking, Outcome, captured, kept_bytes, perform, quoted};
 
 /// The address family: which kind of addresses the socket speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -416,7 +416,7 @@ impl Socket {
                 brief: format!("{fd}, {cap}"),
                 ret: n as i64,
                 bytes: Some(n),
-                data: captured(got),
+                data: kept_bytes(got),
                 total: n,
                 ..Outcome::default()
             }
@@ -444,7 +444,7 @@ impl Socket {
                     brief: format!("{fd}, {}", data.len()),
                     ret: r.map_or(-1, |n| *n as i64),
                     bytes: Some(*r.unwrap_or(&0)),
-                    data: captured(data),
+                    data: kept_bytes(data),
                     total: data.len(),
                     preview: Some(q),
                     ..Outcome::default()
@@ -554,7 +554,7 @@ impl Socket {
                     ret: r.map_or(-1, |n| *n as i64),
                     bytes: Some(*r.unwrap_or(&0)),
                     addr: Some(addr.to_string()),
-                    data: captured(data),
+                    data: kept_bytes(data),
                     total: data.len(),
                     preview: Some(q),
                     ..Outcome::default()

@@ -41,8 +41,11 @@ impl Render for JsonRender {
         // The data of a send or a recv is in `args` (as strace quotes it) and again in
         // `preview`: escaped once, inside `args`, then copied for `preview`.
         let mut preview_at = None;
-        match ev.preview.as_deref().filter(|p| !p.is_empty()) {
-            Some(p) if let Some(i) = ev.args.find(p) => {
+        // The quoted data is the first quoted string of `args` (after the fd): found with a
+        // search for `"` and one comparison, not a substring search.
+        let data_at = ev.args.find('"');
+        match (ev.preview.as_deref().filter(|p| !p.is_empty()), data_at) {
+            (Some(p), Some(i)) if ev.args[i..].starts_with(p) => {
                 out.push('"');
                 push_escaped(out, &ev.args[..i]);
                 let start = out.len();

@@ -84,12 +84,16 @@ struct Tracer {
     writer: Mutex<Option<JoinHandle<()>>>,
     /// How many bytes of data each event keeps (the preview, or more for `--hexdump`).
     capture: usize,
+    /// Events keep the bytes themselves, not only their quoted preview: for the pretty
+    /// renderer (it shows them its own way) and `--hexdump`. The json and strace renderers
+    /// only print the preview.
+    keep_bytes: bool,
     pid: u32,
 }
 
-/// How many events may wait for the writer: a few tenths of a second of a busy server, a few
-/// tens of megabytes at most.
-pub const QUEUE: usize = 64 * 1024;
+/// How many events may wait for the writer: a tenth of a second of a busy server, some
+/// megabytes of memory.
+pub const QUEUE: usize = 16 * 1024;
 
 /// How long a traced call waits between two looks at a full queue.
 const QUEUE_WAIT: Duration = Duration::from_micros(200);
@@ -139,6 +143,7 @@ pub fn init(config: Config) -> io::Result<()> {
         tx,
         writer: Mutex::new(Some(handle)),
         capture,
+        keep_bytes: config.hexdump || !matches!(config.format, Format::Json | Format::Strace),
         pid: std::process::id(),
     };
     if TRACER.set(tracer).is_err() {
@@ -156,6 +161,11 @@ pub fn enabled() -> bool {
 /// How many bytes of data an event keeps.
 pub fn capture_len() -> usize {
     TRACER.get().map_or(0, |t| t.capture)
+}
+
+/// True when events must keep the bytes themselves, not only their quoted preview.
+pub fn keeps_bytes() -> bool {
+    TRACER.get().is_some_and(|t| t.keep_bytes)
 }
 
 /// Sends an event to the writer, after stamping it with the time and the calling thread.

@@ -9,7 +9,7 @@
 use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Barrier};
+use std::sync::{Arc, Barrier, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::{Outcome, Workload, connect, gather, is_timeout, spawn_client};
@@ -26,7 +26,7 @@ pub fn run(
     payload: Payload,
     done: &Arc<AtomicU64>,
 ) -> Outcome {
-    let start_line = Arc::new(Barrier::new(clients + 1));
+    let start_line = Arc::new(StartLine::new(clients));
     let mut handles = Vec::with_capacity(clients);
     let mut base = Outcome {
         workload: Some(Workload::Rr),
@@ -49,11 +49,47 @@ pub fn run(
             }
         }
     }
-    start_line.wait();
+    start_line.release();
     let (mut total, samples) = gather(handles, base);
     total.set_rate();
     total.set_latencies(samples);
     total
+}
+
+/// Where the clients wait, connected, and from where they leave together, with one start time
+/// for all (a client's own clock would start a little later than another's, and an answer
+/// that came just after the run would then count as during it).
+struct StartLine {
+    ready: Barrier,
+    go: Barrier,
+    at: OnceLock<Instant>,
+}
+
+impl StartLine {
+    fn new(clients: usize) -> StartLine {
+        StartLine {
+            ready: Barrier::new(clients + 1),
+            go: Barrier::new(clients + 1),
+            at: OnceLock::new(),
+        }
+    }
+
+    /// A client: waits for everyone, then returns the common start.
+    fn wait(&self) -> Instant {
+        self.ready.wait();
+        self.go.wait();
+        *self
+            .at
+            .get()
+            .expect("the start is set before the clients go")
+    }
+
+    /// Once every client is ready: sets the start and lets them go.
+    fn release(&self) {
+        self.ready.wait();
+        let _ = self.at.set(Instant::now());
+        self.go.wait();
+    }
 }
 
 fn client(
@@ -62,14 +98,13 @@ fn client(
     size: usize,
     duration: Duration,
     payload: Payload,
-    start_line: &Barrier,
+    start_line: &StartLine,
     done: &AtomicU64,
 ) -> (Outcome, Vec<u64>) {
     let mut out = Outcome::default();
     let mut samples = Vec::new();
     let conn = connect(addr);
-    start_line.wait();
-    let start = Instant::now();
+    let start = start_line.wait();
     let mut stream = match conn {
         Ok(s) => s,
         Err(e) => {
