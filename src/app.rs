@@ -9,7 +9,7 @@ use crate::demo::{self, diagram};
 use crate::error::{Failure, exit};
 use crate::explain::{Explainer, Lang};
 use crate::trace::{Format, PrettyRender};
-use crate::{clients, grade, server, signals, step, trace};
+use crate::{bench, clients, grade, server, signals, step, trace};
 
 /// Runs the command and returns the process's exit code.
 pub fn run(cli: Cli) -> i32 {
@@ -77,6 +77,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Hint(args) => return finished(grade::cmd::hint(args, lang)),
         Command::Check(args) => return finished(grade::cmd::check(args, lang, cli.global.color)),
         Command::Diff(args) => return finished(grade::cmd::diff(args, cli.global.color)),
+        Command::Bench(args) => bench::run(args, lang),
     };
     // Everything traced is written before the error message, so the message comes last.
     trace::finish();

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::bench::pattern::Payload;
+use crate::bench::workloads::Workload;
 use crate::explain::{ExplainMode, Lang};
 use crate::trace::Format;
 
@@ -166,6 +168,20 @@ Examples:
   socklab diff 10 11                      from poll to one thread per client
   socklab diff exercises/03_echo_server_tcp.rs solutions/03_echo_server_tcp.rs")]
     Diff(DiffArgs),
+    /// Load an echo server and measure it: round trips, bulk, churn, connections held, UDP.
+    #[command(after_help = "\
+Examples:
+  socklab bench                               start `socklab serve echo` (threads), run every workload
+  socklab bench --compare-modes               iterative, select and threads under the same load
+  socklab bench --mode select --workloads rr --clients 1,8,64
+  socklab bench --server-trace json --server-trace-file t.jsonl --workloads rr
+                                              what the JSON trace costs the server
+  socklab bench 127.0.0.1 7777 --pid 4242     any echo server (--pid: read its memory in /proc)
+  socklab bench --json > results.json         the figures as JSON
+
+Every byte echoed is checked against what was sent; a single difference makes the bench fail.
+The bench's own sockets are not traced: it measures the server, not the tracer.")]
+    Bench(BenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -381,4 +397,66 @@ fn parse_timeout(s: &str) -> Result<Duration, String> {
         .parse()
         .map_err(|_| format!("`{s}` is not a number of seconds"))?;
     Duration::try_from_secs_f64(secs).map_err(|_| format!("`{s}` is not a duration"))
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Host of an echo server to load (default: the bench starts `socklab serve echo` itself,
+    /// on a free port of 127.0.0.1).
+    pub host: Option<String>,
+    /// Port of that server.
+    pub port: Option<u16>,
+    /// Mode of the server the bench starts.
+    #[arg(long, value_enum, default_value_t = Mode::Threads)]
+    pub mode: Mode,
+    /// Start iterative, select and threads servers in turn and show them side by side.
+    #[arg(long, conflicts_with_all = ["host", "mode"])]
+    pub compare_modes: bool,
+    /// Trace of the server the bench starts.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Off)]
+    pub server_trace: Format,
+    /// Where that trace goes (default: the server's stderr, read and dropped by the bench).
+    /// With --compare-modes, one file per mode: PATH.iterative, PATH.select, PATH.threads.
+    #[arg(long, value_name = "PATH")]
+    pub server_trace_file: Option<PathBuf>,
+    /// Workloads to run, comma-separated (default: all; udp only when the bench starts the
+    /// server or --udp-port is given).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub workloads: Vec<Workload>,
+    /// Concurrent clients for the rr and udp workloads, comma-separated: one run each.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "1,32",
+        value_name = "N,..."
+    )]
+    pub clients: Vec<usize>,
+    /// Clients opening and closing connections at once in the churn workload.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub churn_clients: usize,
+    /// Connections held open at once in the hold workload.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub hold: usize,
+    /// Bytes per message in the rr and udp workloads.
+    #[arg(long, default_value_t = 64, value_name = "BYTES")]
+    pub size: usize,
+    /// The bytes sent: binary (every byte value) or text (printable lines, like the labs').
+    #[arg(long, value_enum, default_value_t = Payload::Binary)]
+    pub payload: Payload,
+    /// Seconds each timed workload runs.
+    #[arg(long, default_value_t = 3.0, value_name = "SECS")]
+    pub duration: f64,
+    /// Pid of the server at HOST PORT: its memory, threads and processes are read from /proc
+    /// while the connections are held.
+    #[arg(long)]
+    pub pid: Option<u32>,
+    /// UDP port of the server at HOST, for the udp workload (default: PORT).
+    #[arg(long, value_name = "PORT")]
+    pub udp_port: Option<u16>,
+    /// Name of this server in the report (default: its command or HOST:PORT).
+    #[arg(long)]
+    pub label: Option<String>,
+    /// Print the figures as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }

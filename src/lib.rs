@@ -22,6 +22,10 @@
 //! - [`grade`]: the curriculum's catalogue and the grader behind `socklab check`.
 //! - [`cli`], [`app`], [`error`], [`signals`], [`output`]: the command line, the run of a
 //!   command, the messages and exit codes, Ctrl+C, the program's own stdout.
+//! - [`clients`]: the clients (echo, ...).
+//! - [`bench`]: `socklab bench`, a load generator for echo servers, and the modes compared.
+//! - [`cli`], [`app`], [`error`], [`signals`]: the command line, the run of a command, the
+//!   messages and exit codes, Ctrl+C.
 //!
 //! # From the labs' Python to socklab
 //!
@@ -37,6 +41,7 @@
 //! ```
 
 pub mod app;
+pub mod bench;
 pub mod cli;
 pub mod clients;
 pub mod demo;

@@ -24,6 +24,11 @@ pub const INTERRUPTED: i32 = 130;
 /// Installs the Ctrl+C handler and blocks the signals in the calling thread. Call it first in
 /// `main`, before any other thread starts.
 pub fn install() -> std::io::Result<()> {
+    // The signal mask survives `execve`: a socklab started by a program that had these
+    // signals blocked (another socklab, such as `socklab bench` starting its server) would
+    // start with them blocked, the ctrlc thread too, and Ctrl+C would never arrive. Unblock
+    // them first, so the ctrlc thread created next can receive them.
+    mask_signals(libc::SIG_UNBLOCK);
     ctrlc::set_handler(|| {
         let n = COUNT.fetch_add(1, Ordering::SeqCst) + 1;
         if n == 1 {
@@ -41,6 +46,12 @@ pub fn install() -> std::io::Result<()> {
         std::process::exit(INTERRUPTED);
     })
     .map_err(std::io::Error::other)?;
+    mask_signals(libc::SIG_BLOCK);
+    Ok(())
+}
+
+/// Blocks or unblocks (`how`) SIGINT, SIGTERM and SIGHUP in the calling thread.
+fn mask_signals(how: libc::c_int) {
     // SAFETY: plain signal-set manipulation on a zeroed set, then pthread_sigmask on the
     // calling thread only.
     unsafe {
@@ -49,9 +60,8 @@ pub fn install() -> std::io::Result<()> {
         libc::sigaddset(&mut set, libc::SIGINT);
         libc::sigaddset(&mut set, libc::SIGTERM);
         libc::sigaddset(&mut set, libc::SIGHUP);
-        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        libc::pthread_sigmask(how, &set, std::ptr::null_mut());
     }
-    Ok(())
 }
 
 /// What the first Ctrl+C does (a server: stop accepting and shut its sockets down).

@@ -366,6 +366,13 @@ fn converse(
         if conv.data(&buf[..n], &mut Out::new(conn, counts))? == Flow::Close {
             return Ok(());
         }
+        // After Ctrl+C the exchange in progress is done: stop here. Waiting for `recv` to
+        // return 0 is not enough: on Linux, `shutdown(SHUT_RD)` still lets bytes that arrive
+        // later be read, so a client that keeps talking would keep its exécutant busy until
+        // the grace period cut it off in the middle of an answer.
+        if ctx.shutdown.is_shutdown() {
+            return Ok(());
+        }
     }
 }
 

@@ -8,6 +8,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::threads::Executants;
 use super::{BUF_SIZE, Ctx, accept_next, admit, close_and_record, leave};
@@ -15,7 +16,7 @@ use crate::cli::Mode;
 use crate::error::Failure;
 use crate::explain::Lang;
 use crate::server::stats::Counts;
-use crate::sock::Socket;
+use crate::sock::{How, Socket};
 use crate::trace;
 
 /// One side of a pair.
@@ -101,8 +102,36 @@ fn forward(mut emitter: Member, mut receiver: Member, ctx: &Ctx) {
         receiver.counts.bytes_out += n as u64;
     }
     // The emitter left: the receiver's `recv` will return 0 once this close is done.
+    end_gently(&mut receiver);
     finish(receiver, ctx);
     finish(emitter, ctx);
+}
+
+/// How long the relay waits for a receiver to close its side once it was told the stream
+/// ended.
+const DRAIN: Duration = Duration::from_secs(1);
+
+/// Ends the receiver's connection without losing the end of the forwarded stream.
+///
+/// The relay never reads what a receiver sends. Closing a socket with unread bytes makes the
+/// kernel reset the connection at once and throw away what it had not sent yet: the last
+/// forwarded bytes, if the receiver was slow to read them. So: `shutdown(SHUT_WR)` (what is
+/// queued still goes out, then FIN), then read and drop what the receiver sent until it closes
+/// too (at most [`DRAIN`]), and only then `close`.
+fn end_gently(receiver: &mut Member) {
+    if receiver.sock.shutdown(How::Write).is_err() {
+        return;
+    }
+    if receiver.sock.set_recv_timeout(Some(DRAIN)).is_err() {
+        return;
+    }
+    let mut buf = [0u8; BUF_SIZE];
+    while let Ok(n) = receiver.sock.recv(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        receiver.counts.bytes_in += n as u64;
+    }
 }
 
 fn finish(m: Member, ctx: &Ctx) {

@@ -138,6 +138,12 @@ fn serve_ready(mut c: Client, buf: &mut [u8], ctx: &Ctx) -> Option<Client> {
         .conv
         .data(&buf[..n], &mut Out::new(&c.sock, &mut c.counts))
     {
+        // After Ctrl+C, each client is let go once its exchange in progress is answered (a
+        // client that keeps talking would otherwise keep the server running).
+        Ok(Flow::Continue) if ctx.shutdown.is_shutdown() => {
+            finish(c, ctx);
+            None
+        }
         Ok(Flow::Continue) => Some(c),
         Ok(Flow::Close) => {
             finish(c, ctx);

@@ -38,7 +38,7 @@ pub use poll::{PollFd, poll};
 pub use resolve::{ResolveError, resolve};
 
 use addr::{STORAGE_LEN, brief, sockaddr_len, strace_sockaddr};
-use traced::{Blocking, Outcome, captured, perform, quoted};
+use traced::{Blocking, Outcome, captured, kept_bytes, perform, quoted};
 
 /// The address family: which kind of addresses the socket speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -432,15 +432,17 @@ impl Socket {
         call.finish(&r, |r| {
             let n = *r.unwrap_or(&0);
             let got = &buf[..n];
+            let q = quoted(got);
             Outcome {
                 args: match r {
-                    Ok(_) => format!("{fd}, {}, {cap}, 0, NULL, NULL", quoted(got)),
+                    Ok(_) => format!("{fd}, {q}, {cap}, 0, NULL, NULL"),
                     Err(_) => format!("{fd}, \"\", {cap}, 0, NULL, NULL"),
                 },
+                preview: Some(q),
                 brief: format!("{fd}, {cap}"),
                 ret: n as i64,
                 bytes: Some(n),
-                data: captured(got),
+                data: kept_bytes(got),
                 total: n,
                 ..Outcome::default()
             }
@@ -471,8 +473,9 @@ impl Socket {
             |r| Outcome {
                 ret: r.map_or(-1, |n| *n as i64),
                 bytes: Some(*r.unwrap_or(&0)),
-                data: captured(data),
+                data: kept_bytes(data),
                 total: data.len(),
+                preview_in_args: true,
                 ..Outcome::default()
             },
         )
@@ -583,8 +586,9 @@ impl Socket {
                 ret: r.map_or(-1, |n| *n as i64),
                 bytes: Some(*r.unwrap_or(&0)),
                 addr: Some(addr.to_string()),
-                data: captured(data),
+                data: kept_bytes(data),
                 total: data.len(),
+                preview_in_args: true,
                 ..Outcome::default()
             },
         )

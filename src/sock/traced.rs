@@ -40,6 +40,12 @@ pub(crate) struct Outcome {
     pub data: Vec<u8>,
     pub total: usize,
     pub detail: Option<String>,
+    /// The preview, when the call already quoted its data for `args` (the same text): saves
+    /// quoting the same bytes twice.
+    pub preview: Option<String>,
+    /// The preview is the quoted data right after the fd in `args` (a send: its arguments,
+    /// quoted before the call, are kept): taken from there rather than quoted again.
+    pub preview_in_args: bool,
 }
 
 /// Runs `op`, one system call, and traces it.
@@ -123,6 +129,9 @@ impl Pending {
         if outcome.brief.is_empty() {
             outcome.brief = self.before.1;
         }
+        if outcome.preview_in_args && outcome.preview.is_none() {
+            outcome.preview = quoted_after_fd(&outcome.args);
+        }
         let mut ev = Event::new(Kind::Syscall, self.phase, self.call);
         ev.fd = self.fd;
         match result {
@@ -146,11 +155,13 @@ pub(crate) fn fill(ev: &mut Event, outcome: Outcome) {
     ev.detail = outcome.detail;
     if !outcome.data.is_empty() || outcome.bytes.is_some() {
         let keep = outcome.data.len().min(trace::capture_len());
-        ev.preview = Some(trace::escape::strace_quote(
-            &outcome.data[..keep],
-            outcome.total.max(outcome.data.len()),
-            trace::escape::STRACE_STRSIZE,
-        ));
+        ev.preview = Some(outcome.preview.unwrap_or_else(|| {
+            trace::escape::strace_quote(
+                &outcome.data[..keep],
+                outcome.total.max(outcome.data.len()),
+                trace::escape::STRACE_STRSIZE,
+            )
+        }));
         let mut data = outcome.data;
         data.truncate(keep);
         ev.data = data;
@@ -173,4 +184,53 @@ pub(crate) fn quoted(data: &[u8]) -> String {
 /// The first bytes of some data, kept in the event for the preview and `--hexdump`.
 pub(crate) fn captured(data: &[u8]) -> Vec<u8> {
     data[..data.len().min(trace::capture_len())].to_vec()
+}
+
+/// The bytes themselves, for a call that hands its preview over already quoted: only when the
+/// renderer shows them (pretty, `--hexdump`); for json and strace, nothing (one allocation and
+/// one copy less per send or recv traced).
+pub(crate) fn kept_bytes(data: &[u8]) -> Vec<u8> {
+    if trace::keeps_bytes() {
+        captured(data)
+    } else {
+        Vec::new()
+    }
+}
+
+/// The quoted data that follows the fd in a call's strace arguments (`4, "hello\n"..., 6, ...`
+/// gives `"hello\n"...`).
+fn quoted_after_fd(args: &str) -> Option<String> {
+    let start = args.find(", \"")? + 2;
+    let bytes = args.as_bytes();
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => break,
+            _ => i += 1,
+        }
+    }
+    let mut end = (i + 1).min(args.len());
+    if args[end..].starts_with("...") {
+        end += 3;
+    }
+    Some(args[start..end].to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn preview_taken_from_the_arguments() {
+        assert_eq!(
+            quoted_after_fd(r#"4, "a\"b, c", 6, 0, NULL, 0"#).as_deref(),
+            Some(r#""a\"b, c""#)
+        );
+        assert_eq!(
+            quoted_after_fd(r#"4, "abc"..., 100, 0, NULL, 0"#).as_deref(),
+            Some(r#""abc"..."#)
+        );
+        assert_eq!(quoted_after_fd("4, 5"), None);
+    }
 }

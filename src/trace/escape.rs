@@ -24,10 +24,18 @@ pub fn strace_quote(data: &[u8], total: usize, max: usize) -> String {
             0x20..=0x7e => out.push(b as char),
             _ => {
                 let next_is_digit = shown.get(i + 1).is_some_and(|n| (b'0'..=b'7').contains(n));
-                if next_is_digit {
-                    let _ = write!(out, "\\{b:03o}");
+                // The octal digits pushed one by one: `write!` and its formatting machinery
+                // cost more than the rest of a traced call on binary data.
+                let digits = if next_is_digit || b >= 0o100 {
+                    3
+                } else if b >= 0o10 {
+                    2
                 } else {
-                    let _ = write!(out, "\\{b:o}");
+                    1
+                };
+                out.push('\\');
+                for shift in (0..digits).rev() {
+                    out.push((b'0' + ((b >> (3 * shift)) & 7)) as char);
                 }
             }
         }
@@ -106,6 +114,11 @@ mod tests {
         assert_eq!(strace_quote(&[0x01, b'a'], 2, 64), r#""\1a""#);
         assert_eq!(strace_quote(&[0x01, b'2'], 2, 64), r#""\0012""#);
         assert_eq!(strace_quote(&[0], 1, 64), r#""\0""#);
+        assert_eq!(
+            strace_quote(&[0o10, 0o37, 0o200, 0o7], 4, 64),
+            r#""\10\37\200\7""#
+        );
+        assert_eq!(strace_quote(&[0o10, b'0'], 2, 64), r#""\0100""#);
     }
 
     #[test]

@@ -1,14 +1,104 @@
 //! The `json` renderer: JSON Lines, one object per event, every event (nothing merged).
+//!
+//! The line is written by hand rather than through `serde_json::to_string`: with the trace
+//! going to a file under load, rendering is most of the writer thread's work, and a send or a
+//! recv of binary data carries its bytes twice (in `args`, as strace quotes them, and in
+//! `preview`), backslash after backslash to escape again. Writing straight into the output
+//! buffer, without an intermediate string, roughly halves that cost. The text is the same,
+//! byte for byte, as serde's (a test checks it), so the lines still read back into [`Event`].
 
-use super::{Event, Render};
+use super::{Event, Kind, Phase, Render};
 
 pub struct JsonRender;
 
 impl Render for JsonRender {
     fn render(&mut self, ev: &Event, _merged: bool, out: &mut String) {
-        // Serializing a struct of strings and numbers cannot fail.
-        out.push_str(&serde_json::to_string(ev).expect("an event always serializes"));
-        out.push('\n');
+        // The fields in the order of `Event`'s declaration, as serde writes them; the optional
+        // ones left out exactly when serde skips them.
+        out.push_str("{\"seq\":");
+        push_u64(out, ev.seq);
+        out.push_str(",\"ts_us\":");
+        push_u64(out, ev.ts_us);
+        out.push_str(",\"pid\":");
+        push_u64(out, ev.pid.into());
+        out.push_str(",\"tid\":");
+        push_u64(out, ev.tid.into());
+        out.push_str(",\"thread\":");
+        push_str(out, &ev.thread);
+        out.push_str(match ev.kind {
+            Kind::Syscall => ",\"kind\":\"syscall\"",
+            Kind::Library => ",\"kind\":\"library\"",
+            Kind::Note => ",\"kind\":\"note\"",
+        });
+        out.push_str(match ev.phase {
+            Phase::Call => ",\"phase\":\"call\"",
+            Phase::Enter => ",\"phase\":\"enter\"",
+            Phase::Exit => ",\"phase\":\"exit\"",
+        });
+        out.push_str(",\"call\":");
+        push_str(out, &ev.call);
+        out.push_str(",\"args\":");
+        // The data of a send or a recv is in `args` (as strace quotes it) and again in
+        // `preview`: escaped once, inside `args`, then copied for `preview`.
+        let mut preview_at = None;
+        // The quoted data is the first quoted string of `args` (after the fd): found with a
+        // search for `"` and one comparison, not a substring search.
+        let data_at = ev.args.find('"');
+        match (ev.preview.as_deref().filter(|p| !p.is_empty()), data_at) {
+            (Some(p), Some(i)) if ev.args[i..].starts_with(p) => {
+                out.push('"');
+                push_escaped(out, &ev.args[..i]);
+                let start = out.len();
+                push_escaped(out, p);
+                preview_at = Some(start..out.len());
+                push_escaped(out, &ev.args[i + p.len()..]);
+                out.push('"');
+            }
+            _ => push_str(out, &ev.args),
+        }
+        if !ev.brief.is_empty() {
+            out.push_str(",\"brief\":");
+            push_str(out, &ev.brief);
+        }
+        out.push_str(",\"fd\":");
+        match ev.fd {
+            Some(fd) => push_i64(out, fd.into()),
+            None => out.push_str("null"),
+        }
+        out.push_str(",\"ret\":");
+        match ev.ret {
+            Some(r) => push_i64(out, r),
+            None => out.push_str("null"),
+        }
+        out.push_str(",\"errno\":");
+        match &ev.errno {
+            Some(e) => push_str(out, e),
+            None => out.push_str("null"),
+        }
+        if let Some(b) = ev.bytes {
+            out.push_str(",\"bytes\":");
+            push_u64(out, b as u64);
+        }
+        if let Some(addr) = &ev.addr {
+            out.push_str(",\"addr\":");
+            push_str(out, addr);
+        }
+        if let Some(preview) = &ev.preview {
+            out.push_str(",\"preview\":");
+            match preview_at {
+                Some(range) => {
+                    out.push('"');
+                    out.extend_from_within(range);
+                    out.push('"');
+                }
+                None => push_str(out, preview),
+            }
+        }
+        if let Some(detail) = &ev.detail {
+            out.push_str(",\"detail\":");
+            push_str(out, detail);
+        }
+        out.push_str("}\n");
     }
 
     fn merges(&self) -> bool {
@@ -16,11 +106,85 @@ impl Render for JsonRender {
     }
 }
 
+fn push_u64(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        out.push(d as char);
+    }
+}
+
+fn push_i64(out: &mut String, n: i64) {
+    if n < 0 {
+        out.push('-');
+    }
+    push_u64(out, n.unsigned_abs());
+}
+
+/// What JSON requires escaped in a string: `"`, `\` and the control characters (the usual
+/// ones by letter, the others as `\u00XX`). Everything else, UTF-8 included, goes as is.
+const ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 0x20 {
+        t[c] = b'u';
+        c += 1;
+    }
+    t[0x08] = b'b';
+    t[0x09] = b't';
+    t[0x0a] = b'n';
+    t[0x0c] = b'f';
+    t[0x0d] = b'r';
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t
+};
+
+/// A JSON string: quoted, escaped.
+fn push_str(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push('"');
+    push_escaped(out, s);
+    out.push('"');
+}
+
+/// The inside of a JSON string. Runs of plain bytes are copied whole; every byte that needs
+/// escaping is ASCII, so each run starts and ends on a character boundary.
+fn push_escaped(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc = ESCAPE[b as usize];
+        if esc == 0 {
+            continue;
+        }
+        out.push_str(&s[start..i]);
+        out.push('\\');
+        if esc == b'u' {
+            out.push_str("u00");
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 0xf)] as char);
+        } else {
+            out.push(esc as char);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::trace::test_support::sample;
-    use crate::trace::{Kind, Phase};
 
     #[test]
     fn one_object_per_line_with_the_design_fields() {
@@ -66,5 +230,51 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(out.trim_end()).unwrap();
         assert_eq!(v["errno"], "ECONNREFUSED");
         assert_eq!(v["ret"], -1);
+    }
+
+    /// The hand-written line is serde's, byte for byte, whatever the strings hold and
+    /// whichever optional fields are there.
+    #[test]
+    fn same_text_as_serde() {
+        let every_char: String = (0u8..=0x7f).map(char::from).collect();
+        let strings = [
+            String::new(),
+            every_char,
+            "exécutant-3 → \"quoted\" \\ back\\slash ✓".to_string(),
+            r#""\254\230F5|\21b\337\263" \n\t"#.to_string(),
+        ];
+        for (i, s) in strings.iter().enumerate() {
+            for phase in [Phase::Call, Phase::Enter, Phase::Exit] {
+                for kind in [Kind::Syscall, Kind::Library, Kind::Note] {
+                    let mut ev = sample("sendto", s, None, None);
+                    ev.kind = kind;
+                    ev.phase = phase;
+                    ev.thread = s.clone();
+                    ev.brief = s.clone();
+                    ev.seq = u64::MAX;
+                    ev.ts_us = 0;
+                    if i % 2 == 0 {
+                        ev.fd = Some(-1);
+                        ev.ret = Some(i64::MIN);
+                        ev.errno = Some(s.clone());
+                        ev.bytes = Some(usize::MAX);
+                        ev.addr = Some(s.clone());
+                        ev.preview = Some(s.clone());
+                        ev.detail = Some(s.clone());
+                    }
+                    let mut out = String::new();
+                    JsonRender.render(&ev, false, &mut out);
+                    let serde = serde_json::to_string(&ev).unwrap() + "\n";
+                    assert_eq!(out, serde);
+                    // The data in `args` and again in `preview`, as for a send or a recv.
+                    ev.args = format!("4, {s}, 1500, 0, NULL, NULL");
+                    ev.preview = Some(s.clone());
+                    let mut out = String::new();
+                    JsonRender.render(&ev, false, &mut out);
+                    let serde = serde_json::to_string(&ev).unwrap() + "\n";
+                    assert_eq!(out, serde);
+                }
+            }
+        }
     }
 }

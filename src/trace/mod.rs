@@ -3,7 +3,10 @@
 //! Every traced call builds an [`Event`] and sends it over a crossbeam channel to one writer
 //! thread, which renders it and writes it to stderr or to `--trace-file`. The calling thread
 //! never formats output nor waits for the terminal, so tracing changes what the program does as
-//! little as possible. The channel is unbounded: no event is ever dropped. [`finish`] drains
+//! little as possible. No event is ever dropped: when the writer falls behind (a server moving
+//! hundreds of megabytes a second, every `recv` traced), up to [`QUEUE`] events wait in the
+//! channel, and then a traced call waits for the writer to catch up, rather than the queue
+//! growing without limit in memory. [`finish`] drains
 //! the channel and flushes the output; `main` calls it before exiting, and so does the Ctrl+C
 //! path.
 
@@ -21,7 +24,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::thread::JoinHandle;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crossbeam_channel::Sender;
 
@@ -84,7 +87,19 @@ struct Tracer {
     writer: Mutex<Option<JoinHandle<()>>>,
     /// How many bytes of data each event keeps (the preview, or more for `--hexdump`).
     capture: usize,
+    /// Events keep the bytes themselves, not only their quoted preview: for the pretty
+    /// renderer (it shows them its own way) and `--hexdump`. The json and strace renderers
+    /// only print the preview.
+    keep_bytes: bool,
+    pid: u32,
 }
+
+/// How many events may wait for the writer: a tenth of a second of a busy server, some
+/// megabytes of memory.
+pub const QUEUE: usize = 16 * 1024;
+
+/// How long a traced call waits between two looks at a full queue.
+const QUEUE_WAIT: Duration = Duration::from_micros(200);
 
 static TRACER: OnceLock<Tracer> = OnceLock::new();
 static STOPPED: AtomicBool = AtomicBool::new(false);
@@ -120,17 +135,27 @@ pub fn init_with(config: Config, renderer: Box<dyn Render>) -> io::Result<()> {
         escape::STRACE_STRSIZE
     };
     let keep = config.keep;
+    let pace = if config.file.is_some() {
+        writer::Pace::Batched
+    } else {
+        writer::Pace::Live
+    };
+    // Unbounded, with the limit enforced in `emit`: crossbeam's bounded channel (a ring of
+    // QUEUE slots) made every traced call of a busy server measurably slower than its list of
+    // small blocks.
     let (tx, rx) = crossbeam_channel::unbounded();
     let handle = std::thread::Builder::new()
         .name("trace-writer".into())
         .spawn(move || {
-            let kept = writer::run(rx, renderer, out, keep);
+            let kept = writer::run(rx, renderer, out, pace, keep);
             *RECORDED.lock().unwrap_or_else(|e| e.into_inner()) = kept;
         })?;
     let tracer = Tracer {
         tx,
         writer: Mutex::new(Some(handle)),
         capture,
+        keep_bytes: config.hexdump || !matches!(config.format, Format::Json | Format::Strace),
+        pid: std::process::id(),
     };
     if TRACER.set(tracer).is_err() {
         return Err(io::Error::other("the tracer was already started"));
@@ -167,18 +192,51 @@ pub fn capture_len() -> usize {
     TRACER.get().map_or(0, |t| t.capture)
 }
 
+/// True when events must keep the bytes themselves, not only their quoted preview.
+pub fn keeps_bytes() -> bool {
+    TRACER.get().is_some_and(|t| t.keep_bytes)
+}
+
 /// Sends an event to the writer, after stamping it with the time and the calling thread.
 pub fn emit(mut ev: Event) {
     let Some(tracer) = TRACER.get() else { return };
     ev.ts_us = now_us();
-    ev.pid = std::process::id();
+    // `std::process::id()` is a `getpid` system call each time (the C library no longer
+    // caches it): once per event was one system call more per traced call.
+    ev.pid = tracer.pid;
     THREAD.with(|t| {
         let t = t.borrow();
         ev.tid = t.tid;
         ev.thread.clone_from(&t.name);
     });
+    if BEHIND.load(Ordering::Relaxed) {
+        wait_for_room(tracer);
+    }
     // The writer only goes away in `finish`, after which nothing is traced any more.
     let _ = tracer.tx.send(Msg::Event(ev));
+}
+
+/// Set by the writer while [`QUEUE`] events or more wait for it, cleared once it is down to
+/// half. Traced calls only read this flag, which stays in every processor's cache: asking the
+/// channel its length on every event made every traced call slower.
+static BEHIND: AtomicBool = AtomicBool::new(false);
+
+/// Back-pressure: the writer is behind; wait until it has caught up (unless it has stopped,
+/// which only `finish` does).
+#[cold]
+fn wait_for_room(tracer: &Tracer) {
+    while BEHIND.load(Ordering::Relaxed) {
+        let writing = tracer
+            .writer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .is_some_and(|h| !h.is_finished());
+        if !writing {
+            return;
+        }
+        std::thread::sleep(QUEUE_WAIT);
+    }
 }
 
 /// Waits until every event sent so far is written out (step mode prompts after it, for one).

@@ -110,7 +110,16 @@ impl Server {
         if let Some(mut e) = self.child.stderr.take() {
             let _ = e.read_to_string(&mut stderr);
         }
-        let rest: Vec<String> = self.lines.try_iter().collect();
+        // The process has exited, but the thread reading its stdout may not have passed the
+        // last lines on yet: read until it has seen the end of the pipe (bounded).
+        let mut rest: Vec<String> = Vec::new();
+        let deadline = Instant::now() + TIMEOUT;
+        while let Ok(line) = self
+            .lines
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            rest.push(line);
+        }
         (status, rest, stderr)
     }
 }

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# One run, the same load against every server, and BENCHMARKS.md written from the figures:
+#   - socklab serve echo in iterative, select and threads modes, trace off (socklab bench
+#     --compare-modes), and threads with the JSON trace to a file;
+#   - the reference: bench/echo_ref.rs, a thread-per-connection echo with nothing but std,
+#     built here with rustc (also with a 64 KiB buffer, for information);
+#   - the labs' Python thread server (bench/lab_echo_server_threads.py);
+#   - socat, a process per connection.
+# Then ROUNDS short rounds, reference and socklab back to back, for the targets' ratios: other
+# programs on the machine come and go, and a ratio of two figures measured seconds apart in
+# the same round is steadier than one of figures measured minutes apart.
+#
+# Usage: bench/compare.sh            (DURATION=3 seconds per workload, ROUNDS=5 by default)
+# Needs: cargo, rustc, python3, socat. Writes BENCHMARKS.md and bench/results.svg.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-3}
+ROUNDS=${ROUNDS:-5}
+ROUND_DURATION=${ROUND_DURATION:-2}
+started=$(date +%s)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
+for tool in cargo rustc python3 socat; do
+  command -v "$tool" >/dev/null || { echo "compare.sh: $tool is needed" >&2; exit 1; }
+done
+
+echo "building socklab (release)..." >&2
+cargo build --release --quiet
+target_dir=${CARGO_TARGET_DIR:-target}
+SOCKLAB=$(cd "$target_dir/release" && pwd)/socklab
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/socklab-compare.XXXXXX")
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The reference is one file built by rustc alone: no Cargo, no crate, so nothing but std can
+# be in it (a Cargo example would also be rebuilt by every `cargo test`).
+echo "building the reference (rustc -C opt-level=3, as the release profile)..." >&2
+rustc --edition 2021 -C opt-level=3 -o "$work/echo_ref" bench/echo_ref.rs
+
+# A free port: bind port 0, read it back, let it go.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Bounded wait until something accepts connections on the port (5 s at most).
+wait_ready() {
+  local port=$1 i
+  for i in $(seq 1 500); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    sleep 0.01
+  done
+  echo "compare.sh: nothing accepts connections on port $port after 5 s" >&2
+  return 1
+}
+
+# start LABEL COMMAND... ({port} in the command is replaced by a free port); sets $port.
+start() {
+  local label=$1; shift
+  port=$(free_port)
+  local cmd=("${@//\{port\}/$port}")
+  "${cmd[@]}" >/dev/null 2>"$work/stderr-$label" &
+  server_pid=$!
+  wait_ready "$port"
+}
+
+stop() {
+  kill "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+}
+
+bench() {  # bench OUTPUT ARGS...: socklab bench --json, into OUTPUT
+  local out=$1; shift
+  "$SOCKLAB" --lang en bench --duration "$DURATION" --json "$@" >"$out"
+}
+
+# An external server under every TCP workload: LABEL then its command.
+external() {
+  local label=$1; shift
+  echo "== $label" >&2
+  start "$label" "$@"
+  bench "$work/run-$label.json" 127.0.0.1 "$port" --pid "$server_pid" --label "$label"
+  stop
+}
+
+echo "== socklab: iterative, select, threads (trace off)" >&2
+bench "$work/modes.json" --compare-modes
+echo "== socklab threads, JSON trace to a file" >&2
+bench "$work/run-socklab-json.json" --server-trace json --server-trace-file "$work/trace.jsonl" \
+  --label "socklab threads, JSON trace to a file"
+rm -f "$work"/trace.jsonl*
+echo "== socklab UDP (trace off)" >&2
+bench "$work/udp-off.json" --workloads udp --label "socklab udp, trace off"
+
+external reference "$work/echo_ref" "127.0.0.1:{port}"
+external reference-64k "$work/echo_ref" "127.0.0.1:{port}" 65536
+external python-lab python3 bench/lab_echo_server_threads.py "{port}"
+external socat socat "TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork,backlog=128" PIPE
+
+echo "== $ROUNDS rounds for the targets" >&2
+mkdir -p "$work/rounds"
+for round in $(seq 1 "$ROUNDS"); do
+  echo "   round $round/$ROUNDS" >&2
+  start ref "$work/echo_ref" "127.0.0.1:{port}"
+  DURATION=$ROUND_DURATION bench "$work/rounds/$round-reference.json" 127.0.0.1 "$port" \
+    --pid "$server_pid" --workloads rr,bulk --label reference
+  stop
+  DURATION=$ROUND_DURATION bench "$work/rounds/$round-off.json" --workloads rr,bulk \
+    --label "socklab trace off"
+  DURATION=$ROUND_DURATION bench "$work/rounds/$round-json.json" --workloads rr \
+    --server-trace json --server-trace-file "$work/round.jsonl" --label "socklab JSON trace"
+  rm -f "$work/round.jsonl"
+  DURATION=$ROUND_DURATION bench "$work/rounds/$round-off-text.json" --workloads rr \
+    --payload text --label "socklab trace off, text"
+  DURATION=$ROUND_DURATION bench "$work/rounds/$round-json-text.json" --workloads rr \
+    --payload text --server-trace json --server-trace-file "$work/round.jsonl" \
+    --label "socklab JSON trace, text"
+  rm -f "$work/round.jsonl"
+done
+
+ended=$(date +%s)
+cat >"$work/machine.json" <<JSON
+{
+  "nproc": $(nproc),
+  "cpu": "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')",
+  "kernel": "$(uname -sr)",
+  "memory": "$(free -h | awk '/^Mem:/ {print $2}')",
+  "rustc": "$(rustc --version)",
+  "python": "$(python3 --version 2>&1)",
+  "socat": "$(socat -V 2>/dev/null | awk '/socat version/ {print $3}')",
+  "load_before": "$load_before",
+  "load_after": "$(cut -d' ' -f1-3 /proc/loadavg)",
+  "seconds": $((ended - started)),
+  "duration": $DURATION,
+  "rounds": $ROUNDS,
+  "round_duration": $ROUND_DURATION,
+  "date": "$(date -u +%Y-%m-%d)"
+}
+JSON
+python3 bench/report.py "$work" BENCHMARKS.md bench/results.svg
+echo "compare.sh: BENCHMARKS.md and bench/results.svg written in $((ended - started)) s" >&2
