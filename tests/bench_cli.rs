@@ -84,7 +84,7 @@ fn bench_catches_a_server_that_alters_bytes() {
                     }
                     for b in &mut buf[..n] {
                         seen += 1;
-                        if seen % 1000 == 0 {
+                        if seen.is_multiple_of(1000) {
                             *b ^= 0x20;
                         }
                     }
