@@ -11,7 +11,8 @@
 # the same round is steadier than one of figures measured minutes apart.
 #
 # Usage: bench/compare.sh            (DURATION=3 seconds per workload, ROUNDS=5 by default)
-# Needs: cargo, rustc, python3, socat. Writes BENCHMARKS.md and bench/results.svg.
+# Needs: cargo, rustc, python3, socat. Writes BENCHMARKS.md, bench/results.svg and the raw
+# figures in bench/results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -143,5 +144,11 @@ cat >"$work/machine.json" <<JSON
   "date": "$(date -u +%Y-%m-%d)"
 }
 JSON
-python3 bench/report.py "$work" BENCHMARKS.md bench/results.svg
+# The raw figures stay beside the report, so it can be checked (or re-rendered with
+# `python3 bench/report.py bench/results BENCHMARKS.md bench/results.svg`).
+rm -rf bench/results
+mkdir -p bench/results/rounds
+cp "$work"/*.json bench/results/
+cp "$work"/rounds/*.json bench/results/rounds/
+python3 bench/report.py bench/results BENCHMARKS.md bench/results.svg
 echo "compare.sh: BENCHMARKS.md and bench/results.svg written in $((ended - started)) s" >&2

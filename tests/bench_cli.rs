@@ -1,0 +1,139 @@
+//! `socklab bench`: it measures real servers, checks every byte they echo, and shows the modes
+//! side by side. Runs are kept short (tenths of a second): these tests check what the bench
+//! reports, never how fast anything is.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::process::Command;
+
+use common::*;
+
+fn bench(args: &[&str]) -> (std::process::ExitStatus, String, String) {
+    let mut c = Command::new(socklab());
+    c.args(["--lang", "en", "bench"]).args(args);
+    let (status, out, err) = run_with_input(c, b"");
+    (status, String::from_utf8(out).unwrap(), err)
+}
+
+/// The bench starts its own server, runs each workload asked for and reports, as JSON, what
+/// it checked: every round trip answered, every held connection served, the server's memory
+/// read while they were held, and how soon the server accepted.
+#[test]
+fn bench_measures_its_own_server() {
+    let (status, out, err) = bench(&[
+        "--workloads",
+        "rr,bulk,churn,hold,udp",
+        "--clients",
+        "2",
+        "--hold",
+        "50",
+        "--duration",
+        "0.3",
+        "--json",
+    ]);
+    assert!(status.success(), "{err}");
+    let run: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let server = &run["server"];
+    assert_eq!(server["mode"], "threads");
+    assert!(server["ready_ms"].as_f64().unwrap() > 0.0);
+    assert!(
+        server["summary"].as_str().unwrap().starts_with("Summary:"),
+        "{server}"
+    );
+    let results = run["results"].as_array().unwrap();
+    let names: Vec<&str> = results
+        .iter()
+        .map(|r| r["workload"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["rr", "bulk", "churn", "hold", "udp"]);
+    for r in results {
+        assert_eq!(r["mismatches"], 0, "{r}");
+        assert!(r["bytes_checked"].as_u64().unwrap() > 0, "{r}");
+    }
+    let rr = &results[0];
+    assert_eq!(rr["served"], 2);
+    assert!(rr["p99_us"].as_f64().unwrap() >= rr["p50_us"].as_f64().unwrap());
+    let hold = &results[3];
+    assert_eq!(hold["served"], 50);
+    assert_eq!(hold["hold"]["opened"], 50);
+    // 50 exécutants, the veilleur, the Ctrl+C thread.
+    assert!(
+        hold["hold"]["server"]["threads"].as_u64().unwrap() >= 52,
+        "{hold}"
+    );
+    assert!(hold["hold"]["server"]["rss_kib"].as_u64().unwrap() > 0);
+    assert_eq!(results[4]["lost"], 0);
+}
+
+/// An echo server that changes one byte in a thousand: the bench notices, says so, and fails.
+#[test]
+fn bench_catches_a_server_that_alters_bytes() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { break };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let mut seen = 0u64;
+                while let Ok(n) = conn.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    for b in &mut buf[..n] {
+                        seen += 1;
+                        if seen.is_multiple_of(1000) {
+                            *b ^= 0x20;
+                        }
+                    }
+                    if conn.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    let (status, out, err) = bench(&[
+        "127.0.0.1",
+        &port.to_string(),
+        "--workloads",
+        "rr",
+        "--clients",
+        "1",
+        "--duration",
+        "0.3",
+    ]);
+    assert_eq!(status.code(), Some(1), "{out}\n{err}");
+    assert!(out.contains("echoes differ from what was sent"), "{out}");
+    assert!(err.contains("echo(es) differ from what was sent"), "{err}");
+}
+
+/// `--compare-modes`: the three servers under the same load. The iterative one serves one of
+/// two clients during the run, the others both.
+#[test]
+fn compare_modes_shows_the_lesson() {
+    let (status, out, err) = bench(&[
+        "--compare-modes",
+        "--workloads",
+        "rr",
+        "--clients",
+        "2",
+        "--duration",
+        "0.3",
+    ]);
+    assert!(status.success(), "{err}");
+    let header = out
+        .lines()
+        .find(|l| l.starts_with("workload"))
+        .unwrap_or_else(|| panic!("{out}"));
+    let columns: Vec<&str> = header.split_whitespace().collect();
+    assert_eq!(columns, ["workload", "iterative", "select", "threads"]);
+    let detail = out
+        .lines()
+        .find(|l| l.contains("clients served 1/2"))
+        .unwrap_or_else(|| panic!("the iterative server serves one client at a time: {out}"));
+    assert!(detail.trim_start().starts_with("detail"), "{detail}");
+    assert!(out.contains("iterative: one client at a time"), "{out}");
+}
