@@ -187,3 +187,55 @@ fn wrong_diagram_extension_is_refused() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("must end in .svg or .mmd"));
 }
+
+/// `--diagram` on `connect` and on `serve`: each draws its own side, the other program being a
+/// remote participant.
+#[test]
+fn connect_and_serve_draw_their_side() {
+    let dir = temp_dir("diagram-sides");
+    let served = dir.join("server.mmd");
+    let mut cmd = serve_command(&["echo", "--port", "0", "--trace", "off", "--lang", "en"]);
+    cmd.arg("--diagram").arg(&served);
+    let server = Server::start(cmd);
+    let client = dir.join("client.mmd");
+    let mut c = Command::new(socklab());
+    c.args(["--trace", "off", "--lang", "en", "--diagram"])
+        .arg(&client)
+        .args([
+            "connect",
+            "echo",
+            "127.0.0.1",
+            &server.addr.port().to_string(),
+        ]);
+    let (status, out, err) = run_with_input(c, b"hello\n");
+    assert!(status.success(), "{err}");
+    assert_eq!(out, b"hello\n");
+    let text = std::fs::read_to_string(&client).unwrap();
+    let remote = format!("remote {}", server.addr);
+    assert!(text.contains("participant p0 as client"), "{text}");
+    assert!(
+        text.contains(&format!("participant p1 as {remote}")),
+        "{text}"
+    );
+    assert!(
+        text.contains("p0->>p1: connect") && text.contains("p0->>p1: 6 bytes"),
+        "{text}"
+    );
+    assert!(
+        text.contains("p1->>p0: 6 bytes") && text.contains("p0-->>p1: close (FIN)"),
+        "{text}"
+    );
+    server.interrupt();
+    let (status, _, err) = server.wait();
+    assert!(status.success(), "{err}");
+    let text = std::fs::read_to_string(&served).unwrap();
+    assert!(
+        text.contains("as veilleur") && text.contains("as exécutant-1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("remote 127.0.0.1:"),
+        "the client is remote: {text}"
+    );
+    assert!(text.contains("connect → accept4"), "{text}");
+}
