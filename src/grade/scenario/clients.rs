@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use super::{Ctx, c, crashed, grader_listener, start_client};
+use super::{Ctx, c, client_connects, crashed, grader_listener, start_client};
 use crate::grade::child::{HOST, find, shorten};
 use crate::grade::net::{self, End, IO_LIMIT};
 use crate::grade::verdict::{Checklist, Criterion, Reason};
@@ -32,18 +32,9 @@ pub const DAYTIME: &[Criterion] = &[
 pub fn daytime(ctx: &Ctx, list: &mut Checklist) {
     let date = "Sun Nov 22 10:31:07 2026 (socklab)";
     let mut attempt = || -> Result<(), Reason> {
-        let listener = grader_listener(ctx)?;
-        let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-        let mut run = start_client(ctx, port, b"")?;
-        let conn = net::accept(&listener, &mut run);
-        let mut conn = match conn {
-            Ok(s) => s,
-            Err(r) => {
-                list.fail("connects", r);
-                return Ok(());
-            }
+        let Some((mut conn, mut run)) = client_connects(ctx, list, b"")? else {
+            return Ok(());
         };
-        list.pass("connects");
         let _ = conn.write_all(format!("{date}\r\n").as_bytes());
         drop(conn);
         let status = run.wait(IO_LIMIT);
@@ -422,17 +413,9 @@ pub fn echo(ctx: &Ctx, list: &mut Checklist) {
     let lines = format!("bonjour\nhého\n{long}\n");
     let input = format!("{lines}\naprès\n");
     let mut attempt = || -> Result<(), Reason> {
-        let listener = grader_listener(ctx)?;
-        let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-        let mut run = start_client(ctx, port, input.as_bytes())?;
-        let conn = match net::accept(&listener, &mut run) {
-            Ok(s) => s,
-            Err(r) => {
-                list.fail("connects", r);
-                return Ok(());
-            }
+        let Some((conn, mut run)) = client_connects(ctx, list, input.as_bytes())? else {
+            return Ok(());
         };
-        list.pass("connects");
         let received = serve_echo_in_pieces(conn);
         let status = run.wait(IO_LIMIT);
         let (got, end) = received;

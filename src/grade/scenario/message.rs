@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::clients::{ended_ok, quote};
 use super::echo::{udp_client, udp_recv, udp_recv_watching};
-use super::{Ctx, c, grader_listener, start_client, start_server};
+use super::{Ctx, c, client_connects, start_client, start_server};
 use crate::grade::child::HOST;
 use crate::grade::net::{self, End, IO_LIMIT, Proto};
 use crate::grade::verdict::{Checklist, Criterion, Reason};
@@ -172,17 +172,9 @@ pub const CLIENT: &[Criterion] = &[
 /// Step 06, the client: the grader is the message server.
 pub fn client(ctx: &Ctx, list: &mut Checklist) {
     let mut attempt = || -> Result<(), Reason> {
-        let listener = grader_listener(ctx)?;
-        let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-        let mut run = start_client(ctx, port, b"hello\nsecond\nquit\n")?;
-        let mut s = match net::accept(&listener, &mut run) {
-            Ok(s) => s,
-            Err(r) => {
-                list.fail("connects", r);
-                return Ok(());
-            }
+        let Some((mut s, mut run)) = client_connects(ctx, list, b"hello\nsecond\nquit\n")? else {
+            return Ok(());
         };
-        list.pass("connects");
         for message in ["hello", "second"] {
             let mut got = Vec::new();
             net::read_until(&mut s, &mut got, IO_LIMIT, |g| {

@@ -11,7 +11,7 @@ mod echo;
 mod message;
 mod relay;
 
-use std::net::TcpListener;
+use std::net::{TcpListener, TcpStream};
 
 use super::child::{HOST, Program, Running};
 use super::net::{self, Proto};
@@ -101,6 +101,29 @@ pub(crate) fn grader_listener(ctx: &Ctx) -> Result<TcpListener, Reason> {
             format!("the grader cannot listen: {e}"),
         )
     })
+}
+
+/// The grader as the server of a client program: it listens, starts the client with `input`
+/// on its standard input, and waits for it to connect, which is the criterion `connects`.
+/// `None` when the client never connected (the criterion failed with its reason).
+pub(crate) fn client_connects(
+    ctx: &Ctx,
+    list: &mut Checklist,
+    input: &[u8],
+) -> Result<Option<(TcpStream, Running)>, Reason> {
+    let listener = grader_listener(ctx)?;
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+    let mut run = start_client(ctx, port, input)?;
+    match net::accept(&listener, &mut run) {
+        Ok(conn) => {
+            list.pass("connects");
+            Ok(Some((conn, run)))
+        }
+        Err(r) => {
+            list.fail("connects", r);
+            Ok(None)
+        }
+    }
 }
 
 /// Starts a client program against the grader's `port`.

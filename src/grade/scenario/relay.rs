@@ -5,7 +5,7 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use super::clients::{ended_ok, quote};
-use super::{Ctx, c, grader_listener, start_client, start_server};
+use super::{Ctx, c, client_connects, grader_listener, start_client, start_server};
 use crate::grade::child::find;
 use crate::grade::net::{self, End, IO_LIMIT, Proto};
 use crate::grade::verdict::{Checklist, Criterion, Reason};
@@ -276,18 +276,11 @@ fn lines_typed() -> String {
 /// Step 08, the emitter: the grader is the relay server and reads what the emitter sends.
 pub fn emitter(ctx: &Ctx, list: &mut Checklist) {
     let mut attempt = || -> Result<(), Reason> {
-        let listener = grader_listener(ctx)?;
-        let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
         let lines = lines_typed();
-        let mut run = start_client(ctx, port, format!("{lines}\n").as_bytes())?;
-        let mut s = match net::accept(&listener, &mut run) {
-            Ok(s) => s,
-            Err(r) => {
-                list.fail("connects", r);
-                return Ok(());
-            }
+        let Some((mut s, mut run)) = client_connects(ctx, list, format!("{lines}\n").as_bytes())?
+        else {
+            return Ok(());
         };
-        list.pass("connects");
         let (got, end) = net::read_to_close(&mut s, IO_LIMIT);
         if got == lines.as_bytes() {
             list.pass("sends_lines");
@@ -337,17 +330,9 @@ pub const RECEIVER: &[Criterion] = &[
 /// Step 08, the receiver: the grader is the relay server and sends it messages.
 pub fn receiver(ctx: &Ctx, list: &mut Checklist) {
     let mut attempt = || -> Result<(), Reason> {
-        let listener = grader_listener(ctx)?;
-        let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-        let mut run = start_client(ctx, port, b"")?;
-        let mut s = match net::accept(&listener, &mut run) {
-            Ok(s) => s,
-            Err(r) => {
-                list.fail("connects", r);
-                return Ok(());
-            }
+        let Some((mut s, mut run)) = client_connects(ctx, list, b"")? else {
+            return Ok(());
         };
-        list.pass("connects");
         let text = lines_typed();
         for piece in text.as_bytes().chunks(700) {
             let _ = s.write_all(piece);
