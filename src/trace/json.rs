@@ -13,6 +13,19 @@ pub struct JsonRender;
 
 impl Render for JsonRender {
     fn render(&mut self, ev: &Event, _merged: bool, out: &mut String) {
+        line(ev, out);
+    }
+
+    fn merges(&self) -> bool {
+        false
+    }
+}
+
+/// Writes the JSON line of one event. It needs no state, so the traced thread itself can call
+/// it (see `trace::emit`): the rendering is then spread over every thread instead of resting
+/// on the writer alone.
+pub(super) fn line(ev: &Event, out: &mut String) {
+    {
         // The fields in the order of `Event`'s declaration, as serde writes them; the optional
         // ones left out exactly when serde skips them.
         out.push_str("{\"seq\":");
@@ -99,10 +112,6 @@ impl Render for JsonRender {
             push_str(out, detail);
         }
         out.push_str("}\n");
-    }
-
-    fn merges(&self) -> bool {
-        false
     }
 }
 

@@ -21,7 +21,7 @@ mod writer;
 use std::cell::RefCell;
 use std::io::{self, Write};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -77,6 +77,8 @@ pub trait Render: Send {
 #[allow(clippy::large_enum_variant)]
 enum Msg {
     Event(Event),
+    /// An event already written as its JSON line by the thread that traced it, with its `seq`.
+    Line(u64, String),
     /// Write everything received so far, then answer.
     Flush(Sender<()>),
     Stop,
@@ -92,7 +94,12 @@ struct Tracer {
     /// only print the preview.
     keep_bytes: bool,
     pid: u32,
+    /// Events are turned into their JSON line by the thread that traced them.
+    prerender: bool,
 }
+
+/// The next `seq`, when traced threads number their events themselves (`prerender`).
+static NEXT_SEQ: AtomicU64 = AtomicU64::new(0);
 
 /// How many events may wait for the writer: a tenth of a second of a busy server, some
 /// megabytes of memory.
@@ -155,6 +162,9 @@ pub fn init_with(config: Config, renderer: Box<dyn Render>) -> io::Result<()> {
         writer: Mutex::new(Some(handle)),
         capture,
         keep_bytes: config.hexdump || !matches!(config.format, Format::Json | Format::Strace),
+        // The JSON line needs no renderer state: each traced thread writes its own, and the
+        // writer only puts the lines in order and out. A diagram needs the events themselves.
+        prerender: config.format == Format::Json && !config.keep,
         pid: std::process::id(),
     };
     if TRACER.set(tracer).is_err() {
@@ -213,6 +223,15 @@ pub fn emit(mut ev: Event) {
         wait_for_room(tracer);
     }
     // The writer only goes away in `finish`, after which nothing is traced any more.
+    if tracer.prerender {
+        // The number is taken here, so it is the order in which the calls were traced; the
+        // writer puts back in that order the few lines two threads send the other way round.
+        ev.seq = NEXT_SEQ.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut line = String::with_capacity(192 + ev.args.len() * 2);
+        json::line(&ev, &mut line);
+        let _ = tracer.tx.send(Msg::Line(ev.seq, line));
+        return;
+    }
     let _ = tracer.tx.send(Msg::Event(ev));
 }
 

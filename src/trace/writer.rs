@@ -1,5 +1,6 @@
 //! The writer thread: the only place trace output is written.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -51,6 +52,7 @@ pub(super) fn run(
     keep: bool,
 ) -> Vec<Event> {
     let mut kept = Vec::new();
+    let mut lines = InOrder::default();
     let mut seq: u64 = 0;
     let mut held: Option<(Event, Instant)> = None;
     let mut text = String::with_capacity(BATCH + 4096);
@@ -122,6 +124,19 @@ pub(super) fn run(
                     pending_since = Some(Instant::now());
                 }
             }
+            Msg::Line(n, line) => {
+                if n.is_multiple_of(LOOK_BEHIND) {
+                    look_behind(&rx);
+                }
+                lines.put(n, line, &mut text);
+                let idle = rx.is_empty();
+                if text.len() >= BATCH || (idle && pace == Pace::Live) {
+                    write_out(&mut out, &mut text);
+                    pending_since = None;
+                } else if !text.is_empty() && pending_since.is_none() {
+                    pending_since = Some(Instant::now());
+                }
+            }
             Msg::Flush(ack) => {
                 if let Some((ev, _)) = held.take() {
                     renderer.render(&ev, false, &mut text);
@@ -149,6 +164,12 @@ pub(super) fn run(
                     write_out(&mut out, &mut text);
                 }
             }
+            Msg::Line(n, line) => {
+                lines.put(n, line, &mut text);
+                if text.len() >= BATCH {
+                    write_out(&mut out, &mut text);
+                }
+            }
             Msg::Flush(ack) => {
                 let _ = ack.send(());
             }
@@ -158,8 +179,43 @@ pub(super) fn run(
     if let Some((ev, _)) = held.take() {
         renderer.render(&ev, false, &mut text);
     }
+    lines.rest(&mut text);
     write_out(&mut out, &mut text);
     kept
+}
+
+/// Lines rendered by the traced threads, put back in the order of their `seq`: a thread may
+/// take its number, then be overtaken by another before it sends its line.
+#[derive(Default)]
+struct InOrder {
+    /// The `seq` of the next line to write.
+    next: u64,
+    early: BTreeMap<u64, String>,
+}
+
+impl InOrder {
+    fn put(&mut self, seq: u64, line: String, text: &mut String) {
+        if self.next == 0 {
+            self.next = 1;
+        }
+        if seq != self.next {
+            self.early.insert(seq, line);
+            return;
+        }
+        text.push_str(&line);
+        self.next += 1;
+        while let Some(line) = self.early.remove(&self.next) {
+            text.push_str(&line);
+            self.next += 1;
+        }
+    }
+
+    /// At the end: whatever waits, in order (a gap means a thread was traced while stopping).
+    fn rest(&mut self, text: &mut String) {
+        for line in std::mem::take(&mut self.early).into_values() {
+            text.push_str(&line);
+        }
+    }
 }
 
 /// How often (in events) the writer measures how far behind it is.
@@ -212,6 +268,27 @@ fn write_out(out: &mut impl Write, text: &mut String) {
 
 #[cfg(test)]
 mod tests {
+    use super::InOrder;
+
+    #[test]
+    fn lines_come_out_in_seq_order() {
+        let mut order = InOrder::default();
+        let mut text = String::new();
+        order.put(2, "b\n".into(), &mut text);
+        assert_eq!(text, "", "line 2 waits for line 1");
+        order.put(1, "a\n".into(), &mut text);
+        assert_eq!(text, "a\nb\n");
+        order.put(4, "d\n".into(), &mut text);
+        order.put(3, "c\n".into(), &mut text);
+        assert_eq!(text, "a\nb\nc\nd\n");
+        order.put(6, "f\n".into(), &mut text);
+        order.rest(&mut text);
+        assert_eq!(
+            text, "a\nb\nc\nd\nf\n",
+            "at the end, what waits goes out anyway"
+        );
+    }
+
     use super::*;
     use crate::trace::Kind;
 
