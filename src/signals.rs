@@ -68,8 +68,3 @@ fn mask_signals(how: libc::c_int) {
 pub fn on_interrupt(f: impl Fn() + Send + 'static) {
     *HANDLER.lock().unwrap_or_else(|e| e.into_inner()) = Some(Box::new(f));
 }
-
-/// True once Ctrl+C was pressed.
-pub fn interrupted() -> bool {
-    COUNT.load(Ordering::SeqCst) > 0
-}

@@ -125,11 +125,6 @@ impl Bound {
         Arc::clone(&self.ctx.shutdown)
     }
 
-    /// What the server shares with its threads: its counts, complete once `serve` returned.
-    pub fn context(&self) -> Arc<Ctx> {
-        Arc::clone(&self.ctx)
-    }
-
     pub fn print_banner(&self) {
         let (proto, mode) = match self.proto {
             Proto::Tcp => ("TCP", Some(self.mode)),

@@ -363,7 +363,6 @@ impl Socket {
                             peer.as_ref().map_or("{...}".into(), strace_sockaddr),
                             a.len()
                         ),
-                        brief: format!("{fd}"),
                         ret: s.as_raw_fd() as i64,
                         addr: peer.as_ref().map(ToString::to_string),
                         ..Outcome::default()

@@ -75,12 +75,7 @@ pub(super) fn run(
                         std::thread::sleep(POLL.min(deadline - now));
                         continue;
                     }
-                    if held.as_ref().is_some_and(|(_, at)| at.elapsed() >= HOLD)
-                        && let Some((ev, _)) = held.take()
-                    {
-                        renderer.render(&ev, false, &mut text);
-                    }
-                    write_out(&mut out, &mut text);
+                    deadline_passed(&mut held, renderer.as_mut(), &mut text, &mut out);
                     pending_since = None;
                     continue;
                 }
@@ -93,12 +88,7 @@ pub(super) fn run(
             Some(deadline) => match rx.recv_deadline(deadline) {
                 Ok(m) => m,
                 Err(RecvTimeoutError::Timeout) => {
-                    if held.as_ref().is_some_and(|(_, at)| at.elapsed() >= HOLD)
-                        && let Some((ev, _)) = held.take()
-                    {
-                        renderer.render(&ev, false, &mut text);
-                    }
-                    write_out(&mut out, &mut text);
+                    deadline_passed(&mut held, renderer.as_mut(), &mut text, &mut out);
                     pending_since = None;
                     continue;
                 }
@@ -182,6 +172,22 @@ pub(super) fn run(
     lines.rest(&mut text);
     write_out(&mut out, &mut text);
     kept
+}
+
+/// A deadline passed: an `Enter` held long enough is shown waiting, and what was rendered goes
+/// out.
+fn deadline_passed(
+    held: &mut Option<(Event, Instant)>,
+    renderer: &mut dyn Render,
+    text: &mut String,
+    out: &mut impl Write,
+) {
+    if held.as_ref().is_some_and(|(_, at)| at.elapsed() >= HOLD)
+        && let Some((ev, _)) = held.take()
+    {
+        renderer.render(&ev, false, text);
+    }
+    write_out(out, text);
 }
 
 /// Lines rendered by the traced threads, put back in the order of their `seq`: a thread may

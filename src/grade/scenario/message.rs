@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::clients::{ended_ok, quote};
 use super::echo::{udp_client, udp_recv, udp_recv_watching};
 use super::{Ctx, c, client_connects, start_client, start_server};
-use crate::grade::child::HOST;
+use crate::grade::child::{HOST, Running};
 use crate::grade::net::{self, End, IO_LIMIT, Proto};
 use crate::grade::verdict::{Checklist, Criterion, Reason};
 
@@ -96,23 +96,7 @@ pub fn server(ctx: &Ctx, list: &mut Checklist) {
         "reply",
         say(&mut s, "hello").and_then(|_| read_reply(&mut s, &reply_to("hello"))),
     );
-    if run.wait_stdout(b"hello", Duration::from_secs(1)) {
-        list.pass("prints");
-    } else {
-        list.fail(
-            "prints",
-            Reason::new(
-                format!(
-                    "« hello » n'apparaît pas dans ce qu'il affiche : {}",
-                    quote(&run.stdout_text())
-                ),
-                format!(
-                    "\"hello\" is not in what it prints: {}",
-                    quote(&run.stdout_text())
-                ),
-            ),
-        );
-    }
+    check_prints_hello(&mut run, list);
     let several = ["un", "deux", "trois"]
         .into_iter()
         .try_for_each(|m| say(&mut s, m).and_then(|_| read_reply(&mut s, &reply_to(m))));
@@ -315,23 +299,7 @@ pub fn udp_server(ctx: &Ctx, list: &mut Checklist) {
         }
         Err(r) => return list.fail_rest(&r),
     }
-    if run.wait_stdout(b"hello", Duration::from_secs(1)) {
-        list.pass("prints");
-    } else {
-        list.fail(
-            "prints",
-            Reason::new(
-                format!(
-                    "« hello » n'apparaît pas dans ce qu'il affiche : {}",
-                    quote(&run.stdout_text())
-                ),
-                format!(
-                    "\"hello\" is not in what it prints: {}",
-                    quote(&run.stdout_text())
-                ),
-            ),
-        );
-    }
+    check_prints_hello(&mut run, list);
     let several = ["un", "deux", "trois"]
         .into_iter()
         .try_for_each(|m| send(&a, m))
@@ -458,5 +426,22 @@ pub fn udp_client_scenario(ctx: &Ctx, list: &mut Checklist) {
     };
     if let Err(r) = attempt() {
         list.fail_rest(&r);
+    }
+}
+
+/// The criterion `prints`: the server printed the message "hello" it received, as the lab's
+/// `Reçu : ...` does.
+fn check_prints_hello(run: &mut Running, list: &mut Checklist) {
+    if run.wait_stdout(b"hello", Duration::from_secs(1)) {
+        list.pass("prints");
+    } else {
+        let shown = quote(&run.stdout_text());
+        list.fail(
+            "prints",
+            Reason::new(
+                format!("« hello » n'apparaît pas dans ce qu'il affiche : {shown}"),
+                format!("\"hello\" is not in what it prints: {shown}"),
+            ),
+        );
     }
 }
