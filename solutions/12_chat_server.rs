@@ -25,7 +25,7 @@ use std::thread::JoinHandle;
 
 use crossbeam_channel::{Receiver, Sender};
 use socklab::error::Failure;
-use socklab::explain::Lang;
+use socklab::lang::Lang;
 use socklab::lab::{self, Lab};
 use socklab::sock::{Family, How, Socket, Type};
 use socklab::{signals, trace};

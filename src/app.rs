@@ -7,7 +7,8 @@ use crate::cli::{Cli, ColorChoice, Command, DemoArgs, DiagramArgs};
 use crate::demo::columns::{self, ColumnsRender};
 use crate::demo::{self, diagram};
 use crate::error::{Failure, exit};
-use crate::explain::{Explainer, Lang};
+use crate::explain::Explainer;
+use crate::lang::Lang;
 use crate::trace::{Format, PrettyRender};
 use crate::{bench, clients, grade, server, signals, step, trace};
 

@@ -7,7 +7,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::bench::pattern::Payload;
 use crate::bench::workloads::Workload;
-use crate::explain::{ExplainMode, Lang};
+use crate::explain::ExplainMode;
+use crate::lang::Lang;
+use crate::kinds::{Client, Mode, Proto, Service};
 use crate::trace::Format;
 
 const AFTER_HELP: &str = "\
@@ -245,73 +247,6 @@ pub struct DiffArgs {
     pub b: String,
 }
 
-/// The services a server can offer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Service {
-    /// RFC 862: sends back exactly the bytes it receives.
-    Echo,
-    /// RFC 867: sends one line with the date and time, then closes (UDP: answers any datagram).
-    Daytime,
-    /// The TCP/UDP workshop's server: prints "Reçu : <message>" and answers
-    /// "Bonjour client, j'ai bien reçu ton message : <message>"; "quit" ends the conversation.
-    Message,
-    /// RES 302 exercise 2: pairs two clients, sends "1" to the first (the emitter) and "2" to
-    /// the second (the receiver), and forwards the emitter's messages to the receiver.
-    Relay,
-    /// Every message from one client goes to all the others, prefixed with its sender.
-    Chat,
-}
-
-impl Service {
-    /// The labs' port for each service.
-    pub fn default_port(self) -> u16 {
-        match self {
-            Service::Echo => 7777,
-            Service::Daytime => 1313,
-            Service::Message => 5000,
-            Service::Relay => 1212,
-            Service::Chat => 6000,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Service::Echo => "echo",
-            Service::Daytime => "daytime",
-            Service::Message => "message",
-            Service::Relay => "relay",
-            Service::Chat => "chat",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Mode {
-    /// A veilleur thread accepts; each connection gets its own exécutant thread.
-    Threads,
-    /// One client at a time: the next one waits in the backlog.
-    Iterative,
-    /// One thread serves every client, waiting on all sockets at once with poll (the labs'
-    /// select.select).
-    Select,
-}
-
-impl Mode {
-    pub fn name(self) -> &'static str {
-        match self {
-            Mode::Threads => "threads",
-            Mode::Iterative => "iterative",
-            Mode::Select => "select",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Proto {
-    Tcp,
-    Udp,
-}
-
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// The service to offer.
@@ -339,34 +274,6 @@ pub struct ServeArgs {
     /// Close a connection that sent nothing for this many seconds.
     #[arg(long, value_name = "SECS")]
     pub idle_timeout: Option<f64>,
-}
-
-/// The clients.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Client {
-    /// RFC 867 (TP3 §1): connects, receives until the server closes, prints the date line.
-    Daytime,
-    /// TP3 §2: an HTTP/1.1 GET written by hand; prints the whole response.
-    HttpGet,
-    /// TP5b §1.3: sends each line typed on stdin and prints the echo; an empty line ends it.
-    Echo,
-    /// The TCP/UDP workshop's client: sends each line, prints `Serveur: <reply>`; quit ends it.
-    Message,
-    /// RES 302 exercise 2.3: the server gives the role; 1 sends what is typed, 2 prints.
-    Relay,
-}
-
-impl Client {
-    /// The labs' port for each client's server.
-    pub fn default_port(self) -> u16 {
-        match self {
-            Client::Daytime => 1313,
-            Client::HttpGet => 80,
-            Client::Echo => 7777,
-            Client::Message => 5000,
-            Client::Relay => 1212,
-        }
-    }
 }
 
 #[derive(Debug, Args)]

@@ -5,7 +5,8 @@ use std::fmt;
 use std::io;
 use std::time::Duration;
 
-use crate::explain::{self, Lang};
+use crate::explain;
+use crate::lang::Lang;
 use crate::sock::ResolveError;
 use crate::trace;
 

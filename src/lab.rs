@@ -22,7 +22,8 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 
 use crate::error::Failure;
-use crate::explain::{ExplainMode, Lang};
+use crate::explain::ExplainMode;
+use crate::lang::Lang;
 use crate::{signals, trace};
 
 /// A running lab program. Dropping it writes out every traced event.

@@ -20,7 +20,8 @@ use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::explain::{self, Lang};
+use crate::explain;
+use crate::lang::Lang;
 use crate::trace;
 
 struct Request {

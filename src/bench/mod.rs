@@ -30,9 +30,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::cli::{BenchArgs, Mode};
+use crate::cli::BenchArgs;
+use crate::kinds::Mode;
 use crate::error::Failure;
-use crate::explain::Lang;
+use crate::lang::Lang;
 
 use pattern::Payload;
 use progress::{Goal, Progress};

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use super::Run;
 use super::workloads::{Outcome, Workload};
-use crate::explain::Lang;
+use crate::lang::Lang;
 
 /// The short name of a run of `w` with `clients`: `rr, 32 clients`.
 pub fn heading(w: Workload, clients: usize, lang: Lang) -> String {

@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 
 use clap::ValueEnum;
 
-use crate::cli::Mode;
+use crate::kinds::Mode;
 use crate::error::Failure;
-use crate::explain::Lang;
+use crate::lang::Lang;
 use crate::trace::Format;
 
 /// How long a server may take to print its banner, or to stop after SIGINT.

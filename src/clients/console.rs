@@ -4,7 +4,7 @@
 use std::io::{self, BufRead, IsTerminal, StdinLock, Write};
 
 use crate::error::Failure;
-use crate::explain::Lang;
+use crate::lang::Lang;
 use crate::trace;
 
 /// Lines read from stdin, as bytes: what is typed is sent as typed, valid UTF-8 or not.

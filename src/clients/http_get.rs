@@ -12,7 +12,7 @@ use std::time::Duration;
 use super::http::{Head, Url};
 use super::{console, net};
 use crate::error::{Failure, Trouble};
-use crate::explain::Lang;
+use crate::lang::Lang;
 
 /// Fetches the page. `body`: print the body alone, chunks put back together; otherwise the
 /// whole response, byte for byte, head included.

@@ -22,7 +22,7 @@
 
 use super::{Target, console};
 use crate::error::Failure;
-use crate::explain::Lang;
+use crate::lang::Lang;
 
 /// The workshop's `BUFFER_SIZE` is 1024; a bigger buffer keeps a long reply in one piece.
 const BUFFER_SIZE: usize = 65_536;

@@ -19,9 +19,10 @@ use std::time::Duration;
 
 pub use net::connect_tcp;
 
-use crate::cli::{Client, ConnectArgs, Proto};
+use crate::cli::ConnectArgs;
+use crate::kinds::{Client, Proto};
 use crate::error::{Failure, Trouble};
-use crate::explain::Lang;
+use crate::lang::Lang;
 use crate::trace;
 
 /// What every client is told: where to connect, over what, and how long to wait.

@@ -94,7 +94,8 @@ pub fn terminal_width() -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::explain::{ExplainMode, Explainer, Lang};
+    use crate::explain::{ExplainMode, Explainer};
+use crate::lang::Lang;
     use crate::trace::{Kind, Phase};
 
     fn event(thread: &str) -> Event {

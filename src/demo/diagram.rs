@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::io;
 use std::path::Path;
 
-use crate::explain::Lang;
+use crate::lang::Lang;
 use crate::trace::{Event, Kind, Phase};
 
 /// One row of the diagram.

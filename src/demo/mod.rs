@@ -10,9 +10,10 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::cli::{Mode, Proto, ServeArgs, Service};
+use crate::cli::ServeArgs;
+use crate::kinds::{Mode, Proto, Service};
 use crate::error::Failure;
-use crate::explain::Lang;
+use crate::lang::Lang;
 use crate::server::{self, shutdown::Shutdown};
 use crate::trace;
 

@@ -9,9 +9,9 @@ use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use super::{DemoServer, run_clients};
-use crate::cli::{Mode, Proto, Service};
+use crate::kinds::{Mode, Proto, Service};
 use crate::error::Failure;
-use crate::explain::Lang;
+use crate::lang::Lang;
 use crate::sock::{Family, Socket, Type};
 use crate::trace;
 

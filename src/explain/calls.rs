@@ -1,6 +1,6 @@
 //! One explanation per traced call, in the words of the labs.
 
-use super::Lang;
+use crate::lang::Lang;
 
 #[cfg(test)]
 /// Every call name the traced API can emit, so the tests can check none is left unexplained.

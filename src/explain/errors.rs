@@ -1,6 +1,6 @@
 //! What each error a student meets means, and what to do about it.
 
-use super::Lang;
+use crate::lang::Lang;
 
 /// The explanation of an errno (or of a resolver error, `EAI_*`), by its name.
 pub fn errno_text(errno: &str, lang: Lang) -> Option<&'static str> {

@@ -9,6 +9,7 @@ mod errors;
 
 use std::collections::HashSet;
 
+use crate::lang::Lang;
 use crate::trace::{Event, Kind, Phase};
 
 pub use errors::{errno_advice, failure_text};
@@ -22,42 +23,6 @@ pub fn step_text(call: &str, args: &str, lang: Lang) -> Option<&'static str> {
         return Some(text);
     }
     calls::call_text(call, lang)
-}
-
-/// The language of everything a user reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Lang {
-    Fr,
-    #[default]
-    En,
-}
-
-impl Lang {
-    /// The default language from the locale: `LC_ALL`, then `LC_MESSAGES`, then `LANG`, as the
-    /// C library reads them. A value starting with `fr` gives French, anything else English.
-    pub fn from_env() -> Lang {
-        for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
-            if let Ok(v) = std::env::var(var) {
-                if v.is_empty() {
-                    continue;
-                }
-                return if v.starts_with("fr") {
-                    Lang::Fr
-                } else {
-                    Lang::En
-                };
-            }
-        }
-        Lang::En
-    }
-
-    /// Picks the French or the English text.
-    pub fn pick<'a>(self, fr: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Lang::Fr => fr,
-            Lang::En => en,
-        }
-    }
 }
 
 /// When explanations are printed under the calls.
@@ -132,13 +97,6 @@ impl Explainer {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn locale_picks_french_only_for_fr() {
-        // Reads the real environment, so only check the mapping on the pure helper.
-        assert_eq!(Lang::Fr.pick("oui", "yes"), "oui");
-        assert_eq!(Lang::En.pick("oui", "yes"), "yes");
-    }
 
     #[test]
     fn every_traced_call_has_both_languages() {

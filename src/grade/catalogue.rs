@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::explain::Lang;
+use crate::lang::Lang;
 
 /// The catalogue as shipped, used when socklab runs outside the project's folder.
 const SHIPPED: &str = include_str!("../../exercises/exercises.toml");

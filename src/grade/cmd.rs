@@ -11,7 +11,7 @@ use super::report::{self, Report};
 use super::runner::{self, Subject};
 use crate::cli::{CheckArgs, ColorChoice, DiffArgs, HintArgs};
 use crate::error::exit;
-use crate::explain::Lang;
+use crate::lang::Lang;
 
 /// Colour on stdout: asked for, or a terminal without NO_COLOR.
 fn use_color(choice: ColorChoice) {

@@ -5,7 +5,7 @@ use colored::Colorize;
 use serde_json::{Value, json};
 
 use super::verdict::{Status, Verdict};
-use crate::explain::Lang;
+use crate::lang::Lang;
 
 /// The verdicts on one part of a step (one program role).
 #[derive(Debug)]

@@ -8,7 +8,7 @@ use super::catalogue::{Exercise, Part};
 use super::child::Program;
 use super::report::{PartReport, Report};
 use super::scenario::{self, Ctx};
-use crate::explain::Lang;
+use crate::lang::Lang;
 
 /// What to grade.
 pub enum Subject<'a> {

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::explain::Lang;
+use crate::lang::Lang;
 
 /// One thing a program must do, named for the columns of a class table (`echo_large`) and
 /// described in both languages for the checklist.

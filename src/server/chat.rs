@@ -18,7 +18,7 @@ use crossbeam_channel::{Receiver, Sender};
 use super::threads::Executants;
 use super::{BUF_SIZE, Ctx, accept_next, admit, close_and_record, leave};
 use crate::error::Failure;
-use crate::explain::Lang;
+use crate::lang::Lang;
 use crate::server::stats::Counts;
 use crate::sock::Socket;
 use crate::trace;

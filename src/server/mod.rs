@@ -25,9 +25,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use crate::cli::{Mode, Proto, ServeArgs, Service};
+use crate::cli::ServeArgs;
+use crate::kinds::{Mode, Proto, Service};
 use crate::error::Failure;
-use crate::explain::Lang;
+use crate::lang::Lang;
 use crate::services::{self, Conversation, Flow, Out};
 use crate::sock::{self, Family, Socket, Type, addr::brief};
 use crate::{output, signals, trace};

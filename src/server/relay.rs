@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use super::threads::Executants;
 use super::{BUF_SIZE, Ctx, accept_next, admit, close_and_record, leave};
-use crate::cli::Mode;
+use crate::kinds::Mode;
 use crate::error::Failure;
-use crate::explain::Lang;
+use crate::lang::Lang;
 use crate::server::stats::Counts;
 use crate::sock::{How, Socket};
 use crate::trace;

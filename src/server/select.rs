@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use super::{AcceptError, BUF_SIZE, Ctx, accept_error, admit, close_and_record, leave};
 use crate::error::Failure;
-use crate::explain::Lang;
+use crate::lang::Lang;
 use crate::server::stats::Counts;
 use crate::services::{self, Conversation, Flow, Out};
 use crate::sock::{self, PollFd, Socket};

@@ -3,14 +3,8 @@
 use std::net::SocketAddr;
 use std::sync::Mutex;
 
-use crate::explain::Lang;
-
-/// Bytes one connection moved, counted by the service as it goes.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Counts {
-    pub bytes_in: u64,
-    pub bytes_out: u64,
-}
+use crate::lang::Lang;
+pub use crate::services::Counts;
 
 /// One finished connection.
 #[derive(Debug, Clone)]

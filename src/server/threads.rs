@@ -11,7 +11,7 @@ use std::thread::JoinHandle;
 
 use super::{Ctx, accept_next, admit, leave, serve_connection};
 use crate::error::Failure;
-use crate::explain::Lang;
+use crate::lang::Lang;
 use crate::sock::Socket;
 use crate::trace;
 

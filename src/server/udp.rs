@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use super::{BUF_SIZE, Ctx};
-use crate::cli::Service;
+use crate::kinds::Service;
 use crate::error::Failure;
 use crate::server::stats::{ConnRecord, Counts};
 use crate::services;
@@ -44,11 +44,11 @@ fn receive(
         Ok((len, peer)) => {
             if len > buf.len() {
                 let msg = match ctx.lang {
-                    crate::explain::Lang::Fr => format!(
+                    crate::lang::Lang::Fr => format!(
                         "datagramme de {len} octets de {peer} tronqué à {} (MSG_TRUNC)",
                         buf.len()
                     ),
-                    crate::explain::Lang::En => format!(
+                    crate::lang::Lang::En => format!(
                         "datagram of {len} bytes from {peer} truncated to {} (MSG_TRUNC)",
                         buf.len()
                     ),

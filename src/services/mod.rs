@@ -11,9 +11,15 @@ pub mod message;
 
 use std::io;
 
-use crate::cli::Service;
-use crate::server::stats::Counts;
+use crate::kinds::Service;
 use crate::sock::Socket;
+
+/// Bytes one connection moved, counted by the service as it goes.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+}
 
 /// Whether the conversation goes on after this step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

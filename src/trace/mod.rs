@@ -32,7 +32,8 @@ pub use errno::{message as errno_message, name as errno_name};
 pub use event::{Event, Kind, Phase};
 pub use pretty::PrettyRender;
 
-use crate::explain::{ExplainMode, Explainer, Lang};
+use crate::explain::{ExplainMode, Explainer};
+use crate::lang::Lang;
 
 /// How the trace is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]

@@ -227,7 +227,8 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::explain::{ExplainMode, Lang};
+    use crate::explain::ExplainMode;
+use crate::lang::Lang;
     use crate::trace::test_support::sample;
 
     fn render(r: &mut PrettyRender, ev: &Event) -> String {
