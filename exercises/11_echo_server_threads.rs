@@ -73,7 +73,7 @@ fn run(lab: &Lab) -> Result<(), Failure> {
         // connected socket.
         let spawned: std::io::Result<std::thread::JoinHandle<()>> = todo!(
             "std::thread::Builder::new().name(name.clone()).spawn(move || {{ \
-             trace::set_thread_name(&name); handle(conn, peer); }})"
+             trace::set_thread(&name, trace::Role::Executant); handle(conn, peer); }})"
         );
         if let Err(e) = spawned {
             // No thread (out of memory or of threads): the connection was dropped, hence

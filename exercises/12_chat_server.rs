@@ -41,7 +41,8 @@ use socklab::error::Failure;
 use socklab::lang::Lang;
 use socklab::lab::{self, Lab};
 use socklab::sock::{Family, How, Socket, Type};
-use socklab::{signals, trace};
+use socklab::trace::{self, Role};
+use socklab::signals;
 
 /// What the other threads tell the salon.
 enum Event {
@@ -95,7 +96,7 @@ fn run(lab: &Lab) -> Result<(), Failure> {
 
     let (events, inbox) = crossbeam_channel::unbounded::<Event>();
     let lang = lab.lang;
-    let salon = spawn("salon", move || salon(inbox, lang));
+    let salon = spawn("salon", Role::Helper, move || salon(inbox, lang));
 
     let mut members: Vec<Member> = Vec::new();
     let mut served = 0u64;
@@ -118,13 +119,13 @@ fn run(lab: &Lab) -> Result<(), Failure> {
         let reader = {
             let sock = Arc::clone(&sock);
             let events = events.clone();
-            spawn(&format!("exécutant-{id}"), move || {
+            spawn(&format!("exécutant-{id}"), Role::Executant, move || {
                 read_lines(id, &sock, &events)
             })
         };
         let writer = {
             let sock = Arc::clone(&sock);
-            spawn(&format!("envoi-{id}"), move || write_out(&sock, &to_send))
+            spawn(&format!("envoi-{id}"), Role::Helper, move || write_out(&sock, &to_send))
         };
         // Forget the connections that ended (their threads are done).
         members.retain(|m| !(m.reader.is_finished() && m.writer.is_finished()));
@@ -214,13 +215,13 @@ fn write_out(sock: &Socket, to_send: &Receiver<Vec<u8>>) {
 }
 
 /// A named thread, with the same name in the trace.
-fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
+fn spawn(name: &str, role: Role, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
     let traced = name.to_string();
     std::thread::Builder::new()
         .name(name.to_string())
         .stack_size(64 * 1024)
         .spawn(move || {
-            trace::set_thread_name(&traced);
+            trace::set_thread(&traced, role);
             f();
         })
         .unwrap_or_else(|e| {

@@ -56,7 +56,7 @@ fn run(lab: &Lab) -> Result<(), Failure> {
             // An echo needs little stack; many clients mean many threads.
             .stack_size(64 * 1024)
             .spawn(move || {
-                trace::set_thread_name(&name);
+                trace::set_thread(&name, trace::Role::Executant);
                 handle(conn, peer);
             });
         if let Err(e) = spawned {

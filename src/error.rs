@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use crate::explain;
 use crate::lang::Lang;
-use crate::sock::ResolveError;
+use crate::sock::{self, ResolveError};
+use crate::trace::PortUse;
 use crate::trace;
 
 /// Exit codes, documented in `socklab --help` and the README.
@@ -35,14 +36,17 @@ pub struct Failure {
     pub source: io::Error,
     /// A combination of options that does not exist: exit code 2, no errno.
     usage: bool,
+    /// For a `bind` refused with `EADDRINUSE`: what held the port.
+    port_use: Option<PortUse>,
 }
 
 impl Failure {
-    pub fn new(what: impl Into<String>, source: io::Error) -> Failure {
+    pub fn new(what: impl Into<String>, source: impl Into<io::Error>) -> Failure {
         Failure {
             what: what.into(),
-            source,
+            source: source.into(),
             usage: false,
+            port_use: None,
         }
     }
 
@@ -53,6 +57,7 @@ impl Failure {
             source: io::Error::new(io::ErrorKind::InvalidInput, msg.clone()),
             what: msg,
             usage: true,
+            port_use: None,
         }
     }
 
@@ -105,9 +110,9 @@ impl Failure {
             Some("EAI_NODATA" | "EAI_FAIL") => Some("EAI_NONAME"),
             other => other,
         };
-        if let Some(advice) = explain::errno_advice(key, lang) {
+        if let Some(advice) = explain::errno_advice(key, self.port_use, lang) {
             out.push_str("\n  ");
-            out.push_str(advice);
+            out.push_str(&advice);
         }
         out
     }
@@ -136,6 +141,18 @@ impl fmt::Display for Failure {
 }
 
 impl std::error::Error for Failure {}
+
+/// A failed socket call is a failure of the command, named by its call and address
+/// (`bind [::]:7777`): programs pass it on with `?`.
+impl From<sock::Error> for Failure {
+    fn from(e: sock::Error) -> Failure {
+        let port_use = e.port_use();
+        Failure {
+            port_use,
+            ..Failure::new(e.what(), e)
+        }
+    }
+}
 
 /// What a blocking call was waiting for when the timeout ran out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -303,7 +320,7 @@ mod tests {
         assert!(en.starts_with("socklab: bind 127.0.0.1:7777"), "{en}");
         assert!(en.contains("SO_REUSEADDR"), "{en}");
         let fr = f.report(Lang::Fr);
-        assert!(fr.contains("le port est déjà pris"), "{fr}");
+        assert!(fr.contains("le port est déjà utilisé"), "{fr}");
     }
 
     #[test]

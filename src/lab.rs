@@ -115,7 +115,13 @@ pub fn start(thread: &str) -> Lab {
     if let Err(e) = trace::init(config) {
         eprintln!("socklab: {e}");
     }
-    trace::set_thread_name(thread);
+    // The names the curriculum's programs give their first thread, and what each one is for.
+    let role = match thread {
+        "client" => trace::Role::Client,
+        "veilleur" => trace::Role::Veilleur,
+        _ => trace::Role::Main,
+    };
+    trace::set_thread(thread, role);
     Lab { lang, args }
 }
 

@@ -48,6 +48,7 @@ pub mod demo;
 pub mod error;
 pub mod explain;
 pub mod grade;
+pub mod kernel;
 pub mod kinds;
 pub mod lab;
 pub mod lang;

@@ -22,12 +22,12 @@ use crossbeam_channel::{Receiver, Sender};
 
 use crate::explain;
 use crate::lang::Lang;
-use crate::trace;
+use crate::trace::{self, Event};
 
 struct Request {
     thread: String,
-    call: &'static str,
-    brief: String,
+    /// The call about to run, as its `Enter` event would show it (its socket, its option).
+    call: Event,
     go: Sender<()>,
 }
 
@@ -53,13 +53,12 @@ pub fn active() -> bool {
 }
 
 /// Waits until the stepper lets this call through.
-pub fn gate(call: &'static str, brief: &str) {
+pub fn gate(call: &Event) {
     let Some(tx) = GATE.get() else { return };
     let (go_tx, go_rx) = crossbeam_channel::bounded(1);
     let request = Request {
         thread: trace::thread_name(),
-        call,
-        brief: brief.to_string(),
+        call: call.clone(),
         go: go_tx,
     };
     if tx.send(request).is_ok() {
@@ -142,7 +141,7 @@ fn stepper(rx: Receiver<Request>, delay: Option<Duration>, lang: Lang) {
             Key::Run => {}
             Key::Continue => OPEN.store(true, Ordering::Relaxed),
             Key::Quit => {
-                trace::note(lang.pick("q : arrêt demandé", "q: quit requested"));
+                trace::note(trace::Note::StepQuit);
                 trace::finish();
                 std::process::exit(0);
             }
@@ -161,9 +160,9 @@ fn prompt(req: &Request, waiting: usize, auto: bool, lang: Lang) {
     let _ = writeln!(
         err,
         "⏸ [{}] {}({}){others}",
-        req.thread, req.call, req.brief
+        req.thread, req.call.call, req.call.brief
     );
-    if let Some(text) = explain::step_text(req.call, &req.brief, lang) {
+    if let Some(text) = explain::step_text(&req.call, lang) {
         let _ = writeln!(err, "  ↳ {text}");
     }
     if !auto {

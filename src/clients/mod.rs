@@ -49,7 +49,7 @@ impl Target {
 
 /// Runs `socklab connect`.
 pub fn run(args: &ConnectArgs, lang: Lang) -> Result<(), Failure> {
-    trace::set_thread_name("client");
+    trace::set_thread("client", trace::Role::Client);
     let udp = args.proto == Proto::Udp;
     if udp && matches!(args.client, Client::HttpGet | Client::Relay) {
         return Err(usage(

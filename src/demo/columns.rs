@@ -1,7 +1,7 @@
 //! The demo's layout: the clients' calls in the left column, the server's in the right one,
 //! fitted to the terminal's width, so the two sides of each exchange face each other.
 
-use crate::trace::{Event, PrettyRender, Render};
+use crate::trace::{Event, PrettyRender, Render, Role};
 
 pub struct ColumnsRender {
     inner: PrettyRender,
@@ -19,10 +19,6 @@ impl ColumnsRender {
     }
 }
 
-/// Clients go left; the server's threads (veilleur, exécutants, main, broadcaster) go right.
-fn is_client(thread: &str) -> bool {
-    thread.starts_with("client")
-}
 
 /// The text a terminal shows: ANSI colour sequences (`ESC [ ... m`) left out.
 fn plain(line: &str) -> String {
@@ -58,7 +54,9 @@ impl Render for ColumnsRender {
     fn render(&mut self, ev: &Event, merged: bool, out: &mut String) {
         let mut text = String::new();
         self.inner.render(ev, merged, &mut text);
-        let left = is_client(&ev.thread);
+        // Clients go left; the server's threads (veilleur, exécutants, main, helpers) and the
+        // harness go right.
+        let left = ev.role == Role::Client;
         for line in text.lines() {
             let line = fit(line, self.width);
             if left {
@@ -94,13 +92,14 @@ pub fn terminal_width() -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::explain::{ExplainMode, Explainer};
-use crate::lang::Lang;
-    use crate::trace::{Kind, Phase};
+        use crate::explain::{ExplainMode, Explainer};
+    use crate::lang::Lang;
+    use crate::trace::{Call, Kind, Phase};
 
-    fn event(thread: &str) -> Event {
-        let mut ev = Event::new(Kind::Syscall, Phase::Call, "listen");
+    fn event(thread: &str, role: Role) -> Event {
+        let mut ev = Event::new(Kind::Syscall, Phase::Call, Call::Listen);
         ev.thread = thread.into();
+        ev.role = role;
         ev.args = "3, 5".into();
         ev.ret = Some(0);
         ev
@@ -111,8 +110,8 @@ use crate::lang::Lang;
         let inner = PrettyRender::new(Explainer::new(Lang::En, ExplainMode::Never), false, false);
         let mut r = ColumnsRender::new(inner, 83);
         let mut out = String::new();
-        r.render(&event("client-1"), false, &mut out);
-        r.render(&event("veilleur"), false, &mut out);
+        r.render(&event("client-1", Role::Client), false, &mut out);
+        r.render(&event("veilleur", Role::Veilleur), false, &mut out);
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines.len(), 2);
         assert!(

@@ -8,7 +8,9 @@ use std::io;
 use std::path::Path;
 
 use crate::lang::Lang;
-use crate::trace::{Event, Kind, Phase};
+use std::net::SocketAddr;
+
+use crate::trace::{Call, Event, Kind, Note, Phase, Role};
 
 /// One row of the diagram.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,7 +99,7 @@ pub fn read_trace(path: &Path) -> io::Result<Vec<Event>> {
 #[derive(Debug, Clone)]
 struct End {
     client: bool,
-    peer_addr: Option<String>,
+    peer_addr: Option<SocketAddr>,
     first_sent: Option<String>,
     first_received: Option<String>,
 }
@@ -114,9 +116,9 @@ fn connections(events: &[&Event]) -> (Vec<End>, HashMap<usize, usize>, Vec<Optio
             continue;
         }
         let fd = e.fd.unwrap_or(-1);
-        match e.call.as_ref() {
-            "connect" | "accept4" => {
-                let client = e.call == "connect";
+        match &e.call {
+            Call::Connect | Call::Accept4 | Call::Accept => {
+                let client = e.call == Call::Connect;
                 let own = if client {
                     fd
                 } else {
@@ -124,18 +126,18 @@ fn connections(events: &[&Event]) -> (Vec<End>, HashMap<usize, usize>, Vec<Optio
                 };
                 ends.push(End {
                     client,
-                    peer_addr: e.addr.clone(),
+                    peer_addr: e.addr,
                     first_sent: None,
                     first_received: None,
                 });
                 open.insert(own, ends.len() - 1);
                 end_of[i] = Some(ends.len() - 1);
             }
-            "sendto" | "recvfrom" if e.addr.is_none() || e.call == "sendto" => {
+            c if (c.sends() || c.receives()) && (e.addr.is_none() || c.sends()) => {
                 if let Some(&id) = open.get(&fd) {
                     end_of[i] = Some(id);
                     let end = &mut ends[id];
-                    let slot = if e.call == "sendto" {
+                    let slot = if e.call.sends() {
                         &mut end.first_sent
                     } else {
                         &mut end.first_received
@@ -145,9 +147,9 @@ fn connections(events: &[&Event]) -> (Vec<End>, HashMap<usize, usize>, Vec<Optio
                     }
                 }
             }
-            "close" | "shutdown" => {
+            Call::Close | Call::Shutdown => {
                 end_of[i] = open.get(&fd).copied();
-                if e.call == "close" {
+                if e.call == Call::Close {
                     open.remove(&fd);
                 }
             }
@@ -223,7 +225,9 @@ impl Builder {
 }
 
 /// Calls worth drawing as waiting when they blocked.
-const WAITS: &[&str] = &["accept4", "recvfrom", "poll", "connect"];
+fn waits(call: &Call) -> bool {
+    call.accepts() || call.receives() || call.multiplexes() || *call == Call::Connect
+}
 
 /// True when a call blocked: its return came more than 2 ms after its start, and another
 /// thread did something meanwhile.
@@ -239,8 +243,8 @@ fn blocked(events: &[&Event], at: usize) -> bool {
     exit > at + 1 && events[exit].ts_us.saturating_sub(enter.ts_us) > 2_000
 }
 
-fn remote_name(addr: &str, lang: Lang) -> String {
-    lang.pick("distant ", "remote ").to_string() + addr
+fn remote_name(addr: &SocketAddr, lang: Lang) -> String {
+    format!("{}{addr}", lang.pick("distant ", "remote "))
 }
 
 /// Turns a trace into a diagram.
@@ -254,21 +258,23 @@ pub fn build(events: &[Event], lang: Lang) -> Diagram {
     // Lifelines: the clients on the left, by name, then the other threads as they appear.
     let mut clients: Vec<&str> = events
         .iter()
+        .filter(|e| e.role == Role::Client)
         .map(|e| e.thread.as_str())
-        .filter(|t| t.starts_with("client"))
         .collect();
     clients.sort_by_key(|t| (t.len(), t.to_string()));
     clients.dedup();
     for c in clients {
         b.participant(c);
     }
-    for e in events.iter().filter(|e| e.kind == Kind::Syscall) {
+    for e in events
+        .iter()
+        .filter(|e| e.kind == Kind::Syscall && e.role != Role::Harness)
+    {
         b.participant(&e.thread);
     }
     let (ends, pair, end_of) = connections(&events);
     // The thread that used each connection end last.
     let mut user: HashMap<usize, String> = HashMap::new();
-    let mut listen_addr: HashMap<i32, String> = HashMap::new();
 
     for (i, e) in events.iter().enumerate() {
         let t = e.thread.clone();
@@ -284,22 +290,26 @@ pub fn build(events: &[Event], lang: Lang) -> Diagram {
                 .iter()
                 .zip(end_of[i + 1..].iter())
                 .find(|(r, id)| {
-                    **id == Some(peer) && r.call == "recvfrom" && r.phase != Phase::Enter
+                    **id == Some(peer) && r.call.receives() && r.phase != Phase::Enter
                 })
                 .map(|(r, _)| r.thread.clone())
                 .or_else(|| user.get(&peer).cloned())
         };
         let remote = || {
-            end.and_then(|id| ends[id].peer_addr.clone())
+            end.and_then(|id| ends[id].peer_addr)
                 .map(|a| remote_name(&a, lang))
         };
         match (e.kind, e.phase) {
             (Kind::Note, _) => {
-                if let Some(to) = executant_in(&e.args) {
-                    b.arrow(&t, &to, fd_in(&e.args).unwrap_or_default(), true);
+                if let Some(Note::HandOver { fd, executant, .. }) = &e.note {
+                    let to = Note::executant_name(*executant);
+                    b.arrow(&t, &to, format!("fd {fd}"), true);
                 }
                 continue;
             }
+            (Kind::Probe, _) => continue,
+            // The harness (the demo's own thread) starts and stops the server: not drawn.
+            _ if e.role == Role::Harness => continue,
             (Kind::Library, _) => {
                 let text = format!(
                     "{}({}) [{}]",
@@ -311,7 +321,7 @@ pub fn build(events: &[Event], lang: Lang) -> Diagram {
                 continue;
             }
             (Kind::Syscall, Phase::Enter) => {
-                if WAITS.contains(&e.call.as_ref()) && blocked(&events, i) {
+                if waits(&e.call) && blocked(&events, i) {
                     let text =
                         format!("{}({}) {}", e.call, e.brief, lang.pick("attend…", "waits…"));
                     b.note(&t, text, true);
@@ -324,27 +334,25 @@ pub fn build(events: &[Event], lang: Lang) -> Diagram {
         let fd = e.fd.unwrap_or(-1);
         if let Some(errno) = &e.errno {
             // The EINVAL of an accept woken by Ctrl+C is the normal way out, not news.
-            if e.call != "accept4" || errno != "EINVAL" {
+            if !e.call.accepts() || errno != "EINVAL" {
                 b.note(&t, format!("{}({}) = -1 {errno}", e.call, e.brief), false);
             }
             continue;
         }
-        match e.call.as_ref() {
-            "bind" => {
-                listen_addr.insert(fd, e.brief.split(", ").nth(1).unwrap_or("").to_string());
-            }
-            "listen" => {
+        match &e.call {
+            Call::Listen => {
                 // With port 0 the port is only known from the getsockname that follows.
                 let named = events[i + 1..]
                     .iter()
-                    .find(|g| g.call == "getsockname" && g.fd == Some(fd) && g.tid == e.tid)
-                    .and_then(|g| g.addr.clone());
+                    .find(|g| g.call == Call::Getsockname && g.fd == Some(fd) && g.tid == e.tid)
+                    .and_then(|g| g.addr);
                 let addr = named
-                    .or_else(|| listen_addr.get(&fd).cloned())
+                    .or_else(|| e.socket.and_then(|s| s.local))
+                    .map(|a| a.to_string())
                     .unwrap_or_default();
                 b.note(&t, format!("listen {addr}"), false);
             }
-            "accept4" => {
+            c if c.accepts() => {
                 let client = match end.and_then(|id| pair.get(&id)) {
                     Some(&c) => user
                         .get(&c)
@@ -354,11 +362,11 @@ pub fn build(events: &[Event], lang: Lang) -> Diagram {
                 };
                 b.arrow(&client, &t, format!("connect → accept4 = {ret}"), false);
             }
-            "connect" if end.is_some_and(|id| !pair.contains_key(&id)) => {
+            Call::Connect if end.is_some_and(|id| !pair.contains_key(&id)) => {
                 let to = remote().unwrap_or_else(|| "server".into());
                 b.arrow(&t, &to, "connect".into(), false);
             }
-            "sendto" if ret > 0 => {
+            c if c.sends() && ret > 0 => {
                 let to = match (&e.addr, other(&user)) {
                     (None, Some(thread)) => thread,
                     (None, None) => remote().unwrap_or_else(|| lang.pick("pair", "peer").into()),
@@ -366,7 +374,7 @@ pub fn build(events: &[Event], lang: Lang) -> Diagram {
                     (Some(addr), _) => events[i + 1..]
                         .iter()
                         .find(|r| {
-                            r.call == "recvfrom"
+                            r.call.receives()
                                 && r.phase != Phase::Enter
                                 && r.ret == Some(ret)
                                 && r.tid != e.tid
@@ -377,11 +385,11 @@ pub fn build(events: &[Event], lang: Lang) -> Diagram {
                 let label = b.bytes(ret);
                 b.arrow(&t, &to, label, false);
             }
-            "recvfrom" if ret == 0 && end.is_some() => {
+            c if c.receives() && ret == 0 && end.is_some() => {
                 let text = lang.pick("recv = 0 : fin du flot", "recv = 0: end of stream");
                 b.note(&t, text.into(), false);
             }
-            "recvfrom" if ret > 0 => {
+            c if c.receives() && ret > 0 => {
                 let from_outside = match (&e.addr, end) {
                     (None, Some(id)) if !pair.contains_key(&id) => remote(),
                     (Some(addr), _) if !sent_here(&events, i) => Some(remote_name(addr, lang)),
@@ -392,7 +400,7 @@ pub fn build(events: &[Event], lang: Lang) -> Diagram {
                     b.arrow(&from, &t, label, false);
                 }
             }
-            "close" => match (end, other(&user)) {
+            Call::Close => match (end, other(&user)) {
                 (Some(_), Some(to)) if to != t => {
                     b.arrow(&t, &to, "close (FIN)".into(), true);
                 }
@@ -402,7 +410,7 @@ pub fn build(events: &[Event], lang: Lang) -> Diagram {
                 }
                 _ => b.note(&t, format!("close({fd})"), false),
             },
-            "shutdown" => b.note(&t, format!("shutdown({})", e.brief), false),
+            Call::Shutdown => b.note(&t, format!("shutdown({})", e.brief), false),
             _ => {}
         }
     }
@@ -416,31 +424,7 @@ fn sent_here(events: &[&Event], at: usize) -> bool {
     events[..at]
         .iter()
         .rev()
-        .any(|s| s.call == "sendto" && s.addr.is_some() && s.ret == r.ret && s.tid != r.tid)
-}
-
-/// `fd 4` in a hand-over note.
-fn fd_in(note: &str) -> Option<String> {
-    let rest = &note[note.find("fd ")? + 3..];
-    let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
-    (!digits.is_empty()).then(|| format!("fd {digits}"))
-}
-
-/// `exécutant-3` in a hand-over note.
-fn executant_in(note: &str) -> Option<String> {
-    let start = note.find("exécutant-")?;
-    let rest = &note[start..];
-    let end = rest
-        .char_indices()
-        .skip("exécutant-".len())
-        .find(|(_, c)| !c.is_ascii_digit())
-        .map_or(rest.len(), |(i, _)| i);
-    let name = &rest[..end];
-    // "exécutant-3 ends" is not a hand-over.
-    if note.trim_start().starts_with(name) {
-        return None;
-    }
-    Some(name.to_string())
+        .any(|s| s.call.sends() && s.addr.is_some() && s.ret == r.ret && s.tid != r.tid)
 }
 
 /// Mermaid reads `;` as the end of a statement and `#` as the start of an entity: both are
@@ -577,11 +561,16 @@ fn note_svg(out: &mut String, cx: usize, y: usize, text: &str, fill: &str) {
 mod tests {
     use super::*;
 
-    fn ev(seq: u64, tid: u32, thread: &str, call: &'static str, fd: i32, ret: i64) -> Event {
+    fn ev(seq: u64, tid: u32, thread: &str, call: Call, fd: i32, ret: i64) -> Event {
         let mut e = Event::new(Kind::Syscall, Phase::Call, call);
         e.seq = seq;
         e.tid = tid;
         e.thread = thread.into();
+        e.role = match thread {
+            t if t.starts_with("client") => Role::Client,
+            "veilleur" => Role::Veilleur,
+            _ => Role::Executant,
+        };
         e.fd = Some(fd);
         e.ret = Some(ret);
         e
@@ -590,21 +579,26 @@ mod tests {
     /// A client and an exécutant in one trace: handshake, one message each way, close.
     #[test]
     fn handshake_data_and_close() {
-        let mut hand = Event::new(Kind::Note, Phase::Call, "note");
+        let mut hand = Event::new(Kind::Note, Phase::Call, Call::Note);
         hand.thread = "veilleur".into();
-        hand.args = "veilleur hands fd 4 (127.0.0.1:5000) to exécutant-1".into();
-        let mut send = ev(4, 10, "client-1", "sendto", 3, 5);
+        hand.role = Role::Veilleur;
+        hand.note = Some(Note::HandOver {
+            fd: 4,
+            peer: "127.0.0.1:5000".parse().unwrap(),
+            executant: 1,
+        });
+        let mut send = ev(4, 10, "client-1", Call::Sendto, 3, 5);
         send.bytes = Some(5);
         let events = vec![
-            ev(1, 10, "client-1", "connect", 3, 0),
-            ev(2, 20, "veilleur", "accept4", 5, 4),
+            ev(1, 10, "client-1", Call::Connect, 3, 0),
+            ev(2, 20, "veilleur", Call::Accept4, 5, 4),
             hand,
             send,
-            ev(5, 21, "exécutant-1", "recvfrom", 4, 5),
-            ev(6, 21, "exécutant-1", "sendto", 4, 5),
-            ev(7, 10, "client-1", "recvfrom", 3, 5),
-            ev(8, 10, "client-1", "close", 3, 0),
-            ev(9, 21, "exécutant-1", "recvfrom", 4, 0),
+            ev(5, 21, "exécutant-1", Call::Recvfrom, 4, 5),
+            ev(6, 21, "exécutant-1", Call::Sendto, 4, 5),
+            ev(7, 10, "client-1", Call::Recvfrom, 3, 5),
+            ev(8, 10, "client-1", Call::Close, 3, 0),
+            ev(9, 21, "exécutant-1", Call::Recvfrom, 4, 0),
         ];
         let d = build(&events, Lang::En);
         assert_eq!(d.participants, vec!["client-1", "veilleur", "exécutant-1"]);
@@ -644,9 +638,9 @@ mod tests {
 
     #[test]
     fn a_lone_client_talks_to_a_remote_server() {
-        let mut c = ev(1, 10, "client", "connect", 3, 0);
-        c.addr = Some("127.0.0.1:7777".into());
-        let d = build(&[c, ev(2, 10, "client", "recvfrom", 3, 12)], Lang::Fr);
+        let mut c = ev(1, 10, "client", Call::Connect, 3, 0);
+        c.addr = Some("127.0.0.1:7777".parse().unwrap());
+        let d = build(&[c, ev(2, 10, "client", Call::Recvfrom, 3, 12)], Lang::Fr);
         assert_eq!(d.participants, vec!["client", "distant 127.0.0.1:7777"]);
         assert_eq!(d.steps.len(), 2);
     }
@@ -655,10 +649,5 @@ mod tests {
     fn text_is_escaped() {
         assert_eq!(xml("a<b>&\"c\""), "a&lt;b&gt;&amp;&quot;c&quot;");
         assert_eq!(mermaid_text("a;b#c"), "a#59;b#35;c");
-        assert_eq!(
-            executant_in("veilleur hands fd 4 to exécutant-12"),
-            Some("exécutant-12".into())
-        );
-        assert_eq!(executant_in("exécutant-3 ends"), None);
     }
 }

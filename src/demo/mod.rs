@@ -99,7 +99,7 @@ const DEADLINE: Duration = Duration::from_secs(15);
 
 /// Runs one demo to its end and prints what it showed.
 pub fn run(scenario: &Scenario, clients: Option<usize>, lang: Lang) -> Result<(), Failure> {
-    trace::set_thread_name("demo");
+    trace::set_thread("demo", trace::Role::Harness);
     let n = match (scenario.clients, clients) {
         (Some(_), Some(n)) if (1..=20).contains(&n) => n,
         (Some(_), Some(_)) => return Err(Failure::usage("--clients takes 1 to 20")),
@@ -190,7 +190,7 @@ where
         std::thread::Builder::new()
             .name(format!("client-{i}"))
             .spawn(move || {
-                trace::set_thread_name(&format!("client-{i}"));
+                trace::set_thread(&format!("client-{i}"), trace::Role::Client);
                 let _ = done.send((i, script(i)));
             })
             .map_err(|e| Failure::new("spawn client", e))?;

@@ -86,7 +86,7 @@ fn http_get() -> Result<(), Failure> {
     let server = std::thread::Builder::new()
         .name("http-server".into())
         .spawn(move || -> io::Result<()> {
-            trace::set_thread_name("serveur-http");
+            trace::set_thread("serveur-http", trace::Role::Main);
             let l = Socket::new(Family::Inet, Type::Stream)?;
             l.set_reuseaddr(true)?;
             l.bind("127.0.0.1:0".parse().expect("a valid address"))?;
@@ -112,7 +112,7 @@ fn http_get() -> Result<(), Failure> {
             c.sendall(head.as_bytes())?;
             c.sendall(body.as_bytes())?;
             c.close()?;
-            l.close()
+            Ok(l.close()?)
         })
         .map_err(|e| Failure::new("spawn http server", e))?;
     let addr: SocketAddr = rx
@@ -169,7 +169,7 @@ fn echo_iterative(n: usize, lang: Lang) -> Result<(), Failure> {
             }
             // Hold the connection a moment: meanwhile the server cannot accept anyone else.
             pause(400);
-            s.close()
+            Ok(s.close()?)
         } else {
             let _ = first_served_rx.recv();
             let s = connect(addr)?;
@@ -177,7 +177,7 @@ fn echo_iterative(n: usize, lang: Lang) -> Result<(), Failure> {
             s.sendall(msg.as_bytes())?;
             // Connected, data sent, and yet no answer until client-1 has left.
             recv_exactly(&s, msg.len())?;
-            s.close()
+            Ok(s.close()?)
         }
     })?;
     server.stop()
@@ -196,7 +196,7 @@ fn echo_concurrent(n: usize, mode: Mode, lang: Lang) -> Result<(), Failure> {
             recv_exactly(&s, msg.len())?;
             pause(50 * i as u64);
         }
-        s.close()
+        Ok(s.close()?)
     })?;
     server.stop()
 }
@@ -213,7 +213,7 @@ fn echo_udp(n: usize, lang: Lang) -> Result<(), Failure> {
             s.recvfrom(&mut buf)?;
             pause(30);
         }
-        s.close()
+        Ok(s.close()?)
     })?;
     server.stop()
 }
@@ -238,7 +238,7 @@ fn relay(lang: Lang) -> Result<(), Failure> {
                 s.sendall(m.as_bytes())?;
                 pause(100);
             }
-            s.close()
+            Ok(s.close()?)
         } else {
             let _ = emitter_ready_rx.recv();
             let s = connect(addr)?;
@@ -275,7 +275,7 @@ fn chat(n: usize, lang: Lang) -> Result<(), Failure> {
             got.extend_from_slice(&buf[..k]);
         }
         heard.wait();
-        s.close()
+        Ok(s.close()?)
     })?;
     server.stop()
 }

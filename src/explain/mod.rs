@@ -1,28 +1,65 @@
-//! Annotations: what each socket call does and what each error means, in French and English.
+//! Annotations: what each socket call does and what each error means, in French and English,
+//! true for the socket in front of them.
 //!
-//! The trace renderers ask this module for the line of explanation printed under a call; the
-//! command-line front end asks it for the advice printed under a fatal error. Everything a
-//! student reads about the kernel comes from the two tables in `calls.rs` and `errors.rs`.
+//! The texts are data (`texts.toml`), keyed by call, option, errno and context; `context.rs`
+//! chooses the keys from the event's fields (a UDP `close` sends nothing, the side that closes
+//! after `recv() = 0` is the passive closer). The pretty renderer and the step gate ask this
+//! module for the lines under a call; the command-line front end asks it for the advice under a
+//! fatal error.
 
-mod calls;
-mod errors;
+mod context;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use serde::Deserialize;
 
 use crate::lang::Lang;
-use crate::trace::{Event, Kind, Phase};
+use crate::trace::{Call, Event, PortUse};
 
-pub use errors::{errno_advice, failure_text};
+pub use context::{Topic, topic};
 
-/// The explanation of a call about to run (the step prompt): by its name, or for
-/// `setsockopt` by the option its arguments name.
-pub fn step_text(call: &str, args: &str, lang: Lang) -> Option<&'static str> {
-    if call == "setsockopt"
-        && let Some((_, text)) = calls::option_text(args, lang)
-    {
-        return Some(text);
+/// One text, in both languages.
+#[derive(Debug, Deserialize)]
+struct Text {
+    fr: String,
+    en: String,
+}
+
+/// The texts, read once from the data built into the program.
+fn texts() -> &'static HashMap<String, Text> {
+    static TEXTS: OnceLock<HashMap<String, Text>> = OnceLock::new();
+    TEXTS.get_or_init(|| {
+        // The file is part of the program and checked by the tests: a mistake in it is a bug.
+        toml::from_str(include_str!("texts.toml")).expect("src/explain/texts.toml is valid TOML")
+    })
+}
+
+/// The text of `key` in `lang`, if there is one.
+pub fn text(key: &str, lang: Lang) -> Option<&'static str> {
+    texts().get(key).map(|t| match lang {
+        Lang::Fr => t.fr.as_str(),
+        Lang::En => t.en.as_str(),
+    })
+}
+
+/// The topic's texts, said one after the other, with their `{name}` holes filled.
+fn say(keys: &[&str], values: &[(&str, String)], lang: Lang) -> Option<String> {
+    let parts: Vec<&str> = keys.iter().filter_map(|k| text(k, lang)).collect();
+    if parts.is_empty() {
+        return None;
     }
-    calls::call_text(call, lang)
+    let mut out = parts.join(" ");
+    for (name, value) in values {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    Some(out)
+}
+
+/// The explanation of a call about to run (the step prompt).
+pub fn step_text(ev: &Event, lang: Lang) -> Option<String> {
+    let t = topic(ev)?;
+    say(&t.keys, &t.values, lang)
 }
 
 /// When explanations are printed under the calls.
@@ -43,7 +80,7 @@ pub enum ExplainMode {
 pub struct Explainer {
     lang: Lang,
     mode: ExplainMode,
-    said: HashSet<String>,
+    said: HashSet<&'static str>,
 }
 
 impl Explainer {
@@ -57,86 +94,73 @@ impl Explainer {
 
     /// The explanation to print under this event, if any.
     ///
-    /// An error is explained by its errno (that is what the student needs to act on); a `recv`
-    /// that returned 0 gets the end-of-stream explanation; any other call its own.
+    /// An error is explained by its errno in its context (that is what the student needs to
+    /// act on); any other call by what it did to that socket. With `first`, each text is said
+    /// once: a second `accept` says nothing, but the first one from an IPv4 client through an
+    /// IPv6 socket still explains the `::ffff:` address.
     pub fn explain(&mut self, ev: &Event) -> Option<String> {
         if self.mode == ExplainMode::Never {
             return None;
         }
-        let (key, text) = if let Some(errno) = &ev.errno {
-            (
-                format!("errno:{errno}"),
-                errors::errno_text(errno, self.lang)?,
-            )
-        } else if ev.kind == Kind::Syscall
-            && ev.phase != Phase::Enter
-            && ev.ret == Some(0)
-            && (ev.call == "recvfrom" || ev.call == "recv")
-            && ev.args.contains("NULL, NULL")
-        {
-            ("eof".to_string(), calls::end_of_stream(self.lang))
-        } else if ev.call == "setsockopt"
-            && let Some((option, text)) = calls::option_text(&ev.args, self.lang)
-        {
-            (format!("setsockopt:{option}"), text)
-        } else {
-            (ev.call.to_string(), calls::call_text(&ev.call, self.lang)?)
+        let t = topic(ev)?;
+        let keys: Vec<&'static str> = match self.mode {
+            ExplainMode::First => t
+                .keys
+                .iter()
+                .copied()
+                .filter(|k| self.said.insert(k))
+                .collect(),
+            _ => t.keys,
         };
-        if self.mode == ExplainMode::First && !self.said.insert(key) {
-            return None;
-        }
-        Some(text.to_string())
+        say(&keys, &t.values, self.lang)
+    }
+
+    /// The language it speaks.
+    pub fn lang(&self) -> Lang {
+        self.lang
     }
 
     /// The short phrase shown while a blocking call waits ("waiting for a connection").
-    pub fn waiting(&self, call: &str) -> &'static str {
-        calls::waiting_text(call, self.lang)
+    pub fn waiting(&self, call: &Call) -> &'static str {
+        waiting_text(call, self.lang)
     }
+}
+
+/// The short phrase shown while a blocking call waits.
+pub fn waiting_text(call: &Call, lang: Lang) -> &'static str {
+    let key = match call {
+        c if c.accepts() => "wait.accept",
+        c if c.receives() => "wait.recv",
+        c if c.sends() => "wait.send",
+        c if c.multiplexes() => "wait.poll",
+        Call::Connect => "wait.connect",
+        Call::Close => "wait.close",
+        Call::Shutdown => "wait.shutdown",
+        _ => "wait.other",
+    };
+    text(key, lang).unwrap_or("…")
+}
+
+/// The advice printed under a fatal error: the errno's explanation, in its context when the
+/// failure knows it (what held the port of a failed `bind`).
+pub fn errno_advice(errno: Option<&str>, port_use: Option<PortUse>, lang: Lang) -> Option<String> {
+    let errno = errno?;
+    let mut ev = Event::new(
+        crate::trace::Kind::Syscall,
+        crate::trace::Phase::Call,
+        Call::Bind,
+    );
+    ev.errno = Some(errno.to_string());
+    ev.port_use = port_use;
+    let t = topic(&ev)?;
+    say(&t.keys, &t.values, lang)
+}
+
+/// What a failure that no errno names means, and what to try: a timeout, a UDP request with
+/// no answer, an HTTP error status. Keyed as [`Trouble::advice`](crate::error::Trouble) asks.
+pub fn failure_text(key: &str, lang: Lang) -> Option<&'static str> {
+    text(&format!("failure.{key}"), lang)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_traced_call_has_both_languages() {
-        for call in calls::ALL_CALLS {
-            let fr = calls::call_text(call, Lang::Fr).unwrap_or_else(|| panic!("no fr for {call}"));
-            let en = calls::call_text(call, Lang::En).unwrap_or_else(|| panic!("no en for {call}"));
-            assert_ne!(fr, en, "{call}: French and English texts are the same");
-        }
-    }
-
-    #[test]
-    fn errors_students_meet_are_explained_in_both_languages() {
-        for errno in [
-            "EADDRINUSE",
-            "ECONNREFUSED",
-            "ECONNRESET",
-            "EPIPE",
-            "ETIMEDOUT",
-            "ENETUNREACH",
-            "EACCES",
-            "EAI_NONAME",
-        ] {
-            let fr = errors::errno_text(errno, Lang::Fr).unwrap();
-            let en = errors::errno_text(errno, Lang::En).unwrap();
-            assert_ne!(fr, en);
-        }
-        assert!(
-            errors::errno_text("EADDRINUSE", Lang::Fr)
-                .unwrap()
-                .contains("SO_REUSEADDR")
-        );
-        assert!(
-            errors::errno_text("EADDRINUSE", Lang::En)
-                .unwrap()
-                .contains("TIME_WAIT")
-        );
-        assert!(
-            errors::errno_text("EACCES", Lang::En)
-                .unwrap()
-                .contains("1024")
-        );
-    }
-}
+mod tests;

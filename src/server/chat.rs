@@ -55,11 +55,11 @@ pub fn run(listener: &Arc<Socket>, ctx: &Arc<Ctx>) -> Result<(), Failure> {
     let broadcaster = std::thread::Builder::new()
         .name("broadcaster".into())
         .spawn(move || {
-            trace::set_thread_name("broadcaster");
+            trace::set_thread("broadcaster", trace::Role::Helper);
             broadcast(rx, lang)
         })
         .map_err(|e| Failure::new("spawn broadcaster", e))?;
-    let mut executants = Executants::new(ctx.lang);
+    let mut executants = Executants::new();
     let mut next_id = 0;
     let result = loop {
         match accept_next(listener, ctx) {

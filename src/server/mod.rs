@@ -31,6 +31,7 @@ use crate::error::Failure;
 use crate::lang::Lang;
 use crate::services::{self, Conversation, Flow, Out};
 use crate::sock::{self, Family, Socket, Type, addr::brief};
+use crate::trace::Note;
 use crate::{output, signals, trace};
 
 use shutdown::Shutdown;
@@ -93,10 +94,10 @@ pub fn bind(args: &ServeArgs, lang: Lang) -> Result<Bound, Failure> {
         idle,
         active: AtomicUsize::new(0),
     });
-    trace::set_thread_name(match (args.proto, mode) {
-        (Proto::Tcp, Mode::Threads) => "veilleur",
-        _ => "main",
-    });
+    match (args.proto, mode) {
+        (Proto::Tcp, Mode::Threads) => trace::set_thread("veilleur", trace::Role::Veilleur),
+        _ => trace::set_thread("main", trace::Role::Main),
+    }
     let socket = match args.proto {
         Proto::Tcp => open_listener(&args.host, port, args.backlog)?,
         Proto::Udp => open_bound(listen_addr(&args.host, port)?, Type::Dgram)?,
@@ -271,14 +272,11 @@ fn admit(conn: &Socket, peer: SocketAddr, ctx: &Ctx) -> bool {
             ctx.active.fetch_sub(1, Ordering::SeqCst);
             let line = match ctx.lang {
                 Lang::Fr => {
-                    format!("serveur plein : {max} clients déjà servis, réessayez plus tard\n")
+                    format!("serveur plein : {max} clients déjà connectés, réessayez plus tard\n")
                 }
-                Lang::En => format!("server full: {max} clients already served, try again later\n"),
+                Lang::En => format!("server full: {max} clients already connected, try again later\n"),
             };
-            trace::note(match ctx.lang {
-                Lang::Fr => format!("{peer} refusé : --max-clients {max} atteint"),
-                Lang::En => format!("{peer} refused: --max-clients {max} reached"),
-            });
+            trace::note(Note::Refused { peer, max });
             let _ = conn.sendall(line.as_bytes());
             false
         }
@@ -345,13 +343,10 @@ fn converse(
         let n = match conn.recv(&mut buf) {
             Ok(n) => n,
             Err(e) if idle.is_some() && e.kind() == io::ErrorKind::WouldBlock => {
-                trace::note(ctx.lang.pick(
-                    "silencieux trop longtemps (--idle-timeout) : fermeture",
-                    "idle too long (--idle-timeout): closing",
-                ));
+                trace::note(Note::IdleClose { peer: None });
                 return Ok(());
             }
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         };
         if n == 0 {
             // 0 bytes: the client closed its side (or the server is stopping and shut the
@@ -384,7 +379,7 @@ enum AcceptError {
 /// Sorts an `accept` failure. Out of descriptors (`EMFILE`/`ENFILE`) is not fatal: clients
 /// will leave and free some. Waits a little before the next try rather than spinning on a call
 /// that fails at once.
-fn accept_error(e: io::Error, ctx: &Ctx) -> AcceptError {
+fn accept_error(e: sock::Error, ctx: &Ctx) -> AcceptError {
     if ctx.shutdown.is_shutdown() {
         return AcceptError::Stop;
     }

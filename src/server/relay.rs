@@ -14,10 +14,9 @@ use super::threads::Executants;
 use super::{BUF_SIZE, Ctx, accept_next, admit, close_and_record, leave};
 use crate::kinds::Mode;
 use crate::error::Failure;
-use crate::lang::Lang;
 use crate::server::stats::Counts;
 use crate::sock::{How, Socket};
-use crate::trace;
+use crate::trace::{self, Note};
 
 /// One side of a pair.
 struct Member {
@@ -27,7 +26,7 @@ struct Member {
 }
 
 pub fn run(listener: &Arc<Socket>, ctx: &Arc<Ctx>, mode: Mode) -> Result<(), Failure> {
-    let mut executants = Executants::new(ctx.lang);
+    let mut executants = Executants::new();
     loop {
         let Some(emitter) = take_member(listener, ctx, b"1")? else {
             break;
@@ -36,15 +35,9 @@ pub fn run(listener: &Arc<Socket>, ctx: &Arc<Ctx>, mode: Mode) -> Result<(), Fai
             finish(emitter, ctx);
             break;
         };
-        trace::note(match ctx.lang {
-            Lang::Fr => format!(
-                "paire : {} (1, émetteur) → {} (2, récepteur)",
-                emitter.peer, receiver.peer
-            ),
-            Lang::En => format!(
-                "pair: {} (1, emitter) → {} (2, receiver)",
-                emitter.peer, receiver.peer
-            ),
+        trace::note(Note::RelayPair {
+            emitter: emitter.peer,
+            receiver: receiver.peer,
         });
         match mode {
             Mode::Threads => {

@@ -11,11 +11,10 @@ use std::time::{Duration, Instant};
 
 use super::{AcceptError, BUF_SIZE, Ctx, accept_error, admit, close_and_record, leave};
 use crate::error::Failure;
-use crate::lang::Lang;
 use crate::server::stats::Counts;
 use crate::services::{self, Conversation, Flow, Out};
 use crate::sock::{self, PollFd, Socket};
-use crate::trace;
+use crate::trace::{self, Note};
 
 /// A connected client and where its conversation stands.
 struct Client {
@@ -71,10 +70,7 @@ pub fn run(listener: &Arc<Socket>, ctx: &Arc<Ctx>) -> Result<(), Failure> {
             };
             match client {
                 Some(c) if ctx.idle.is_some_and(|idle| c.last_heard.elapsed() >= idle) => {
-                    trace::note(match ctx.lang {
-                        Lang::Fr => format!("{} : silencieux trop longtemps, fermeture", c.peer),
-                        Lang::En => format!("{}: idle too long, closing", c.peer),
-                    });
+                    trace::note(Note::IdleClose { peer: Some(c.peer) });
                     finish(c, ctx);
                 }
                 Some(c) => keep.push(c),

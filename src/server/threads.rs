@@ -11,16 +11,15 @@ use std::thread::JoinHandle;
 
 use super::{Ctx, accept_next, admit, leave, serve_connection};
 use crate::error::Failure;
-use crate::lang::Lang;
 use crate::sock::Socket;
-use crate::trace;
+use crate::trace::{self, Note};
 
 /// An exécutant needs little stack: its buffer is 1.5 KiB and everything else is on the heap.
 /// Small stacks let a server hold a thousand clients in little memory.
 pub const EXECUTANT_STACK: usize = 256 * 1024;
 
 pub fn run(listener: &Arc<Socket>, ctx: &Arc<Ctx>) -> Result<(), Failure> {
-    let mut executants = Executants::new(ctx.lang);
+    let mut executants = Executants::new();
     while let Some((conn, peer)) = accept_next(listener, ctx)? {
         if !admit(&conn, peer, ctx) {
             continue;
@@ -40,16 +39,14 @@ pub fn run(listener: &Arc<Socket>, ctx: &Arc<Ctx>) -> Result<(), Failure> {
 /// The exécutant threads a veilleur started, numbered in accept order.
 pub struct Executants {
     handles: Vec<JoinHandle<()>>,
-    count: u64,
-    lang: Lang,
+    count: u32,
 }
 
 impl Executants {
-    pub fn new(lang: Lang) -> Executants {
+    pub fn new() -> Executants {
         Executants {
             handles: Vec::new(),
             count: 0,
-            lang,
         }
     }
 
@@ -63,22 +60,19 @@ impl Executants {
     ) {
         self.count += 1;
         let name = format!("exécutant-{}", self.count);
-        trace::note(match self.lang {
-            Lang::Fr => format!("le veilleur confie fd {} ({peer}) à {name}", conn.fd()),
-            Lang::En => format!("veilleur hands fd {} ({peer}) to {name}", conn.fd()),
+        trace::note(Note::HandOver {
+            fd: conn.fd(),
+            peer,
+            executant: self.count,
         });
-        let lang = self.lang;
         let thread_name = name.clone();
         let spawned = std::thread::Builder::new()
             .name(name.clone())
             .stack_size(EXECUTANT_STACK)
             .spawn(move || {
-                trace::set_thread_name(&thread_name);
+                trace::set_thread(&thread_name, trace::Role::Executant);
                 serve(conn, peer);
-                trace::note(match lang {
-                    Lang::Fr => format!("{thread_name} se termine"),
-                    Lang::En => format!("{thread_name} ends"),
-                });
+                trace::note(Note::ThreadEnd);
             });
         match spawned {
             Ok(handle) => self.handles.push(handle),

@@ -15,7 +15,7 @@ use crate::error::Failure;
 use crate::server::stats::{ConnRecord, Counts};
 use crate::services;
 use crate::sock::Socket;
-use crate::trace;
+use crate::trace::{self, Note};
 
 pub fn run(sock: &Arc<Socket>, ctx: &Arc<Ctx>) -> Result<(), Failure> {
     let mut peers: BTreeMap<SocketAddr, Counts> = BTreeMap::new();
@@ -43,18 +43,13 @@ fn receive(
     match sock.recvfrom_full(buf) {
         Ok((len, peer)) => {
             if len > buf.len() {
-                let msg = match ctx.lang {
-                    crate::lang::Lang::Fr => format!(
-                        "datagramme de {len} octets de {peer} tronqué à {} (MSG_TRUNC)",
-                        buf.len()
-                    ),
-                    crate::lang::Lang::En => format!(
-                        "datagram of {len} bytes from {peer} truncated to {} (MSG_TRUNC)",
-                        buf.len()
-                    ),
+                let note = Note::Truncated {
+                    len,
+                    cap: buf.len(),
+                    peer,
                 };
-                trace::note(msg.clone());
-                eprintln!("socklab: {msg}");
+                eprintln!("socklab: {}", note.text(&trace::thread_name(), ctx.lang));
+                trace::note(note);
             }
             Ok(Some((len.min(buf.len()), peer)))
         }

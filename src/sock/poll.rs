@@ -4,7 +4,9 @@ use std::io;
 use std::os::fd::{AsRawFd, RawFd};
 use std::time::Duration;
 
-use super::traced::{Blocking, Outcome, perform};
+use super::traced::{Outcome, Spec, perform};
+use super::{Error, Result};
+use crate::trace::Call;
 
 /// One descriptor to watch, laid out as the kernel's `struct pollfd`.
 #[repr(C)]
@@ -72,7 +74,7 @@ fn flags(bits: i16) -> String {
 ///
 /// This is how one thread serves many clients: it only calls `accept` or `recv` on a socket
 /// poll reported ready, so those calls never block.
-pub fn poll(fds: &mut [PollFd], timeout: Option<Duration>) -> io::Result<usize> {
+pub fn poll(fds: &mut [PollFd], timeout: Option<Duration>) -> Result<usize> {
     let ms: i32 = timeout.map_or(-1, |d| d.as_millis().min(i32::MAX as u128) as i32);
     let watched = || {
         let list: Vec<String> = fds
@@ -96,17 +98,21 @@ pub fn poll(fds: &mut [PollFd], timeout: Option<Duration>) -> io::Result<usize> 
         }
     );
     let enter = || (args.clone(), brief.clone());
-    let blocking = if ms == 0 {
-        Blocking::No { args: &enter }
-    } else {
-        Blocking::Yes { args: &enter }
+    let spec = Spec {
+        call: Call::Poll,
+        fd: None,
+        // A poll with no timeout returns at once: one event.
+        blocks: ms != 0,
+        owner: None,
+        option: None,
+        how: None,
+        size: None,
+        args: &enter,
     };
     let ptr = fds.as_mut_ptr() as *mut libc::pollfd;
     let len = fds.len() as libc::nfds_t;
     let n = perform(
-        "poll",
-        None,
-        blocking,
+        spec,
         || {
             // SAFETY: `PollFd` is `#[repr(C)]` with the fields of `struct pollfd`, and the
             // slice stays borrowed for the whole call.
@@ -138,7 +144,8 @@ pub fn poll(fds: &mut [PollFd], timeout: Option<Duration>) -> io::Result<usize> 
                 ..Outcome::default()
             }
         },
-    )?;
+    )
+    .map_err(|e| Error::new(Call::Poll, None, e))?;
     Ok(n)
 }
 

@@ -5,7 +5,7 @@ use std::fmt;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 
-use crate::trace::{self, Event, Kind, Phase};
+use crate::trace::{self, Call, Event, Kind, Phase};
 
 /// A name that could not be resolved: the C library's `EAI_*` code and message.
 #[derive(Debug, Clone)]
@@ -62,7 +62,7 @@ pub fn resolve(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
     }
     let result = getaddrinfo(host, port);
     if trace::enabled() {
-        let mut ev = Event::new(Kind::Library, Phase::Call, "getaddrinfo");
+        let mut ev = Event::new(Kind::Library, Phase::Call, Call::Getaddrinfo);
         ev.args = format!("\"{host}\", \"{port}\"");
         ev.brief = format!("\"{host}\", {port}");
         match &result {

@@ -1,31 +1,64 @@
 //! The one place where every socket call is performed, timed and traced.
 //!
-//! Each method of [`Socket`](super::Socket) describes its call (name, fd, arguments) and hands
-//! the system call itself to [`perform`]. Nothing is formatted when tracing is off.
+//! Each method of [`Socket`](super::Socket) describes its call (a [`Spec`]: name, fd, the
+//! socket, the arguments) and hands the system call itself to [`perform`]. Nothing is
+//! formatted when tracing is off.
 
 use std::io;
+use std::net::SocketAddr;
 use std::os::fd::RawFd;
 
+use super::Socket;
 use crate::step;
-use crate::trace::{self, Event, Kind, Phase};
+use crate::trace::{self, Call, Event, How, Kind, Opt, Phase};
 
-/// How a call appears before it runs. `args` gives the arguments known before the call, as
-/// strace prints them and in short form: the step gate shows them, and the event keeps them
-/// unless the call's description replaces them once it returned.
-///
-/// `Yes` is for calls that may wait, and also for those another thread reacts to (`send`,
-/// `close`, `shutdown`): their `Enter` event is sent before the kernel acts, so the peer's
-/// `recv` returning can never appear in the trace before the call that caused it.
-pub(crate) enum Blocking<'a> {
-    /// The call returns at once: one event, after it returned.
-    No {
+/// A call about to be made.
+pub(crate) struct Spec<'a> {
+    pub call: Call,
+    pub fd: Option<RawFd>,
+    /// The call may wait, or another thread reacts to it (`send`, `close`, `shutdown`): its
+    /// `Enter` event is sent before the kernel acts, so the peer's `recv` returning can never
+    /// appear in the trace before the call that caused it. Otherwise one event, after it
+    /// returned.
+    pub blocks: bool,
+    /// The socket the call works on: the event carries what the trace knows of it.
+    pub owner: Option<&'a Socket>,
+    /// The option a `setsockopt` sets.
+    pub option: Option<Opt>,
+    /// The direction a `shutdown` closes.
+    pub how: Option<How>,
+    /// The buffer size a receive is given.
+    pub size: Option<usize>,
+    /// The arguments known before the call, as strace prints them and in short form: the step
+    /// gate shows them, and the event keeps them unless the call's description replaces them
+    /// once it returned.
+    pub args: &'a dyn Fn() -> (String, String),
+}
+
+impl<'a> Spec<'a> {
+    /// A call on `owner` that returns at once.
+    pub fn on(
+        owner: &'a Socket,
+        call: Call,
         args: &'a dyn Fn() -> (String, String),
-    },
-    /// The call may wait: an `Enter` event with these arguments (what strace prints before
-    /// `<unfinished ...>`), then an `Exit` event.
-    Yes {
-        args: &'a dyn Fn() -> (String, String),
-    },
+    ) -> Spec<'a> {
+        Spec {
+            call,
+            fd: Some(owner.fd),
+            blocks: false,
+            owner: Some(owner),
+            option: None,
+            how: None,
+            size: None,
+            args,
+        }
+    }
+
+    /// The same call, announced before it runs (see [`Spec::blocks`]).
+    pub fn blocking(mut self) -> Spec<'a> {
+        self.blocks = true;
+        self
+    }
 }
 
 /// What a finished call says about itself, filled in by the method that made it.
@@ -36,7 +69,7 @@ pub(crate) struct Outcome {
     /// The return value on success (a new fd, a byte count, 0).
     pub ret: i64,
     pub bytes: Option<usize>,
-    pub addr: Option<String>,
+    pub addr: Option<SocketAddr>,
     pub data: Vec<u8>,
     pub total: usize,
     pub detail: Option<String>,
@@ -52,15 +85,14 @@ pub(crate) struct Outcome {
 ///
 /// `describe` is only called when tracing is on; it receives the call's result and says what
 /// to show. On failure the errno is taken from the error and the return value is -1, as the
-/// kernel reports it.
+/// kernel reports it. `op` itself records what the call changed in the socket, so the event
+/// shows the socket as the call left it.
 pub(crate) fn perform<T>(
-    call: &'static str,
-    fd: Option<RawFd>,
-    blocking: Blocking<'_>,
+    spec: Spec<'_>,
     op: impl FnOnce() -> io::Result<T>,
     describe: impl FnOnce(Result<&T, &io::Error>) -> Outcome,
 ) -> io::Result<T> {
-    let pending = begin(call, fd, blocking);
+    let pending = begin(spec);
     let result = op();
     pending.finish(&result, describe);
     result
@@ -68,51 +100,64 @@ pub(crate) fn perform<T>(
 
 /// A call that has started (its `Enter` event sent, if it blocks) and not yet been described.
 /// Used directly by the calls whose description needs the buffer the call just filled.
-pub(crate) struct Pending {
-    call: &'static str,
+pub(crate) struct Pending<'a> {
+    call: Call,
     fd: Option<RawFd>,
+    owner: Option<&'a Socket>,
+    option: Option<Opt>,
+    how: Option<How>,
+    size: Option<usize>,
     phase: Phase,
     on: bool,
     /// The arguments known before the call, kept for the event.
     before: (String, String),
 }
 
+/// The event of a call, before its result is known: for the `Enter` event and the step gate.
+fn ahead(spec: &Spec<'_>, before: &(String, String)) -> Event {
+    let mut ev = Event::new(Kind::Syscall, Phase::Enter, spec.call.clone());
+    ev.fd = spec.fd;
+    ev.socket = spec.owner.map(Socket::info);
+    ev.option = spec.option.clone();
+    ev.how = spec.how;
+    ev.size = spec.size;
+    ev.args = before.0.clone();
+    ev.brief = before.1.clone();
+    ev
+}
+
 /// Starts a traced call: waits at the step gate when stepping, then sends the `Enter` event of
 /// a call that may block.
-pub(crate) fn begin(call: &'static str, fd: Option<RawFd>, blocking: Blocking<'_>) -> Pending {
+pub(crate) fn begin(spec: Spec<'_>) -> Pending<'_> {
     let on = trace::enabled();
     let stepping = step::active();
-    let (blocks, args) = match blocking {
-        Blocking::No { args } => (false, args),
-        Blocking::Yes { args } => (true, args),
-    };
     let before = if on || stepping {
-        args()
+        (spec.args)()
     } else {
         (String::new(), String::new())
     };
     if stepping {
-        step::gate(call, &before.1);
+        step::gate(&ahead(&spec, &before));
     }
     let mut phase = Phase::Call;
-    if on && blocks {
-        let mut ev = Event::new(Kind::Syscall, Phase::Enter, call);
-        ev.fd = fd;
-        ev.args = before.0.clone();
-        ev.brief = before.1.clone();
-        trace::emit(ev);
+    if on && spec.blocks {
+        trace::emit(ahead(&spec, &before));
         phase = Phase::Exit;
     }
     Pending {
-        call,
-        fd,
+        call: spec.call,
+        fd: spec.fd,
+        owner: spec.owner,
+        option: spec.option,
+        how: spec.how,
+        size: spec.size,
         phase,
         on,
         before,
     }
 }
 
-impl Pending {
+impl Pending<'_> {
     /// Traces the call's return.
     pub(crate) fn finish<T>(
         self,
@@ -134,6 +179,10 @@ impl Pending {
         }
         let mut ev = Event::new(Kind::Syscall, self.phase, self.call);
         ev.fd = self.fd;
+        ev.socket = self.owner.map(Socket::info);
+        ev.option = self.option;
+        ev.how = self.how;
+        ev.size = self.size;
         match result {
             Ok(_) => ev.ret = Some(outcome.ret),
             Err(e) => {
@@ -142,6 +191,16 @@ impl Pending {
             }
         }
         fill(&mut ev, outcome);
+        if ev.errno.as_deref() == Some("EADDRINUSE")
+            && let Some(local) = ev.addr.or(ev.socket.and_then(|s| s.local))
+        {
+            // What holds the port, as the kernel shows it now: the explanation tells another
+            // server from old connections by it.
+            ev.port_use = Some(crate::kernel::ports::port_use(
+                ev.socket.is_some_and(|s| s.is_udp()),
+                local.port(),
+            ));
+        }
         trace::emit(ev);
     }
 }

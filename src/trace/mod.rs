@@ -14,7 +14,9 @@ mod errno;
 pub mod escape;
 mod event;
 mod json;
+mod note;
 mod pretty;
+mod sockinfo;
 mod strace_fmt;
 mod writer;
 
@@ -29,7 +31,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use crossbeam_channel::Sender;
 
 pub use errno::{message as errno_message, name as errno_name};
-pub use event::{Event, Kind, Phase};
+pub use event::{
+    Call, Event, Family, How, Kind, Note, Opt, OptName, Phase, PortUse, Role, Side, SockInfo,
+    SockRole, SockType,
+};
 pub use pretty::PrettyRender;
 
 use crate::explain::{ExplainMode, Explainer};
@@ -97,6 +102,12 @@ struct Tracer {
     pid: u32,
     /// Events are turned into their JSON line by the thread that traced them.
     prerender: bool,
+    /// The language of a note's text (`args`).
+    lang: Lang,
+    /// Ask the kernel, before a `close`, how many received bytes were never read: the
+    /// explanation under that `close` depends on it (RST instead of FIN). Only when someone
+    /// reads explanations: the probe is one system call more.
+    probe_unread: bool,
 }
 
 /// The next `seq`, when traced threads number their events themselves (`prerender`).
@@ -166,6 +177,8 @@ pub fn init_with(config: Config, renderer: Box<dyn Render>) -> io::Result<()> {
         // The JSON line needs no renderer state: each traced thread writes its own, and the
         // writer only puts the lines in order and out. A diagram needs the events themselves.
         prerender: config.format == Format::Json && !config.keep,
+        lang: config.lang,
+        probe_unread: config.format == Format::Pretty && config.explain != ExplainMode::Never,
         pid: std::process::id(),
     };
     if TRACER.set(tracer).is_err() {
@@ -203,6 +216,11 @@ pub fn capture_len() -> usize {
     TRACER.get().map_or(0, |t| t.capture)
 }
 
+/// True when a `close` should first ask the kernel how many received bytes were never read.
+pub fn probes_unread() -> bool {
+    enabled() && TRACER.get().is_some_and(|t| t.probe_unread)
+}
+
 /// True when events must keep the bytes themselves, not only their quoted preview.
 pub fn keeps_bytes() -> bool {
     TRACER.get().is_some_and(|t| t.keep_bytes)
@@ -218,6 +236,7 @@ pub fn emit(mut ev: Event) {
     THREAD.with(|t| {
         let t = t.borrow();
         ev.tid = t.tid;
+        ev.role = t.role;
         ev.thread.clone_from(&t.name);
     });
     if BEHIND.load(Ordering::Relaxed) {
@@ -284,11 +303,15 @@ pub fn finish() {
 }
 
 /// A note in the trace: something the program did that is no call (a connection handed to an
-/// exécutant, a thread ending).
-pub fn note(what: impl Into<String>) {
+/// exécutant, a thread ending). The renderers put it into words.
+pub fn note(note: Note) {
+    let Some(tracer) = TRACER.get() else { return };
     if enabled() {
-        let mut ev = Event::new(Kind::Note, Phase::Call, "note");
-        ev.args = what.into();
+        let mut ev = Event::new(Kind::Note, Phase::Call, Call::Note);
+        // The text in the trace's language, for the JSON and strace lines; the pretty
+        // renderer words the note itself.
+        ev.args = THREAD.with(|t| note.text(&t.borrow().name, tracer.lang));
+        ev.note = Some(note);
         emit(ev);
     }
 }
@@ -296,6 +319,7 @@ pub fn note(what: impl Into<String>) {
 struct ThreadInfo {
     tid: u32,
     name: String,
+    role: Role,
 }
 
 thread_local! {
@@ -303,12 +327,23 @@ thread_local! {
         // SAFETY: gettid has no preconditions and cannot fail.
         tid: unsafe { libc::gettid() } as u32,
         name: std::thread::current().name().unwrap_or("thread").to_string(),
+        role: Role::Main,
     });
 }
 
-/// Names the calling thread in the trace (`veilleur`, `exécutant-3`, `client`).
-pub fn set_thread_name(name: &str) {
-    THREAD.with(|t| t.borrow_mut().name = name.to_string());
+/// Names the calling thread in the trace (`veilleur`, `exécutant-3`, `client-2`) and says what
+/// it is for.
+pub fn set_thread(name: &str, role: Role) {
+    THREAD.with(|t| {
+        let mut t = t.borrow_mut();
+        t.name = name.to_string();
+        t.role = role;
+    });
+}
+
+/// The calling thread's role in the trace.
+pub fn thread_role() -> Role {
+    THREAD.with(|t| t.borrow().role)
 }
 
 /// The calling thread's name in the trace.
@@ -328,12 +363,13 @@ pub(crate) mod test_support {
 
     /// A fixed event for renderer tests.
     pub fn sample(call: &'static str, args: &str, ret: Option<i64>, errno: Option<&str>) -> Event {
-        let mut ev = Event::new(Kind::Syscall, Phase::Call, call);
+        let mut ev = Event::new(Kind::Syscall, Phase::Call, Call::from_name(call));
         ev.seq = 7;
         ev.ts_us = 1_700_000_000_000_000;
         ev.pid = 4242;
         ev.tid = 4242;
         ev.thread = "exécutant-1".into();
+        ev.role = Role::Executant;
         ev.args = args.into();
         ev.ret = ret;
         ev.errno = errno.map(str::to_string);

@@ -11,7 +11,8 @@ use std::fmt::Write;
 use colored::{ColoredString, Colorize};
 
 use super::escape::{display_bytes, hexdump};
-use super::{Event, Kind, Phase, Render};
+use super::{Call, Event, Kind, Phase, Render};
+use crate::lang::Lang;
 use crate::explain::Explainer;
 
 /// Width of the explanation text before it wraps.
@@ -23,6 +24,8 @@ pub const HEXDUMP_MAX: usize = 512;
 
 pub struct PrettyRender {
     explainer: Explainer,
+    /// The language notes are worded in.
+    lang: Lang,
     hexdump: bool,
     /// The time column (left out in the demo's narrow columns).
     show_time: bool,
@@ -36,6 +39,7 @@ pub struct PrettyRender {
 impl PrettyRender {
     pub fn new(explainer: Explainer, hexdump: bool, color: bool) -> PrettyRender {
         PrettyRender {
+            lang: explainer.lang(),
             explainer,
             hexdump,
             show_time: true,
@@ -101,11 +105,11 @@ impl PrettyRender {
     /// `accept` returned, where a datagram came from or goes to, a socket's own address.
     fn address(&self, ev: &Event, out: &mut String) {
         let Some(addr) = &ev.addr else { return };
-        let text = match ev.call.as_ref() {
-            "accept4" => format!("← client {addr}"),
-            "recvfrom" => format!("← {addr}"),
-            "sendto" => format!("→ {addr}"),
-            "getsockname" | "getpeername" => format!("= {addr}"),
+        let text = match &ev.call {
+            c if c.accepts() => format!("← client {addr}"),
+            c if c.receives() => format!("← {addr}"),
+            c if c.sends() => format!("→ {addr}"),
+            Call::Getsockname | Call::Getpeername => format!("= {addr}"),
             _ => return,
         };
         let _ = write!(out, "  {}", self.paint(&text, |s| s.cyan()));
@@ -157,29 +161,37 @@ impl PrettyRender {
 
 impl Render for PrettyRender {
     fn render(&mut self, ev: &Event, merged: bool, out: &mut String) {
+        if ev.kind == Kind::Probe {
+            // socklab's own look at the kernel: what it learnt shows in the explanation.
+            return;
+        }
         self.prefix(ev, out);
         let brief = if ev.brief.is_empty() {
             &ev.args
         } else {
             &ev.brief
         };
-        let call = self.paint(&ev.call, |s| s.bold());
+        let call = self.paint(ev.call.name(), |s| s.bold());
         match (ev.kind, ev.phase) {
             (Kind::Note, _) => {
-                let _ = write!(
-                    out,
-                    "{}",
-                    self.paint(&format!("── {brief}"), |s| s.magenta())
-                );
+                let text = match &ev.note {
+                    Some(note) => note.text(&ev.thread, self.lang),
+                    None => brief.to_string(),
+                };
+                let _ = write!(out, "{}", self.paint(&format!("── {text}"), |s| s.magenta()));
             }
             (Kind::Library, _) => {
                 let _ = write!(out, "{call}({brief})");
                 self.ret(ev, out);
-                let tag = self.paint("[library, no syscall]", |s| s.dimmed());
+                let tag = self.lang.pick(
+                    "[bibliothèque, pas un appel système]",
+                    "[library, no syscall]",
+                );
+                let tag = self.paint(tag, |s| s.dimmed());
                 let _ = write!(out, "  {tag}");
                 self.explanation(ev, out);
             }
-            (Kind::Syscall, Phase::Enter) => {
+            (Kind::Syscall | Kind::Probe, Phase::Enter) => {
                 let waiting = format!("… {}", self.explainer.waiting(&ev.call));
                 let _ = write!(
                     out,
@@ -187,7 +199,7 @@ impl Render for PrettyRender {
                     self.paint(&waiting, |s| s.yellow())
                 );
             }
-            (Kind::Syscall, phase) => {
+            (Kind::Syscall | Kind::Probe, phase) => {
                 if phase == Phase::Exit && !merged {
                     // The call was shown waiting earlier; this is its return.
                     let _ = write!(out, "{} {call}({brief})", self.paint("…", |s| s.yellow()));
@@ -276,7 +288,7 @@ use crate::lang::Lang;
         assert!(out.contains("TIME_WAIT"), "{out}");
         let mut r = PrettyRender::new(Explainer::new(Lang::Fr, ExplainMode::First), false, false);
         let out = render(&mut r, &ev);
-        assert!(out.contains("le port est déjà pris"), "{out}");
+        assert!(out.contains("le port est déjà utilisé"), "{out}");
     }
 
     #[test]
@@ -284,7 +296,7 @@ use crate::lang::Lang;
         let mut r = PrettyRender::new(Explainer::new(Lang::En, ExplainMode::First), false, false);
         let ev = sample("recvfrom", "4, \"\", 1500, 0, NULL, NULL", Some(0), None);
         let out = render(&mut r, &ev);
-        assert!(out.contains("end of stream"), "{out}");
+        assert!(out.contains("end of the stream"), "{out}");
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub struct StraceRender {
 impl StraceRender {
     fn ret(ev: &Event, out: &mut String) {
         match (&ev.errno, ev.ret) {
-            (Some(e), _) if ev.kind == Kind::Syscall => {
+            (Some(e), _) if matches!(ev.kind, Kind::Syscall | Kind::Probe) => {
                 let _ = write!(out, " = -1 {e} ({})", errno::message(e));
             }
             (Some(e), _) => {
@@ -45,17 +45,17 @@ impl Render for StraceRender {
                 Self::ret(ev, out);
                 out.push_str(" (library call, not a syscall) ---");
             }
-            (Kind::Syscall, Phase::Enter) => {
+            (Kind::Syscall | Kind::Probe, Phase::Enter) => {
                 self.unfinished.insert(ev.tid, ev.args.clone());
                 let _ = write!(out, "{}({} <unfinished ...>", ev.call, ev.args);
             }
-            (Kind::Syscall, Phase::Exit) if !merged => {
+            (Kind::Syscall | Kind::Probe, Phase::Exit) if !merged => {
                 let prefix = self.unfinished.remove(&ev.tid).unwrap_or_default();
                 let rest = ev.args.strip_prefix(prefix.as_str()).unwrap_or(&ev.args);
                 let _ = write!(out, "<... {} resumed>{})", ev.call, rest);
                 Self::ret(ev, out);
             }
-            (Kind::Syscall, _) => {
+            (Kind::Syscall | Kind::Probe, _) => {
                 self.unfinished.remove(&ev.tid);
                 let _ = write!(out, "{}({})", ev.call, ev.args);
                 Self::ret(ev, out);

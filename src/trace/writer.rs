@@ -296,13 +296,13 @@ mod tests {
     }
 
     use super::*;
-    use crate::trace::Kind;
+    use crate::trace::{Call, Kind};
 
     #[test]
     fn back_pressure_flag_follows_the_queue() {
         let (tx, rx) = crossbeam_channel::unbounded();
         for _ in 0..QUEUE {
-            tx.send(Msg::Event(Event::new(Kind::Note, Phase::Call, "note")))
+            tx.send(Msg::Event(Event::new(Kind::Note, Phase::Call, Call::Note)))
                 .unwrap();
         }
         look_behind(&rx);

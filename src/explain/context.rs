@@ -1,0 +1,246 @@
+//! Which explanation is true for this event: chosen from its fields (the call, the socket's
+//! type and role, who closed first, the errno, the option set), never from formatted text.
+//!
+//! The result is a list of keys of `texts.toml`, said in that order, and the values that fill
+//! their `{name}` holes.
+
+use std::net::SocketAddr;
+
+use crate::trace::{
+    Call, Event, Family, How, Kind, OptName, Phase, Side, SockInfo, SockRole, SockType,
+};
+
+/// What to say under an event.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Topic {
+    /// Keys of `texts.toml`, in order.
+    pub keys: Vec<&'static str>,
+    /// The values of the `{name}` holes.
+    pub values: Vec<(&'static str, String)>,
+}
+
+impl Topic {
+    fn one(key: &'static str) -> Topic {
+        Topic {
+            keys: vec![key],
+            values: Vec::new(),
+        }
+    }
+
+    fn with(mut self, name: &'static str, value: impl ToString) -> Topic {
+        self.values.push((name, value.to_string()));
+        self
+    }
+}
+
+/// The keys for `ev`, or `None` for an event nothing is said about.
+pub fn topic(ev: &Event) -> Option<Topic> {
+    match ev.kind {
+        Kind::Note | Kind::Probe => return None,
+        Kind::Library => return Some(Topic::one("getaddrinfo")),
+        Kind::Syscall => {}
+    }
+    let sock = ev.socket;
+    let udp = sock.is_some_and(|s| s.ty == SockType::Dgram);
+    if let Some(errno) = &ev.errno {
+        return errno_topic(ev, errno, sock);
+    }
+    let done = ev.phase != Phase::Enter;
+    let topic = match &ev.call {
+        Call::Socket => socket_topic(ev),
+        Call::Setsockopt => option_topic(ev, udp),
+        Call::Bind => bind_topic(ev.addr.or(sock.and_then(|s| s.local))),
+        Call::Listen => Topic::one("listen"),
+        c if c.accepts() => {
+            let mut t = Topic::one("accept");
+            if ev.addr.is_some_and(|a| is_mapped(&a)) {
+                t.keys.push("accept.mapped");
+            }
+            t
+        }
+        Call::Connect if udp => Topic::one("connect.udp"),
+        Call::Connect => Topic::one("connect.tcp"),
+        c if c.receives() => recv_topic(ev, sock, done),
+        c if c.sends() && udp => Topic::one("send.udp"),
+        c if c.sends() => Topic::one("send.tcp"),
+        Call::Shutdown => shutdown_topic(ev, sock),
+        Call::Close => close_topic(sock),
+        Call::Getsockname => Topic::one("getsockname"),
+        Call::Getpeername => Topic::one("getpeername"),
+        Call::Poll | Call::Ppoll | Call::EpollWait | Call::EpollPwait => Topic::one("poll"),
+        Call::Select | Call::Pselect6 => Topic::one("select"),
+        Call::Fcntl => Topic::one("fcntl"),
+        Call::Getsockopt => Topic::one("getsockopt"),
+        _ => return None,
+    };
+    Some(topic)
+}
+
+fn socket_topic(ev: &Event) -> Topic {
+    // The arguments the program asked for; the event's socket says the same once created.
+    let (family, ty) = match ev.socket {
+        Some(s) => (s.family, s.ty),
+        None => return Topic::one("socket.stream"),
+    };
+    let mut t = Topic::one(match ty {
+        SockType::Dgram => "socket.dgram",
+        _ => "socket.stream",
+    });
+    match family {
+        Family::Inet => t.keys.push("socket.inet"),
+        Family::Inet6 => t.keys.push("socket.inet6"),
+        _ => {}
+    }
+    t
+}
+
+fn option_topic(ev: &Event, udp: bool) -> Topic {
+    let Some(opt) = &ev.option else {
+        return Topic::one("opt.other");
+    };
+    Topic::one(match (&opt.name, udp) {
+        (OptName::ReuseAddr, false) => "opt.SO_REUSEADDR.tcp",
+        (OptName::ReuseAddr, true) => "opt.SO_REUSEADDR.udp",
+        (OptName::V6Only, _) if opt.value == Some(0) => "opt.IPV6_V6ONLY.0",
+        (OptName::V6Only, _) => "opt.IPV6_V6ONLY.1",
+        (OptName::RcvTimeo, _) => "opt.SO_RCVTIMEO",
+        (OptName::SndTimeo, _) => "opt.SO_SNDTIMEO",
+        (OptName::Linger, _) => "opt.SO_LINGER",
+        _ => "opt.other",
+    })
+}
+
+fn bind_topic(addr: Option<SocketAddr>) -> Topic {
+    let Some(addr) = addr else {
+        return Topic::one("bind.host");
+    };
+    let ip = addr.ip();
+    let mut t = Topic::one(if ip.is_unspecified() {
+        "bind.any"
+    } else if ip.is_loopback() || is_mapped_loopback(&addr) {
+        "bind.loopback"
+    } else {
+        "bind.host"
+    });
+    if addr.port() == 0 {
+        t.keys.push("bind.port0");
+    }
+    t
+}
+
+fn recv_topic(ev: &Event, sock: Option<SockInfo>, done: bool) -> Topic {
+    let udp = sock.is_some_and(|s| s.ty == SockType::Dgram);
+    let got = ev.ret.filter(|_| done);
+    match (udp, got) {
+        // A 0 this program caused itself: its own shutdown woke the call up.
+        (_, Some(0)) if woken_by_own_shutdown(sock) => Topic::one("recv.shut"),
+        (true, Some(0)) => Topic::one("recv.udp.empty"),
+        (true, Some(n)) if ev.bytes.is_some_and(|b| b > 0) && truncated(ev, n) => {
+            let mut t = Topic::one("recv.udp");
+            t.keys.push("recv.udp.trunc");
+            t
+        }
+        (true, _) => Topic::one("recv.udp"),
+        (false, Some(0)) => Topic::one("recv.tcp.eof"),
+        (false, _) => Topic::one("recv.tcp"),
+    }
+}
+
+/// A `recvfrom` that returned more than the buffer it was given: with `MSG_TRUNC`, the
+/// datagram's real length.
+fn truncated(ev: &Event, n: i64) -> bool {
+    ev.size.is_some_and(|cap| n as usize > cap)
+}
+
+/// The socket's own reading side was shut down (by this program) and nothing says the peer
+/// closed: a 0 then is the wake-up, not an end of stream or an empty datagram.
+fn woken_by_own_shutdown(sock: Option<SockInfo>) -> bool {
+    sock.is_some_and(|s| s.shut_read && s.closed_first != Some(Side::Peer))
+}
+
+fn shutdown_topic(ev: &Event, sock: Option<SockInfo>) -> Topic {
+    match sock.map(|s| (s.ty, s.role)) {
+        Some((SockType::Dgram, _)) => Topic::one("shutdown.udp"),
+        Some((_, SockRole::Listening)) => Topic::one("shutdown.listening"),
+        _ => Topic::one(match ev.how.unwrap_or(How::Both) {
+            How::Read => "shutdown.read",
+            How::Write => "shutdown.write",
+            How::Both => "shutdown.both",
+        }),
+    }
+}
+
+fn close_topic(sock: Option<SockInfo>) -> Topic {
+    let Some(s) = sock else {
+        return Topic::one("close.unconnected");
+    };
+    match (s.ty, s.role) {
+        (SockType::Dgram, _) => Topic::one("close.udp"),
+        (_, SockRole::Listening) => Topic::one("close.listening"),
+        (_, SockRole::Unconnected) => Topic::one("close.unconnected"),
+        _ => match (s.unread, s.closed_first) {
+            (Some(n), _) if n > 0 => Topic::one("close.tcp.unread").with("unread", n),
+            (_, Some(Side::Peer)) => Topic::one("close.tcp.passive"),
+            (_, Some(Side::Local)) => Topic::one("close.tcp.after_shutdown"),
+            (_, None) => Topic::one("close.tcp.active"),
+        },
+    }
+}
+
+fn errno_topic(ev: &Event, errno: &str, sock: Option<SockInfo>) -> Option<Topic> {
+    let udp = sock.is_some_and(|s| s.ty == SockType::Dgram);
+    let topic = match errno {
+        "EADDRINUSE" => match ev.port_use {
+            Some(u) if udp => Topic::one("errno.EADDRINUSE.udp").with("port", u.port),
+            Some(u) if u.listening > 0 => {
+                Topic::one("errno.EADDRINUSE.listener").with("port", u.port)
+            }
+            Some(u) if u.lingering > 0 => Topic::one("errno.EADDRINUSE.lingering")
+                .with("port", u.port)
+                .with("lingering", u.lingering),
+            _ => Topic::one("errno.EADDRINUSE"),
+        },
+        "ENOTCONN" if udp => Topic::one("errno.ENOTCONN.udp"),
+        "EINVAL" if ev.call.accepts() => Topic::one("errno.EINVAL.accept"),
+        "ENFILE" => Topic::one("errno.EMFILE"),
+        "EAI_NODATA" | "EAI_FAIL" => Topic::one("errno.EAI_NONAME"),
+        other => Topic::one(errno_key(other)?),
+    };
+    Some(topic)
+}
+
+/// The key of an errno's own text, for the errnos `texts.toml` explains.
+pub fn errno_key(errno: &str) -> Option<&'static str> {
+    const KNOWN: &[&str] = &[
+        "errno.EADDRINUSE",
+        "errno.ECONNREFUSED",
+        "errno.ECONNRESET",
+        "errno.EPIPE",
+        "errno.ENOTCONN",
+        "errno.ETIMEDOUT",
+        "errno.EAGAIN",
+        "errno.ENETUNREACH",
+        "errno.EHOSTUNREACH",
+        "errno.EACCES",
+        "errno.EADDRNOTAVAIL",
+        "errno.EINVAL",
+        "errno.EMFILE",
+        "errno.EINPROGRESS",
+        "errno.EMSGSIZE",
+        "errno.EAI_NONAME",
+        "errno.EAI_AGAIN",
+    ];
+    KNOWN
+        .iter()
+        .find(|k| k.strip_prefix("errno.") == Some(errno))
+        .copied()
+}
+
+/// `::ffff:a.b.c.d`: an IPv4 peer seen through an IPv6 socket.
+fn is_mapped(addr: &SocketAddr) -> bool {
+    matches!(addr, SocketAddr::V6(a) if a.ip().to_ipv4_mapped().is_some())
+}
+
+fn is_mapped_loopback(addr: &SocketAddr) -> bool {
+    matches!(addr, SocketAddr::V6(a) if a.ip().to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()))
+}

@@ -1,0 +1,127 @@
+//! Notes: what a program did that is no system call (a connection handed to an exécutant, a
+//! thread ending, a client turned away), as typed values. The renderers put them into words in
+//! the trace's language; the diagram reads their fields.
+
+use std::net::SocketAddr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::lang::Lang;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "what", rename_all = "snake_case")]
+pub enum Note {
+    /// The veilleur hands an accepted connection to a new exécutant thread.
+    HandOver {
+        fd: i32,
+        peer: SocketAddr,
+        /// The exécutant's number: its thread is `exécutant-N`.
+        executant: u32,
+    },
+    /// The thread that emits the note ends.
+    ThreadEnd,
+    /// A client over `--max-clients` is turned away.
+    Refused { peer: SocketAddr, max: usize },
+    /// A connection silent for longer than `--idle-timeout` is closed.
+    IdleClose {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        peer: Option<SocketAddr>,
+    },
+    /// The relay server paired an emitter (role 1) with a receiver (role 2).
+    RelayPair {
+        emitter: SocketAddr,
+        receiver: SocketAddr,
+    },
+    /// A datagram longer than the buffer (`MSG_TRUNC` gave its real length).
+    Truncated {
+        len: usize,
+        cap: usize,
+        peer: SocketAddr,
+    },
+    /// `q` in step mode.
+    StepQuit,
+    /// The demo stops its server: the harness's doing, not the lesson's.
+    HarnessStop,
+}
+
+impl Note {
+    /// The exécutant's thread name, `exécutant-N`.
+    pub fn executant_name(n: u32) -> String {
+        format!("exécutant-{n}")
+    }
+
+    /// The note in words. `thread` is the thread that emitted it.
+    pub fn text(&self, thread: &str, lang: Lang) -> String {
+        match (self, lang) {
+            (Note::HandOver { fd, peer, executant }, Lang::Fr) => format!(
+                "le veilleur confie le fd {fd} ({peer}) à {}",
+                Note::executant_name(*executant)
+            ),
+            (Note::HandOver { fd, peer, executant }, Lang::En) => format!(
+                "veilleur hands fd {fd} ({peer}) to {}",
+                Note::executant_name(*executant)
+            ),
+            (Note::ThreadEnd, Lang::Fr) => format!("{thread} se termine"),
+            (Note::ThreadEnd, Lang::En) => format!("{thread} ends"),
+            (Note::Refused { peer, max }, Lang::Fr) => {
+                format!("{peer} refusé : --max-clients {max} atteint")
+            }
+            (Note::Refused { peer, max }, Lang::En) => {
+                format!("{peer} refused: --max-clients {max} reached")
+            }
+            (Note::IdleClose { peer: Some(p) }, Lang::Fr) => {
+                format!("{p} : silencieux trop longtemps (--idle-timeout), fermeture")
+            }
+            (Note::IdleClose { peer: Some(p) }, Lang::En) => {
+                format!("{p}: idle too long (--idle-timeout), closing")
+            }
+            (Note::IdleClose { peer: None }, Lang::Fr) => {
+                "silencieux trop longtemps (--idle-timeout) : fermeture".into()
+            }
+            (Note::IdleClose { peer: None }, Lang::En) => {
+                "idle too long (--idle-timeout): closing".into()
+            }
+            (Note::RelayPair { emitter, receiver }, Lang::Fr) => {
+                format!("paire : {emitter} (1, émetteur) → {receiver} (2, récepteur)")
+            }
+            (Note::RelayPair { emitter, receiver }, Lang::En) => {
+                format!("pair: {emitter} (1, emitter) → {receiver} (2, receiver)")
+            }
+            (Note::Truncated { len, cap, peer }, Lang::Fr) => {
+                format!("datagramme de {len} octets de {peer} tronqué à {cap} (MSG_TRUNC)")
+            }
+            (Note::Truncated { len, cap, peer }, Lang::En) => {
+                format!("datagram of {len} bytes from {peer} truncated to {cap} (MSG_TRUNC)")
+            }
+            (Note::StepQuit, Lang::Fr) => "q : arrêt demandé".into(),
+            (Note::StepQuit, Lang::En) => "q: quit requested".into(),
+            (Note::HarnessStop, Lang::Fr) => "la démo arrête le serveur".into(),
+            (Note::HarnessStop, Lang::En) => "the demo stops the server".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_read_back_from_json() {
+        let note = Note::HandOver {
+            fd: 4,
+            peer: "127.0.0.1:5000".parse().unwrap(),
+            executant: 2,
+        };
+        let json = serde_json::to_string(&note).unwrap();
+        assert_eq!(
+            json,
+            r#"{"what":"hand_over","fd":4,"peer":"127.0.0.1:5000","executant":2}"#
+        );
+        assert_eq!(serde_json::from_str::<Note>(&json).unwrap(), note);
+        assert_eq!(
+            note.text("veilleur", Lang::Fr),
+            "le veilleur confie le fd 4 (127.0.0.1:5000) à exécutant-2"
+        );
+        assert_eq!(Note::ThreadEnd.text("exécutant-2", Lang::En), "exécutant-2 ends");
+    }
+}
