@@ -32,7 +32,7 @@ fn date_line_from_nc() {
         "{stderr}"
     );
     assert!(stderr.contains("SO_SNDTIMEO, 5.000000s"), "{stderr}");
-    assert!(stderr.contains("end of stream"), "{stderr}");
+    assert!(stderr.contains("end of the stream"), "{stderr}");
     let (status, _, received) = nc.finish();
     assert!(status.is_some_and(|s| s.success()));
     assert!(received.is_empty(), "the client sent {received:?}");

@@ -208,7 +208,7 @@ fn reset_by_the_peer() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("a coupé la connexion brutalement"),
+        stderr.contains("a répondu par un RST"),
         "{stderr}"
     );
 }

@@ -75,7 +75,7 @@ fn client_and_server_with_pretty_trace() {
         stderr.contains("accept() takes the next connection"),
         "{stderr}"
     );
-    assert!(stderr.contains("end of stream"), "{stderr}");
+    assert!(stderr.contains("end of the stream"), "{stderr}");
 }
 
 /// A second server on the same port fails with EADDRINUSE: its own exit code, the explanation
@@ -84,7 +84,7 @@ fn client_and_server_with_pretty_trace() {
 fn address_in_use_is_explained() {
     let first = Server::start(serve_command(&["echo", "--port", "0", "--trace", "off"]));
     let port = first.addr.port().to_string();
-    for (lang, words) in [("en", "TIME_WAIT"), ("fr", "le port est déjà pris")] {
+    for (lang, words) in [("en", "another socket listens on it"), ("fr", "une autre socket y écoute")] {
         let out = Command::new(socklab())
             .args(["--lang", lang, "serve", "echo", "--port", &port])
             .stdin(Stdio::null())

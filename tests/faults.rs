@@ -107,7 +107,7 @@ fn slowloris_idle_connections_then_served_again() {
             let refusal = read_until_closed(&mut extra);
             assert_eq!(
                 String::from_utf8_lossy(&refusal),
-                "server full: 3 clients already served, try again later\n",
+                "server full: 3 clients already connected, try again later\n",
                 "{mode}"
             );
         }

@@ -313,7 +313,7 @@ fn max_clients_refuses_then_serves_again() {
         let mut c = connect(server.addr);
         let refusal = String::from_utf8(read_to_end(&mut c)).unwrap();
         assert_eq!(
-            refusal, "server full: 2 clients already served, try again later\n",
+            refusal, "server full: 2 clients already connected, try again later\n",
             "{mode}"
         );
         drop(a);

@@ -30,7 +30,7 @@ use crate::kinds::{Mode, Proto, Service};
 use crate::error::Failure;
 use crate::lang::Lang;
 use crate::services::{self, Conversation, Flow, Out};
-use crate::sock::{self, Family, Socket, Type, addr::brief};
+use crate::sock::{self, Family, Socket, Type};
 use crate::trace::Note;
 use crate::{output, signals, trace};
 
@@ -188,26 +188,26 @@ fn usage(msg: &str) -> Failure {
 pub fn open_listener(host: &str, port: u16, backlog: i32) -> Result<Socket, Failure> {
     let addr = listen_addr(host, port)?;
     let s = open_bound(addr, Type::Stream)?;
-    s.listen(backlog)
-        .map_err(|e| Failure::new(format!("listen {}", brief(&addr)), e))?;
+    s.listen(backlog)?;
     Ok(s)
 }
 
-/// A socket of the right family, `SO_REUSEADDR` set, dual-stack for `::`, bound to `addr`.
+/// A socket of the right family, dual-stack for `::`, bound to `addr`; for TCP with
+/// `SO_REUSEADDR` set.
 fn open_bound(addr: SocketAddr, ty: Type) -> Result<Socket, Failure> {
-    let s = Socket::new(Family::of(&addr), ty).map_err(|e| Failure::new("socket", e))?;
-    // Without it, a restart within a minute or two of stopping fails with EADDRINUSE while the
-    // previous run's connections sit in TIME_WAIT.
-    s.set_reuseaddr(true)
-        .map_err(|e| Failure::new("setsockopt SO_REUSEADDR", e))?;
+    let s = Socket::new(Family::of(&addr), ty)?;
+    if ty == Type::Stream {
+        // Without it, a restart within a minute of stopping fails with EADDRINUSE while the
+        // previous run's connections sit in TIME_WAIT. Not for UDP: there nothing lingers,
+        // and the option would let a second server share the port and take its datagrams.
+        s.set_reuseaddr(true)?;
+    }
     if let SocketAddr::V6(v6) = addr
         && v6.ip().is_unspecified()
     {
-        s.set_only_v6(false)
-            .map_err(|e| Failure::new("setsockopt IPV6_V6ONLY", e))?;
+        s.set_only_v6(false)?;
     }
-    s.bind(addr)
-        .map_err(|e| Failure::new(format!("bind {}", brief(&addr)), e))?;
+    s.bind(addr)?;
     Ok(s)
 }
 
