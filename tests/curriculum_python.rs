@@ -92,6 +92,13 @@ fn an_echo_that_stops_at_the_first_1024_bytes_fails_the_large_echo() {
     );
     let reason = &failures(&json)[0].1;
     assert!(reason.starts_with("sent 102400 bytes, "), "{reason}");
+    // It closed with most of the 100 KiB unread: its kernel reset the connection, and the
+    // reason says why rather than quoting the error.
+    assert!(
+        reason.contains("then the server reset the connection (RST) instead of closing it (FIN)")
+            && reason.contains("bytes the grader sent that the server never read"),
+        "{reason}"
+    );
 }
 
 /// The lab's first httpget.py: one `recv(1024)`, "why is the page truncated?".
@@ -114,6 +121,78 @@ fn an_http_client_that_prints_only_the_first_recv_fails_the_whole_page() {
         )],
     );
     assert_eq!(status(&json, "refused"), "pass");
+}
+
+/// A one-recv echo client, its buffer smaller than a piece of the echo: part of the echo is
+/// still unread in its receive buffer when it closes, so its kernel sends RST instead of FIN.
+/// The reason says so, in both languages, not that the connection was left open.
+#[test]
+fn an_echo_client_that_closes_with_unread_echo_is_told_it_reset_the_connection() {
+    if !common::have_tool("python3") {
+        return;
+    }
+    let file = "04_echo_client_one_recv.py";
+    let json = check_python("04", None, file, &["{host}", "{port}"]);
+    assert_fails_on(
+        &json,
+        &[
+            ("prints_echo", "the 3,000-byte line is not printed whole"),
+            (
+                "empty_line_ends",
+                "the program reset the connection (RST) instead of closing it (FIN)",
+            ),
+        ],
+    );
+    let reason = &failures(&json)[1].1;
+    assert!(
+        reason.contains("still unread")
+            && reason.contains("part of the echo, still in its receive buffer when it closed"),
+        "{reason}"
+    );
+    let out = Command::new(socklab())
+        .args(["--lang", "fr", "--color", "never", "check", "04", "--"])
+        .args(["python3", &format!("{DIR}/{file}"), "{host}", "{port}"])
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("le programme a réinitialisé la connexion (RST) au lieu de la fermer (FIN)")
+            && text.contains("n'ont pas été lus")
+            && !text.contains("n'a pas été fermée"),
+        "{text}"
+    );
+}
+
+/// The daytime client's single `recv(1024)` kept for the echo: it reads the first piece of a
+/// long echo and closes (FIN), before the rest arrives. It fails on the echo printed, not on
+/// the close. Should it be slow enough for the next piece to arrive before its close, the close
+/// is a reset, and said so.
+#[test]
+fn an_echo_client_that_closes_before_the_whole_echo_came_fails_on_the_echo_only() {
+    if !common::have_tool("python3") {
+        return;
+    }
+    let json = check_python(
+        "04",
+        None,
+        "04_echo_client_recv_1024.py",
+        &["{host}", "{port}"],
+    );
+    let failed = failures(&json);
+    assert_eq!(
+        failed.first().map(|(id, _)| id.as_str()),
+        Some("prints_echo"),
+        "{failed:#?}"
+    );
+    assert_eq!(status(&json, "sends_lines"), "pass");
+    for (id, reason) in &failed[1..] {
+        assert!(
+            id == "empty_line_ends" && reason.contains("reset the connection (RST)"),
+            "{failed:#?}"
+        );
+    }
 }
 
 #[test]

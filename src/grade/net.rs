@@ -166,12 +166,49 @@ pub fn accept(listener: &TcpListener, run: &mut Running) -> Result<TcpStream, Re
 pub enum End {
     /// The condition was met.
     Done,
-    /// The peer closed the connection.
+    /// The peer closed the connection (FIN).
     Closed,
+    /// The peer's kernel reset the connection (RST): the next recv or send failed with
+    /// ECONNRESET.
+    Reset,
     /// Nothing more within the time limit.
     Timeout,
-    /// The connection failed (reset...).
+    /// The connection failed otherwise.
     Error(String),
+}
+
+/// How a failed recv or send on the grader's side ended the exchange. A send that fails with
+/// EPIPE found the connection already closed by the peer (its FIN came first, then a RST for
+/// what the grader sent after it, and that RST reports EPIPE, not ECONNRESET): closed.
+pub fn end_of(e: &io::Error) -> End {
+    match e.kind() {
+        io::ErrorKind::ConnectionReset => End::Reset,
+        io::ErrorKind::BrokenPipe => End::Closed,
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => End::Timeout,
+        _ => End::Error(e.to_string()),
+    }
+}
+
+/// Why a peer reset the connection, when the grader had sent it bytes. On Linux, a socket
+/// closed (or whose program ends) with received bytes still unread sends RST instead of FIN,
+/// and those bytes are lost; a connection still waiting in the backlog when its listening
+/// socket closes is reset too, its bytes unread as well. `who` names the peer ("le serveur",
+/// "the server"), `unread` the bytes it left.
+pub fn reset_unread(who: (&str, &str), unread: (&str, &str)) -> Reason {
+    Reason::new(
+        format!(
+            "{} a réinitialisé la connexion (RST) au lieu de la fermer (FIN) : le noyau envoie \
+             RST quand une socket est fermée (ou son programme terminé) alors que des octets \
+             reçus n'ont pas été lus, et ces octets sont perdus (ici, {})",
+            who.0, unread.0
+        ),
+        format!(
+            "{} reset the connection (RST) instead of closing it (FIN): the kernel sends RST \
+             when a socket is closed (or its program ends) with bytes it received still \
+             unread, and those bytes are lost (here, {})",
+            who.1, unread.1
+        ),
+    )
 }
 
 /// Reads from `s` into `got` until `done(got)` holds, the peer closes, an error, or `limit`.
@@ -204,7 +241,7 @@ pub fn read_until(
                 return End::Timeout;
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return End::Error(e.to_string()),
+            Err(e) => return end_of(&e),
         }
     }
 }
@@ -249,12 +286,14 @@ pub fn echo_mismatch(sent: &[u8], got: &[u8], end: &End) -> Reason {
     let how_fr = match end {
         End::Done => String::new(),
         End::Closed => " puis le serveur a fermé la connexion".into(),
+        End::Reset => format!(" puis {}", server_reset().fr),
         End::Timeout => format!(" puis plus rien pendant {} s", IO_LIMIT.as_secs()),
         End::Error(e) => format!(" puis la connexion a échoué ({e})"),
     };
     let how_en = match end {
         End::Done => String::new(),
         End::Closed => " then the server closed the connection".into(),
+        End::Reset => format!(" then {}", server_reset().en),
         End::Timeout => format!(" then nothing for {} s", IO_LIMIT.as_secs()),
         End::Error(e) => format!(" then the connection failed ({e})"),
     };
@@ -294,6 +333,30 @@ pub fn echo_mismatch(sent: &[u8], got: &[u8], end: &End) -> Reason {
     }
 }
 
+/// A server that reset a connection on which the grader had sent it bytes.
+pub fn server_reset() -> Reason {
+    reset_unread(
+        ("le serveur", "the server"),
+        (
+            "des octets envoyés par le correcteur, que le serveur n'a pas lus",
+            "bytes the grader sent that the server never read",
+        ),
+    )
+}
+
+/// A server that reset a connection on which the grader had sent nothing: no unread data made
+/// that reset, but a connection still waiting to be accepted when the listening socket closes.
+pub fn reset_nothing_sent() -> Reason {
+    Reason::new(
+        "le serveur a réinitialisé la connexion (RST) alors que le correcteur n'y avait rien \
+         envoyé, donc sans données non lues : le noyau réinitialise ainsi une connexion jamais \
+         acceptée quand la socket d'écoute est fermée (à la fin du programme, par exemple)",
+        "the server reset the connection (RST) though the grader had sent nothing on it, so no \
+         unread data caused it: the kernel resets a connection never accepted when the \
+         listening socket closes (when the program ends, for instance)",
+    )
+}
+
 /// A test message of `len` bytes that is not text: every byte value, in a pattern that makes
 /// a lost or repeated block visible.
 pub fn binary_message(len: usize) -> Vec<u8> {
@@ -304,4 +367,54 @@ pub fn binary_message(len: usize) -> Vec<u8> {
 pub fn show(bytes: &[u8]) -> String {
     let text: String = bytes.escape_ascii().to_string();
     format!("\"{}\"", super::child::shorten(&text, 60))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A connected pair on loopback: (the peer, the grader's side), bounded reads.
+    fn pair() -> (TcpStream, TcpStream) {
+        let l = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let peer = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let (grader, _) = l.accept().unwrap();
+        grader.set_read_timeout(Some(IO_LIMIT)).unwrap();
+        peer.set_read_timeout(Some(IO_LIMIT)).unwrap();
+        (peer, grader)
+    }
+
+    /// What the reasons say of a reset, as the kernel does it: a peer that closes with bytes
+    /// unread resets the connection, and the grader's recv fails with ECONNRESET.
+    #[test]
+    fn a_close_with_bytes_unread_is_a_reset() {
+        let (mut peer, mut grader) = pair();
+        grader.write_all(&[1u8; 1000]).unwrap();
+        let mut some = [0u8; 10];
+        // Once 10 bytes are read, the 1,000 sent in one write are all there: 990 stay unread.
+        peer.read_exact(&mut some).unwrap();
+        drop(peer);
+        assert_eq!(read_to_close(&mut grader, IO_LIMIT).1, End::Reset);
+    }
+
+    /// A peer that read everything closes (FIN); what the grader sends after it is answered with
+    /// a reset, which makes the grader's next send fail with EPIPE: closed, not reset.
+    #[test]
+    fn a_close_with_nothing_unread_is_a_close_even_when_sends_follow() {
+        let (mut peer, mut grader) = pair();
+        grader.write_all(b"all of it").unwrap();
+        let mut all = [0u8; 9];
+        peer.read_exact(&mut all).unwrap();
+        drop(peer);
+        let (_, end) = read_to_close(&mut grader, IO_LIMIT);
+        assert_eq!(end, End::Closed);
+        let deadline = Instant::now() + IO_LIMIT;
+        let failed = loop {
+            match grader.write(b"more") {
+                Err(e) => break e,
+                Ok(_) if Instant::now() > deadline => panic!("every send succeeded"),
+                Ok(_) => std::thread::yield_now(),
+            }
+        };
+        assert_eq!(end_of(&failed), End::Closed, "{failed}");
+    }
 }

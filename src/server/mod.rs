@@ -319,8 +319,15 @@ fn record(ctx: &Ctx, peer: SocketAddr, counts: Counts) {
     });
 }
 
-/// Buffer for one `recv`: the lab's 1500 bytes, one Ethernet frame's worth.
+/// Buffer for one TCP `recv`: the lab's 1500 bytes, one Ethernet frame's worth. A stream has
+/// no boundaries to keep: what does not fit is read by the next `recv`.
 pub const BUF_SIZE: usize = 1500;
+
+/// Buffer for one UDP `recvfrom`: 65,535 bytes, the most a UDP length field can say, so that
+/// every datagram that can arrive fits whole (at most 65,507 bytes of data over IPv4, 65,527
+/// over IPv6). A datagram is read in one call or its end is lost: it cannot be the labs' 1500.
+/// Allocated on the heap, not on a thread's stack.
+pub const UDP_BUF_SIZE: usize = 65_535;
 
 /// The `recv` loop of one blocking connection: what the labs write inside `while True`.
 fn converse(

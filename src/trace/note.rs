@@ -38,6 +38,12 @@ pub enum Note {
         cap: usize,
         peer: SocketAddr,
     },
+    /// An answer too long for one datagram, cut to what a datagram carries.
+    AnswerCut {
+        len: usize,
+        max: usize,
+        peer: SocketAddr,
+    },
     /// `q` in step mode.
     StepQuit,
     /// The demo stops its server: the harness's doing, not the lesson's.
@@ -92,6 +98,13 @@ impl Note {
             }
             (Note::Truncated { len, cap, peer }, Lang::En) => {
                 format!("datagram of {len} bytes from {peer} truncated to {cap} (MSG_TRUNC)")
+            }
+            (Note::AnswerCut { len, max, peer }, Lang::Fr) => format!(
+                "réponse de {len} octets pour {peer} coupée à {max} : un datagramme UDP n'en \
+                 porte pas plus"
+            ),
+            (Note::AnswerCut { len, max, peer }, Lang::En) => {
+                format!("answer of {len} bytes to {peer} cut to {max}: a UDP datagram carries no more")
             }
             (Note::StepQuit, Lang::Fr) => "q : arrêt demandé".into(),
             (Note::StepQuit, Lang::En) => "q: quit requested".into(),

@@ -45,7 +45,13 @@ pub const SERVER: &[Criterion] = &[
 ];
 
 /// Waits for a line containing `needle`; other lines (arrivals, departures) are skipped.
-fn wait_line(s: &mut TcpStream, pending: &mut Vec<u8>, needle: &str) -> Result<(), Reason> {
+/// `sent`: whether this client sent the server anything (which a reset may have left unread).
+fn wait_line(
+    s: &mut TcpStream,
+    pending: &mut Vec<u8>,
+    needle: &str,
+    sent: bool,
+) -> Result<(), Reason> {
     let end = net::read_until(s, pending, IO_LIMIT, |g| {
         String::from_utf8_lossy(g)
             .lines()
@@ -65,6 +71,19 @@ fn wait_line(s: &mut TcpStream, pending: &mut Vec<u8>, needle: &str) -> Result<(
         pending.drain(..after);
         return Ok(());
     }
+    if let Some(how) = ended_early(&end, sent) {
+        return Err(Reason::new(
+            format!(
+                "« {needle} » n'est pas arrivé (reçu : {}) :",
+                net::show(pending)
+            ),
+            format!(
+                "\"{needle}\" did not arrive (received: {}):",
+                net::show(pending)
+            ),
+        )
+        .then(&how));
+    }
     Err(Reason::new(
         format!(
             "« {needle} » n'est pas arrivé en {} s (reçu : {})",
@@ -79,15 +98,37 @@ fn wait_line(s: &mut TcpStream, pending: &mut Vec<u8>, needle: &str) -> Result<(
     ))
 }
 
+/// What a wait that ended before its line says: the server closed or reset the connection.
+fn ended_early(end: &End, sent: bool) -> Option<Reason> {
+    match end {
+        End::Closed => Some(Reason::new(
+            "le serveur a fermé la connexion",
+            "the server closed the connection",
+        )),
+        End::Reset if sent => Some(net::server_reset()),
+        End::Reset => Some(net::reset_nothing_sent()),
+        _ => None,
+    }
+}
+
 struct Member {
     s: TcpStream,
     pending: Vec<u8>,
+    /// It sent the server a line.
+    sent: bool,
 }
 
 fn join(port: u16) -> Result<Member, Reason> {
     let mut s = net::connect(port, false)?;
     let mut pending = Vec::new();
     let end = net::read_until(&mut s, &mut pending, IO_LIMIT, |g| g.contains(&b'\n'));
+    if let Some(how) = ended_early(&end, false) {
+        return Err(Reason::new(
+            "un client connecté n'a reçu aucune ligne d'accueil :",
+            "a connected client got no welcome line:",
+        )
+        .then(&how));
+    }
     if end != End::Done {
         return Err(Reason::new(
             format!(
@@ -102,16 +143,21 @@ fn join(port: u16) -> Result<Member, Reason> {
     }
     let first = pending.iter().position(|&b| b == b'\n').unwrap_or(0);
     pending.drain(..=first);
-    Ok(Member { s, pending })
+    Ok(Member {
+        s,
+        pending,
+        sent: false,
+    })
 }
 
 fn say(m: &mut Member, line: &str) -> Result<(), Reason> {
+    m.sent = true;
     m.s.write_all(line.as_bytes())
         .map_err(|e| Reason::new(format!("envoi : {e}"), format!("send: {e}")))
 }
 
 fn hears(m: &mut Member, needle: &str) -> Result<(), Reason> {
-    wait_line(&mut m.s, &mut m.pending, needle)
+    wait_line(&mut m.s, &mut m.pending, needle, m.sent)
 }
 
 /// Step 12.
@@ -157,7 +203,7 @@ pub fn server(ctx: &Ctx, list: &mut Checklist) {
     let closed = status.is_some()
         && [&mut a, &mut b].into_iter().all(|m| {
             let (_, end) = net::read_to_close(&mut m.s, IO_LIMIT);
-            matches!(end, End::Closed | End::Error(_))
+            matches!(end, End::Closed | End::Reset | End::Error(_))
         });
     let verdict = match status {
         Some(s) if s.success() && closed => Ok(()),

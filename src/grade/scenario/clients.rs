@@ -480,6 +480,23 @@ pub fn echo(ctx: &Ctx, list: &mut Checklist) {
                      client",
                 ),
             );
+        } else if end == End::Reset {
+            // What a client that stops receiving before the whole echo came back does at its
+            // close: the rest of the echo is still unread in its receive buffer.
+            let mut why = net::reset_unread(
+                ("le programme", "the program"),
+                (
+                    "une partie de l'écho, encore dans son tampon de réception quand il a \
+                     fermé sa socket ; recevoir tout l'écho d'une ligne avant de lire la \
+                     suivante",
+                    "part of the echo, still in its receive buffer when it closed its socket; \
+                     receive a line's whole echo before reading the next line",
+                ),
+            );
+            if let Err(also) = ended_ok(&mut run, status) {
+                why = why.then(&also);
+            }
+            list.fail("empty_line_ends", why);
         } else if end != End::Closed {
             list.fail(
                 "empty_line_ends",
@@ -499,7 +516,9 @@ pub fn echo(ctx: &Ctx, list: &mut Checklist) {
 }
 
 /// Echoes what arrives, in pieces of 1,000 bytes a moment apart, until the client closes.
-/// Returns everything received and how it ended.
+/// Returns everything received and how it ended: a client that closes before the whole echo
+/// came back ends it too, closed (FIN, then a reset for the pieces sent after it: the send
+/// fails with EPIPE) or reset (it closed with part of the echo unread: ECONNRESET).
 fn serve_echo_in_pieces(mut conn: TcpStream) -> (Vec<u8>, End) {
     let mut got = Vec::new();
     let mut buf = [0u8; 16 * 1024];
@@ -513,12 +532,13 @@ fn serve_echo_in_pieces(mut conn: TcpStream) -> (Vec<u8>, End) {
                     if i > 0 {
                         std::thread::sleep(Duration::from_millis(40));
                     }
-                    if conn.write_all(piece).is_err() {
-                        return (got, End::Error("write".into()));
+                    if let Err(e) = conn.write_all(piece) {
+                        return (got, net::end_of(&e));
                     }
                 }
             }
-            Err(_) => return (got, End::Timeout),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return (got, net::end_of(&e)),
         }
     }
 }

@@ -26,6 +26,13 @@ fn read_reply(s: &mut TcpStream, expected: &str) -> Result<(), Reason> {
     if text.trim() == expected {
         return Ok(());
     }
+    if end == End::Reset && got.is_empty() {
+        return Err(Reason::new(
+            format!("attendu « {expected} », mais"),
+            format!("expected \"{expected}\", but"),
+        )
+        .then(&net::server_reset()));
+    }
     let why_fr = match end {
         End::Closed if got.is_empty() => "le serveur a fermé la connexion sans répondre".into(),
         End::Timeout if got.is_empty() => format!("aucune réponse en {} s", IO_LIMIT.as_secs()),
@@ -105,7 +112,10 @@ pub fn server(ctx: &Ctx, list: &mut Checklist) {
         let (got, end) = net::read_to_close(&mut s, IO_LIMIT);
         match end {
             End::Closed if got.is_empty() => Ok(()),
-            End::Closed | End::Error(_) => Err(Reason::new(
+            End::Reset if got.is_empty() => {
+                Err(Reason::new("après « quit »,", "after \"quit\",").then(&net::server_reset()))
+            }
+            End::Closed | End::Reset | End::Error(_) => Err(Reason::new(
                 format!(
                     "après « quit », reçu {} avant la fermeture",
                     net::show(&got)
@@ -203,6 +213,19 @@ pub fn client(ctx: &Ctx, list: &mut Checklist) {
                     format!("attendu « quit », reçu {}", net::show(&got)),
                     format!("expected \"quit\", received {}", net::show(&got)),
                 ),
+            );
+        } else if end == End::Reset {
+            list.fail(
+                "quit",
+                Reason::new("après « quit »,", "after \"quit\",").then(&net::reset_unread(
+                    ("le programme", "the program"),
+                    (
+                        "une réponse du serveur, encore dans son tampon de réception quand il \
+                         a fermé sa socket ; recevoir la réponse à chaque message envoyé",
+                        "one of the server's answers, still in its receive buffer when it \
+                         closed its socket; receive the answer to each message sent",
+                    ),
+                )),
             );
         } else if end != End::Closed {
             list.fail(

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::clients::{ended_ok, quote};
 use super::{Ctx, c, client_connects, grader_listener, start_client, start_server};
-use crate::grade::child::find;
+use crate::grade::child::{Running, find};
 use crate::grade::net::{self, End, IO_LIMIT, Proto};
 use crate::grade::verdict::{Checklist, Criterion, Reason};
 
@@ -67,7 +67,8 @@ fn closes_receiver(mut a: TcpStream, b: &mut TcpStream) -> Result<(), Reason> {
     drop(a);
     let (got, end) = net::read_to_close(b, IO_LIMIT);
     match end {
-        End::Closed | End::Error(_) => Ok(()),
+        // Reset or closed, the receiver's connection is over.
+        End::Closed | End::Reset | End::Error(_) => Ok(()),
         _ => Err(Reason::new(
             format!(
                 "l'émetteur est parti, mais la connexion du récepteur est restée ouverte {} s \
@@ -176,6 +177,13 @@ fn role(s: &mut TcpStream, which: u8) -> Result<(), Reason> {
     }
     let nth_fr = if which == 1 { "premier" } else { "deuxième" };
     let nth_en = if which == 1 { "first" } else { "second" };
+    if got.is_empty() && end == End::Reset {
+        return Err(Reason::new(
+            format!("le {nth_fr} client connecté attendait « {which} », mais"),
+            format!("the {nth_en} client to connect expected \"{which}\", but"),
+        )
+        .then(&net::reset_nothing_sent()));
+    }
     if got.is_empty() {
         let how_fr = if end == End::Closed {
             "la connexion a été fermée"
@@ -214,9 +222,18 @@ fn role(s: &mut TcpStream, which: u8) -> Result<(), Reason> {
     ))
 }
 
+/// `why`, and how the program ended if it did.
+fn ended(why: Reason, run: &mut Running) -> Reason {
+    if run.exited().is_some() {
+        why.then(&Reason::new("—", "—")).then(&run.ending())
+    } else {
+        why
+    }
+}
+
 /// Step 09, the server.
 pub fn roles_server(ctx: &Ctx, list: &mut Checklist) {
-    let (_run, port) = match start_server(ctx, Proto::Tcp) {
+    let (mut run, port) = match start_server(ctx, Proto::Tcp) {
         Ok(x) => x,
         Err(r) => {
             list.fail("listens", r);
@@ -229,12 +246,12 @@ pub fn roles_server(ctx: &Ctx, list: &mut Checklist) {
         Err(r) => return list.fail_rest(&r),
     };
     // The first client is given its role before the second exists.
-    let first_ok = list.record("role_1", role(&mut a, 1));
+    let first_ok = list.record("role_1", role(&mut a, 1).map_err(|r| ended(r, &mut run)));
     let mut b = match net::connect(port, false) {
         Ok(s) => s,
         Err(r) => return list.fail_rest(&r),
     };
-    let second_ok = list.record("role_2", role(&mut b, 2));
+    let second_ok = list.record("role_2", role(&mut b, 2).map_err(|r| ended(r, &mut run)));
     if !(first_ok && second_ok) {
         // With the roles wrong, which way messages go is not known: the relay is not judged.
         let r = Reason::new(
@@ -282,8 +299,24 @@ pub fn emitter(ctx: &Ctx, list: &mut Checklist) {
             return Ok(());
         };
         let (got, end) = net::read_to_close(&mut s, IO_LIMIT);
+        // The grader sends the emitter nothing: no unread data can make it reset.
+        let reset = Reason::new(
+            "le programme a réinitialisé la connexion (RST) au lieu de la fermer (FIN), sans \
+             avoir rien reçu à lire (SO_LINGER à 0 ?)",
+            "the program reset the connection (RST) instead of closing it (FIN), with nothing \
+             received to read (SO_LINGER at 0?)",
+        );
         if got == lines.as_bytes() {
             list.pass("sends_lines");
+        } else if end == End::Reset {
+            list.fail(
+                "sends_lines",
+                Reason::new(
+                    format!("{} octets reçus sur {}, puis", got.len(), lines.len()),
+                    format!("{} bytes received of {}, then", got.len(), lines.len()),
+                )
+                .then(&reset),
+            );
         } else {
             list.fail(
                 "sends_lines",
@@ -293,6 +326,8 @@ pub fn emitter(ctx: &Ctx, list: &mut Checklist) {
         let status = run.wait(IO_LIMIT);
         if end == End::Closed {
             list.record("exits", ended_ok(&mut run, status));
+        } else if end == End::Reset {
+            list.fail("exits", reset);
         } else {
             list.fail(
                 "exits",
