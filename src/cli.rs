@@ -97,7 +97,11 @@ Examples:
   socklab serve message                       the workshop's server, port 5000
   socklab serve relay                         pairs clients: \"1\" to the emitter, \"2\" to the receiver
   socklab serve chat --max-clients 10         everyone hears everyone
-  nc localhost 7777                           a client to try it with")]
+  socklab serve http                          a web server on port 8080 (the labs' hosts use 80)
+  socklab serve http --root site/             the files under site/ instead of the built-in page
+  socklab serve daytime                       port 1313; --port 13 needs root or CAP_NET_BIND_SERVICE
+  nc localhost 7777                           a client to try it with
+  socklab connect http-get http://127.0.0.1:8080/    a client for the web server")]
     Serve(ServeArgs),
     /// Run a client from the labs, traced.
     #[command(after_help = "\
@@ -260,6 +264,10 @@ pub enum Service {
     Relay,
     /// Every message from one client goes to all the others, prefixed with its sender.
     Chat,
+    /// TP3 §2: a static HTTP/1.1 web server, port 8080 by default (the labs' hosts use 80):
+    /// GET and HEAD, one request per connection, then it closes; a built-in page longer than
+    /// 1,024 bytes, or the files of --root DIR.
+    Http,
 }
 
 impl Service {
@@ -271,6 +279,8 @@ impl Service {
             Service::Message => 5000,
             Service::Relay => 1212,
             Service::Chat => 6000,
+            // The labs' web servers are on port 80, which needs privileges.
+            Service::Http => 8080,
         }
     }
 
@@ -281,6 +291,7 @@ impl Service {
             Service::Message => "message",
             Service::Relay => "relay",
             Service::Chat => "chat",
+            Service::Http => "http",
         }
     }
 }
@@ -327,7 +338,9 @@ pub struct ServeArgs {
     /// IPv4), or one of the machine's addresses.
     #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
-    /// Port to listen on (default: the labs' port for the service; 0: any free port).
+    /// Port to listen on (default: the labs' port for the service: echo 7777, daytime 1313,
+    /// message 5000, relay 1212, chat 6000, http 8080; 0: any free port). Ports below 1024
+    /// need root or CAP_NET_BIND_SERVICE.
     #[arg(long)]
     pub port: Option<u16>,
     /// Length of the queue of connections waiting for accept (listen's backlog).
@@ -339,6 +352,10 @@ pub struct ServeArgs {
     /// Close a connection that sent nothing for this many seconds.
     #[arg(long, value_name = "SECS")]
     pub idle_timeout: Option<f64>,
+    /// http: serve the files under this directory instead of the built-in page (nothing
+    /// outside it: `..` is refused).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
 }
 
 /// The clients.
