@@ -99,7 +99,11 @@ Examples:
   socklab serve message                       the workshop's server, port 5000
   socklab serve relay                         pairs clients: \"1\" to the emitter, \"2\" to the receiver
   socklab serve chat --max-clients 10         everyone hears everyone
-  nc localhost 7777                           a client to try it with")]
+  socklab serve http                          a web server on port 8080 (the labs' hosts use 80)
+  socklab serve http --root site/             the files under site/ instead of the built-in page
+  socklab serve daytime                       port 1313; --port 13 needs root or CAP_NET_BIND_SERVICE
+  nc localhost 7777                           a client to try it with
+  socklab connect http-get http://127.0.0.1:8080/    a client for the web server")]
     Serve(ServeArgs),
     /// Run a client from the labs, traced.
     #[command(after_help = "\
@@ -262,7 +266,9 @@ pub struct ServeArgs {
     /// IPv4), or one of the machine's addresses.
     #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
-    /// Port to listen on (default: the labs' port for the service; 0: any free port).
+    /// Port to listen on (default: the labs' port for the service: echo 7777, daytime 1313,
+    /// message 5000, relay 1212, chat 6000, http 8080; 0: any free port). Ports below 1024
+    /// need root or CAP_NET_BIND_SERVICE.
     #[arg(long)]
     pub port: Option<u16>,
     /// Length of the queue of connections waiting for accept (listen's backlog).
@@ -274,6 +280,10 @@ pub struct ServeArgs {
     /// Close a connection that sent nothing for this many seconds.
     #[arg(long, value_name = "SECS")]
     pub idle_timeout: Option<f64>,
+    /// http: serve the files under this directory instead of the built-in page (nothing
+    /// outside it: `..` is refused).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

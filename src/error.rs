@@ -38,6 +38,9 @@ pub struct Failure {
     usage: bool,
     /// For a `bind` refused with `EADDRINUSE`: what held the port.
     port_use: Option<PortUse>,
+    /// What to try, in French and English, when the caller knows better than the errno's
+    /// general advice (a privileged port: which port to use instead).
+    advice: Option<(String, String)>,
 }
 
 impl Failure {
@@ -47,6 +50,7 @@ impl Failure {
             source: source.into(),
             usage: false,
             port_use: None,
+            advice: None,
         }
     }
 
@@ -58,7 +62,14 @@ impl Failure {
             what: msg,
             usage: true,
             port_use: None,
+            advice: None,
         }
+    }
+
+    /// Replaces the errno's general advice with one for this very failure.
+    pub fn with_advice(mut self, fr: impl Into<String>, en: impl Into<String>) -> Failure {
+        self.advice = Some((fr.into(), en.into()));
+        self
     }
 
     /// The error's name: `ECONNREFUSED`, or `EAI_NONAME` for a name that does not resolve.
@@ -105,6 +116,11 @@ impl Failure {
             return out;
         }
         let mut out = format!("socklab: {self}");
+        if let Some((fr, en)) = &self.advice {
+            out.push_str("\n  ");
+            out.push_str(lang.pick(fr, en));
+            return out;
+        }
         let errno = self.errno();
         let key = match errno.as_deref() {
             Some("EAI_NODATA" | "EAI_FAIL") => Some("EAI_NONAME"),
@@ -375,6 +391,20 @@ mod tests {
             en: "no".into(),
         };
         assert_eq!(code(usage), exit::USAGE);
+    }
+
+    #[test]
+    fn an_advice_of_its_own_replaces_the_errnos() {
+        let f = Failure::new(
+            "bind 127.0.0.1:13",
+            io::Error::from_raw_os_error(libc::EACCES),
+        )
+        .with_advice("port 1313, en français", "port 1313, in English");
+        assert_eq!(f.exit_code(), exit::CANNOT_LISTEN);
+        let en = f.report(Lang::En);
+        assert!(en.ends_with("\n  port 1313, in English"), "{en}");
+        assert!(!en.contains("7777"), "{en}");
+        assert!(f.report(Lang::Fr).ends_with("en français"));
     }
 
     #[test]

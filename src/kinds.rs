@@ -19,6 +19,10 @@ pub enum Service {
     Relay,
     /// Every message from one client goes to all the others, prefixed with its sender.
     Chat,
+    /// TP3 §2: a static HTTP/1.1 web server, port 8080 by default (the labs' hosts use 80):
+    /// GET and HEAD, one request per connection, then it closes; a built-in page longer than
+    /// 1,024 bytes, or the files of --root DIR.
+    Http,
 }
 
 impl Service {
@@ -30,6 +34,8 @@ impl Service {
             Service::Message => 5000,
             Service::Relay => 1212,
             Service::Chat => 6000,
+            // The labs' web servers are on port 80, which needs privileges.
+            Service::Http => 8080,
         }
     }
 
@@ -40,6 +46,7 @@ impl Service {
             Service::Message => "message",
             Service::Relay => "relay",
             Service::Chat => "chat",
+            Service::Http => "http",
         }
     }
 }

@@ -142,6 +142,7 @@ impl DemoServer {
             backlog: 5,
             max_clients: None,
             idle_timeout: None,
+            root: None,
         };
         let (tx, rx) = crossbeam_channel::bounded(1);
         let handle = std::thread::Builder::new()

@@ -26,9 +26,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use crate::cli::ServeArgs;
+use crate::error::{Failure, Trouble};
 use crate::kinds::{Mode, Proto, Service};
-use crate::error::Failure;
 use crate::lang::Lang;
+use crate::services::http::{self, Site};
 use crate::services::{self, Conversation, Flow, Out};
 use crate::sock::{self, Family, Socket, Type};
 use crate::trace::Note;
@@ -49,6 +50,8 @@ pub struct Ctx {
     pub idle: Option<Duration>,
     /// Clients being served right now.
     pub active: AtomicUsize,
+    /// What the http service serves (the built-in page, or `--root`); `None` for the others.
+    pub site: Option<Arc<Site>>,
 }
 
 /// Runs `socklab serve` until Ctrl+C.
@@ -85,6 +88,7 @@ pub fn bind(args: &ServeArgs, lang: Lang) -> Result<Bound, Failure> {
         Some(_) => return Err(usage("--idle-timeout takes a positive number of seconds")),
         None => None,
     };
+    let site = site(args)?;
     let ctx = Arc::new(Ctx {
         service: args.service,
         lang,
@@ -93,15 +97,17 @@ pub fn bind(args: &ServeArgs, lang: Lang) -> Result<Bound, Failure> {
         max_clients: args.max_clients,
         idle,
         active: AtomicUsize::new(0),
+        site,
     });
     match (args.proto, mode) {
         (Proto::Tcp, Mode::Threads) => trace::set_thread("veilleur", trace::Role::Veilleur),
         _ => trace::set_thread("main", trace::Role::Main),
     }
     let socket = match args.proto {
-        Proto::Tcp => open_listener(&args.host, port, args.backlog)?,
-        Proto::Udp => open_bound(listen_addr(&args.host, port)?, Type::Dgram)?,
-    };
+        Proto::Tcp => open_listener(&args.host, port, args.backlog),
+        Proto::Udp => listen_addr(&args.host, port).and_then(|a| open_bound(a, Type::Dgram)),
+    }
+    .map_err(|f| privileged_port(f, port, args.service))?;
     let local = socket
         .getsockname()
         .map_err(|e| Failure::new("getsockname", e))?;
@@ -174,12 +180,95 @@ fn check_combination(args: &ServeArgs) -> Result<Mode, Failure> {
         (Proto::Tcp, Service::Relay, Some(Mode::Select)) => Err(usage(&format!(
             "{service} runs in --mode iterative (one pair at a time) or threads (a pair per exécutant)"
         ))),
+        (Proto::Udp, Service::Http, _) => Err(usage_both(
+            "http passe par TCP : une requête et sa réponse sur une connexion",
+            "http runs over TCP: a request and its answer on one connection",
+        )),
+        (_, s, _) if s != Service::Http && args.root.is_some() => Err(usage_both(
+            "--root est pour le service http",
+            "--root is for the http service",
+        )),
         (_, _, mode) => Ok(mode.unwrap_or(Mode::Threads)),
     }
 }
 
 fn usage(msg: &str) -> Failure {
     Failure::usage(msg)
+}
+
+/// A usage error (exit code 2) worded in both languages.
+fn usage_both(fr: &str, en: &str) -> Failure {
+    Failure::trouble(
+        "serve",
+        Trouble::Usage {
+            fr: fr.into(),
+            en: en.into(),
+        },
+    )
+}
+
+/// The http service's site: `--root DIR` when given (it must be a directory), else the
+/// built-in page.
+fn site(args: &ServeArgs) -> Result<Option<Arc<Site>>, Failure> {
+    if args.service != Service::Http {
+        return Ok(None);
+    }
+    let site = match &args.root {
+        None => Site::Builtin,
+        Some(dir) => Site::root(dir).map_err(|e| {
+            let shown = dir.display();
+            let (fr, en) = match (e.kind(), e.raw_os_error()) {
+                (io::ErrorKind::NotFound, _) => ("n'existe pas".into(), "does not exist".into()),
+                (_, Some(libc::ENOTDIR)) => (
+                    "n'est pas un répertoire".into(),
+                    "is not a directory".into(),
+                ),
+                _ => (e.to_string(), e.to_string()),
+            };
+            Failure::trouble(
+                "serve http",
+                Trouble::Usage {
+                    fr: format!("--root {shown} : {fr} ; --root attend le répertoire à servir"),
+                    en: format!("--root {shown}: {en}; --root takes the directory to serve"),
+                },
+            )
+        })?,
+    };
+    Ok(Some(Arc::new(site)))
+}
+
+/// `EACCES` on a port below 1024: what the port needs, and the service's own port to use
+/// instead. Other failures are left as they are.
+fn privileged_port(f: Failure, port: u16, service: Service) -> Failure {
+    if f.errno().as_deref() != Some("EACCES") || port == 0 || port >= 1024 {
+        return f;
+    }
+    let name = service.name();
+    let free = service.default_port();
+    f.with_advice(
+        format!(
+            "EACCES : les ports inférieurs à 1024 sont privilégiés ; s'attacher au port {port} \
+             demande d'être root ou d'avoir la capacité CAP_NET_BIND_SERVICE (par exemple \
+             `sudo setcap cap_net_bind_service=+ep $(command -v socklab)`). Sans privilège, \
+             prenez un port supérieur ou égal à 1024 : `socklab serve {name}` écoute sur {free} par \
+             défaut (`--port {free}`)."
+        ),
+        format!(
+            "EACCES: ports below 1024 are privileged; binding port {port} needs root or the \
+             CAP_NET_BIND_SERVICE capability (for instance \
+             `sudo setcap cap_net_bind_service=+ep $(command -v socklab)`). Without privileges, \
+             use a port above 1024: `socklab serve {name}` listens on {free} by default \
+             (`--port {free}`)."
+        ),
+    )
+}
+
+/// A new conversation for one connection: the service's, with the http service's site.
+fn conversation(ctx: &Ctx) -> Option<Box<dyn Conversation>> {
+    match (ctx.service, &ctx.site) {
+        (Service::Http, Some(site)) => Some(Box::new(http::Http::new(Arc::clone(site)))),
+        (service, _) => services::conversation(service),
+    }
 }
 
 /// `socket`, `setsockopt(SO_REUSEADDR)`, `bind`, `listen`: the four steps of every TCP server
@@ -252,6 +341,24 @@ fn print_banner(service: Service, proto: &str, mode: Option<Mode>, local: Socket
             output::say_line(format!("Try it: {nc} {try_host} {}", local.port()));
         }
     }
+    if service == Service::Http {
+        // An IPv6 address goes in brackets in a URL.
+        let authority = if local.ip().is_unspecified() {
+            format!("localhost:{}", local.port())
+        } else {
+            local.to_string()
+        };
+        output::say_line(match lang {
+            Lang::Fr => format!(
+                "Ou bien : socklab connect http-get http://{authority}/ (avec nc, tapez \
+                 GET / HTTP/1.1, Host: {try_host}, puis une ligne vide)"
+            ),
+            Lang::En => format!(
+                "Or: socklab connect http-get http://{authority}/ (in nc, type \
+                 GET / HTTP/1.1, Host: {try_host}, then an empty line)"
+            ),
+        });
+    }
     if local.ip().is_loopback() {
         output::say_line(lang.pick(
             "Écoute sur la boucle locale seulement : --host :: l'ouvre aux autres machines \
@@ -293,7 +400,7 @@ fn leave(ctx: &Ctx) {
 /// what it did. Used by the threads and iterative modes.
 fn serve_connection(conn: Arc<Socket>, peer: SocketAddr, ctx: &Ctx) {
     let mut counts = Counts::default();
-    if let Some(conv) = services::conversation(ctx.service) {
+    if let Some(conv) = conversation(ctx) {
         // A client that resets or vanishes ends its own conversation, not the server: the
         // failed call is in the trace with its errno.
         let _ = converse(&conn, conv, &mut counts, ctx);

@@ -9,10 +9,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::{AcceptError, BUF_SIZE, Ctx, accept_error, admit, close_and_record, leave};
+use super::{
+    AcceptError, BUF_SIZE, Ctx, accept_error, admit, close_and_record, conversation, leave,
+};
 use crate::error::Failure;
 use crate::server::stats::Counts;
-use crate::services::{self, Conversation, Flow, Out};
+use crate::services::{Conversation, Flow, Out};
 use crate::sock::{self, PollFd, Socket};
 use crate::trace::{self, Note};
 
@@ -92,7 +94,7 @@ fn welcome(conn: Socket, peer: SocketAddr, ctx: &Ctx) -> Option<Client> {
     let mut client = Client {
         sock,
         peer,
-        conv: services::conversation(ctx.service)?,
+        conv: conversation(ctx)?,
         counts: Counts::default(),
         last_heard: Instant::now(),
     };

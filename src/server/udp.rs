@@ -178,6 +178,7 @@ mod tests {
             max_clients: None,
             idle: None,
             active: AtomicUsize::new(0),
+            site: None,
         }
     }
 

@@ -7,6 +7,7 @@
 
 pub mod daytime;
 pub mod echo;
+pub mod http;
 pub mod message;
 
 use std::io;
@@ -67,6 +68,10 @@ pub fn conversation(service: Service) -> Option<Box<dyn Conversation>> {
         Service::Echo => Some(Box::new(echo::Echo)),
         Service::Daytime => Some(Box::new(daytime::Daytime)),
         Service::Message => Some(Box::new(message::Message)),
+        // The built-in page; `--root` gives the server a site of its own (server::conversation).
+        Service::Http => Some(Box::new(http::Http::new(std::sync::Arc::new(
+            http::Site::Builtin,
+        )))),
         Service::Relay | Service::Chat => None,
     }
 }
@@ -77,6 +82,6 @@ pub fn answer_datagram(service: Service, data: &[u8]) -> Option<Vec<u8>> {
         Service::Echo => Some(data.to_vec()),
         Service::Daytime => Some(daytime::date_line().into_bytes()),
         Service::Message => message::answer(data),
-        Service::Relay | Service::Chat => None,
+        Service::Relay | Service::Chat | Service::Http => None,
     }
 }
