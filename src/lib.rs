@@ -6,26 +6,32 @@
 //!
 //! # Layout
 //!
+//! Each module once, from the bottom up:
+//!
+//! - [`lang`]: French or English, chosen by `--lang` or the locale; everything a user reads.
+//! - [`kernel`]: what the kernel shows of sockets without changing anything (which sockets
+//!   hold a port); below [`sock`], which calls it.
+//! - [`trace`]: the typed event (the call, the socket it concerns, notes, the thread's role),
+//!   the writer thread that receives events over a channel, and the three renderers
+//!   (`pretty`, `strace`, `json`).
 //! - [`sock`]: the traced socket API. One method, one system call, one trace event; the method
 //!   names are Python's `socket` module's, so the labs' programs map onto it line by line
-//!   (the table is in the module's documentation).
-//! - [`trace`]: the events, the writer thread that receives them over a channel, and the three
-//!   renderers (`pretty`, `strace`, `json`).
-//! - [`explain`]: what each call does and what each error means, in both languages.
-//! - [`server`]: the veilleur and its exécutants, the iterative server, shutdown on Ctrl+C,
-//!   the summary.
-//! - [`services`]: the protocols (echo, ...), each over one connected socket.
+//!   (the table is in the module's documentation). Errors name their call and address.
+//! - [`explain`]: what each call does and what each error means, in both languages, as data
+//!   keyed by call, option, errno and context (TCP or UDP, which side closed first).
+//! - [`step`]: the step-by-step gate every traced call passes.
+//! - [`kinds`]: what socklab runs: services, server modes, protocols, clients.
+//! - [`services`]: the protocols (echo, daytime, message, http), each over one connected
+//!   socket.
+//! - [`server`]: the veilleur and its exécutants, the iterative and select servers, UDP, the
+//!   relay and the chat, shutdown on Ctrl+C, the summary.
 //! - [`clients`]: the clients (daytime, http-get, echo, message, relay), with their timeouts.
 //! - [`demo`]: the self-running demos (two columns) and the sequence diagrams.
-//! - [`step`]: the step-by-step gate every traced call passes.
 //! - [`lab`]: what every program of the curriculum (`exercises/`, `solutions/`) calls first.
 //! - [`grade`]: the curriculum's catalogue and the grader behind `socklab check`.
+//! - [`bench`]: `socklab bench`, a load generator for echo servers, and the modes compared.
 //! - [`cli`], [`app`], [`error`], [`signals`], [`output`]: the command line, the run of a
 //!   command, the messages and exit codes, Ctrl+C, the program's own stdout.
-//! - [`clients`]: the clients (echo, ...).
-//! - [`bench`]: `socklab bench`, a load generator for echo servers, and the modes compared.
-//! - [`cli`], [`app`], [`error`], [`signals`]: the command line, the run of a command, the
-//!   messages and exit codes, Ctrl+C.
 //!
 //! # From the labs' Python to socklab
 //!

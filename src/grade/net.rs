@@ -39,24 +39,10 @@ pub fn free_port(proto: Proto) -> io::Result<u16> {
 }
 
 /// True when some socket on this machine listens on TCP `port` (or, for UDP, is bound to it),
-/// read from the kernel's tables in /proc/net. Unlike a trial connection, looking costs the
-/// server nothing: a relay server would take a trial connection for its first client.
+/// read from the kernel's tables. Unlike a trial connection, looking costs the server nothing:
+/// a relay server would take a trial connection for its first client.
 pub fn is_listening(proto: Proto, port: u16) -> bool {
-    let (files, state) = match proto {
-        Proto::Tcp => (["/proc/net/tcp", "/proc/net/tcp6"], "0A"), // TCP_LISTEN
-        Proto::Udp => (["/proc/net/udp", "/proc/net/udp6"], "07"), // TCP_CLOSE: bound, unconnected
-    };
-    let hex = format!(":{port:04X}");
-    files.iter().any(|f| {
-        std::fs::read_to_string(f).is_ok_and(|table| {
-            table.lines().skip(1).any(|line| {
-                let mut cols = line.split_whitespace();
-                let local = cols.nth(1).unwrap_or("");
-                let st = cols.nth(1).unwrap_or("");
-                local.ends_with(&hex) && st == state
-            })
-        })
-    })
+    crate::kernel::ports::is_listening(proto == Proto::Udp, port)
 }
 
 /// Waits, at most [`START_LIMIT`], until the program listens on `port`: a readiness check

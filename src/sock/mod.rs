@@ -175,6 +175,7 @@ impl Socket {
             fd: None,
             blocks: false,
             owner: None,
+            info: Some(info),
             option: None,
             how: None,
             size: None,

@@ -104,6 +104,7 @@ pub fn poll(fds: &mut [PollFd], timeout: Option<Duration>) -> Result<usize> {
         // A poll with no timeout returns at once: one event.
         blocks: ms != 0,
         owner: None,
+        info: None,
         option: None,
         how: None,
         size: None,

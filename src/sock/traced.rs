@@ -10,7 +10,7 @@ use std::os::fd::RawFd;
 
 use super::Socket;
 use crate::step;
-use crate::trace::{self, Call, Event, How, Kind, Opt, Phase};
+use crate::trace::{self, Call, Event, How, Kind, Opt, Phase, SockInfo};
 
 /// A call about to be made.
 pub(crate) struct Spec<'a> {
@@ -23,6 +23,8 @@ pub(crate) struct Spec<'a> {
     pub blocks: bool,
     /// The socket the call works on: the event carries what the trace knows of it.
     pub owner: Option<&'a Socket>,
+    /// The socket a call without an owner concerns (`socket` itself, about to create it).
+    pub info: Option<SockInfo>,
     /// The option a `setsockopt` sets.
     pub option: Option<Opt>,
     /// The direction a `shutdown` closes.
@@ -47,6 +49,7 @@ impl<'a> Spec<'a> {
             fd: Some(owner.fd),
             blocks: false,
             owner: Some(owner),
+            info: None,
             option: None,
             how: None,
             size: None,
@@ -104,6 +107,7 @@ pub(crate) struct Pending<'a> {
     call: Call,
     fd: Option<RawFd>,
     owner: Option<&'a Socket>,
+    info: Option<SockInfo>,
     option: Option<Opt>,
     how: Option<How>,
     size: Option<usize>,
@@ -117,7 +121,7 @@ pub(crate) struct Pending<'a> {
 fn ahead(spec: &Spec<'_>, before: &(String, String)) -> Event {
     let mut ev = Event::new(Kind::Syscall, Phase::Enter, spec.call.clone());
     ev.fd = spec.fd;
-    ev.socket = spec.owner.map(Socket::info);
+    ev.socket = spec.owner.map(Socket::info).or(spec.info);
     ev.option = spec.option.clone();
     ev.how = spec.how;
     ev.size = spec.size;
@@ -148,6 +152,7 @@ pub(crate) fn begin(spec: Spec<'_>) -> Pending<'_> {
         call: spec.call,
         fd: spec.fd,
         owner: spec.owner,
+        info: spec.info,
         option: spec.option,
         how: spec.how,
         size: spec.size,
@@ -179,7 +184,7 @@ impl Pending<'_> {
         }
         let mut ev = Event::new(Kind::Syscall, self.phase, self.call);
         ev.fd = self.fd;
-        ev.socket = self.owner.map(Socket::info);
+        ev.socket = self.owner.map(Socket::info).or(self.info);
         ev.option = self.option;
         ev.how = self.how;
         ev.size = self.size;
