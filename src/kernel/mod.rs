@@ -3,3 +3,4 @@
 //! use it without a circle.
 
 pub mod ports;
+pub mod diag;

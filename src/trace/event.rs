@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub use super::note::Note;
 pub use super::sockinfo::{
-    Family, How, Opt, OptName, PortUse, Side, SockInfo, SockRole, SockType,
+    Family, How, Opt, OptName, PortUse, Side, SockInfo, SockRole, SockType, TcpState,
 };
 
 /// What kind of thing happened.

@@ -33,7 +33,7 @@ use crossbeam_channel::Sender;
 pub use errno::{message as errno_message, name as errno_name};
 pub use event::{
     Call, Event, Family, How, Kind, Note, Opt, OptName, Phase, PortUse, Role, Side, SockInfo,
-    SockRole, SockType,
+    SockRole, SockType, TcpState,
 };
 pub use pretty::PrettyRender;
 
