@@ -38,11 +38,11 @@ use std::thread::JoinHandle;
 
 use crossbeam_channel::{Receiver, Sender};
 use socklab::error::Failure;
-use socklab::lang::Lang;
 use socklab::lab::{self, Lab};
+use socklab::lang::Lang;
+use socklab::signals;
 use socklab::sock::{Family, How, Socket, Type};
 use socklab::trace::{self, Role};
-use socklab::signals;
 
 /// What the other threads tell the salon.
 enum Event {
@@ -125,7 +125,9 @@ fn run(lab: &Lab) -> Result<(), Failure> {
         };
         let writer = {
             let sock = Arc::clone(&sock);
-            spawn(&format!("envoi-{id}"), Role::Helper, move || write_out(&sock, &to_send))
+            spawn(&format!("envoi-{id}"), Role::Helper, move || {
+                write_out(&sock, &to_send)
+            })
         };
         // Forget the connections that ended (their threads are done).
         members.retain(|m| !(m.reader.is_finished() && m.writer.is_finished()));

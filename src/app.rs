@@ -38,6 +38,8 @@ pub fn run(cli: Cli) -> i32 {
         color,
         hexdump: cli.global.hexdump,
         keep: cli.global.diagram.is_some(),
+        kernel_view: cli.global.sockets,
+        sockets_table: cli.global.sockets,
     };
     // The demo lays the pretty trace out in two columns, clients left, server right.
     let started = match (&cli.command, config.format) {
@@ -46,7 +48,8 @@ pub fn run(cli: Cli) -> i32 {
                 Explainer::new(lang, config.explain),
                 config.hexdump,
                 config.color,
-            );
+            )
+            .with_sockets_table(config.sockets_table);
             let width = if config.file.is_some() {
                 160
             } else {

@@ -8,8 +8,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::bench::pattern::Payload;
 use crate::bench::workloads::Workload;
 use crate::explain::ExplainMode;
-use crate::lang::Lang;
 use crate::kinds::{Client, Mode, Proto, Service};
+use crate::lang::Lang;
 use crate::trace::Format;
 
 const AFTER_HELP: &str = "\
@@ -77,6 +77,11 @@ pub struct GlobalOpts {
     /// When the command ends, draw its sequence diagram into this file (.svg or .mmd).
     #[arg(long, global = true, value_name = "FILE")]
     pub diagram: Option<PathBuf>,
+    /// The kernel's side: after each call, the TCP state the kernel reports (→ ESTABLISHED,
+    /// → CLOSE_WAIT, → TIME_WAIT on the side that closed first) and the accept queue against
+    /// the backlog; an ss-like table of the program's sockets when one changes state.
+    #[arg(long, global = true)]
+    pub sockets: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -8,8 +8,8 @@ use std::time::Duration;
 use crate::explain;
 use crate::lang::Lang;
 use crate::sock::{self, ResolveError};
-use crate::trace::PortUse;
 use crate::trace;
+use crate::trace::PortUse;
 
 /// Exit codes, documented in `socklab --help` and the README.
 pub mod exit {

@@ -111,6 +111,8 @@ pub fn start(thread: &str) -> Lab {
         color,
         hexdump: false,
         keep: false,
+        kernel_view: false,
+        sockets_table: false,
     };
     if let Err(e) = trace::init(config) {
         eprintln!("socklab: {e}");

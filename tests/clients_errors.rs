@@ -207,10 +207,7 @@ fn reset_by_the_peer() {
         )),
         "{stderr}"
     );
-    assert!(
-        stderr.contains("a répondu par un RST"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("a répondu par un RST"), "{stderr}");
 }
 
 /// A UDP socket that receives and never answers: the request does arrive (this test reads

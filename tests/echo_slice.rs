@@ -84,7 +84,10 @@ fn client_and_server_with_pretty_trace() {
 fn address_in_use_is_explained() {
     let first = Server::start(serve_command(&["echo", "--port", "0", "--trace", "off"]));
     let port = first.addr.port().to_string();
-    for (lang, words) in [("en", "another socket listens on it"), ("fr", "une autre socket y écoute")] {
+    for (lang, words) in [
+        ("en", "another socket listens on it"),
+        ("fr", "une autre socket y écoute"),
+    ] {
         let out = Command::new(socklab())
             .args(["--lang", lang, "serve", "echo", "--port", &port])
             .stdin(Stdio::null())

@@ -53,8 +53,16 @@ fn the_udp_demo_is_explained_as_udp() {
     for lang in ["en", "fr"] {
         let (code, stderr) = run(
             &[
-                "--lang", lang, "--color", "never", "--trace", "pretty", "--explain", "always",
-                "demo", "echo-udp",
+                "--lang",
+                lang,
+                "--color",
+                "never",
+                "--trace",
+                "pretty",
+                "--explain",
+                "always",
+                "demo",
+                "echo-udp",
             ],
             b"",
         );
@@ -84,8 +92,18 @@ fn a_refused_connection_sends_nothing_to_close() {
     for lang in ["en", "fr"] {
         let (code, stderr) = run(
             &[
-                "--lang", lang, "--color", "never", "--trace", "pretty", "--explain", "always",
-                "connect", "echo", "127.0.0.1", &port,
+                "--lang",
+                lang,
+                "--color",
+                "never",
+                "--trace",
+                "pretty",
+                "--explain",
+                "always",
+                "connect",
+                "echo",
+                "127.0.0.1",
+                &port,
             ],
             b"hello\n",
         );
@@ -122,8 +140,20 @@ fn a_close_with_unread_bytes_is_explained_as_a_reset() {
     });
     let (code, stderr) = run(
         &[
-            "--lang", "en", "--color", "never", "--trace", "pretty", "--explain", "always",
-            "connect", "echo", "127.0.0.1", &port, "--timeout", "5",
+            "--lang",
+            "en",
+            "--color",
+            "never",
+            "--trace",
+            "pretty",
+            "--explain",
+            "always",
+            "connect",
+            "echo",
+            "127.0.0.1",
+            &port,
+            "--timeout",
+            "5",
         ],
         b"hello\n",
     );
@@ -170,6 +200,12 @@ fn what_holds_a_port_is_read_as_ss_reads_it() {
     let ss_lines = String::from_utf8_lossy(&ss.stdout).lines().count() as u32;
     let now = port_use(false, port);
     assert_eq!(now.listening, 0, "{now:?}");
-    assert_eq!(now.lingering, ss_lines, "ss says {ss_lines} in TIME_WAIT: {now:?}");
-    assert_eq!(now.lingering, 1, "the server's side of the one connection: {now:?}");
+    assert_eq!(
+        now.lingering, ss_lines,
+        "ss says {ss_lines} in TIME_WAIT: {now:?}"
+    );
+    assert_eq!(
+        now.lingering, 1,
+        "the server's side of the one connection: {now:?}"
+    );
 }

@@ -20,8 +20,8 @@ use std::time::Duration;
 pub use net::connect_tcp;
 
 use crate::cli::ConnectArgs;
-use crate::kinds::{Client, Proto};
 use crate::error::{Failure, Trouble};
+use crate::kinds::{Client, Proto};
 use crate::lang::Lang;
 use crate::trace;
 

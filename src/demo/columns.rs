@@ -19,7 +19,6 @@ impl ColumnsRender {
     }
 }
 
-
 /// The text a terminal shows: ANSI colour sequences (`ESC [ ... m`) left out.
 fn plain(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
@@ -92,7 +91,7 @@ pub fn terminal_width() -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-        use crate::explain::{ExplainMode, Explainer};
+    use crate::explain::{ExplainMode, Explainer};
     use crate::lang::Lang;
     use crate::trace::{Call, Kind, Phase};
 

@@ -289,9 +289,7 @@ pub fn build(events: &[Event], lang: Lang) -> Diagram {
             events[i + 1..]
                 .iter()
                 .zip(end_of[i + 1..].iter())
-                .find(|(r, id)| {
-                    **id == Some(peer) && r.call.receives() && r.phase != Phase::Enter
-                })
+                .find(|(r, id)| **id == Some(peer) && r.call.receives() && r.phase != Phase::Enter)
                 .map(|(r, _)| r.thread.clone())
                 .or_else(|| user.get(&peer).cloned())
         };

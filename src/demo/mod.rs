@@ -11,8 +11,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::cli::ServeArgs;
-use crate::kinds::{Mode, Proto, Service};
 use crate::error::Failure;
+use crate::kinds::{Mode, Proto, Service};
 use crate::lang::Lang;
 use crate::server::{self, shutdown::Shutdown};
 use crate::trace;

@@ -9,8 +9,8 @@ use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use super::{DemoServer, run_clients};
-use crate::kinds::{Mode, Proto, Service};
 use crate::error::Failure;
+use crate::kinds::{Mode, Proto, Service};
 use crate::lang::Lang;
 use crate::sock::{Family, Socket, Type};
 use crate::trace;

@@ -98,8 +98,14 @@ fn tcp_active_close_ends_in_time_wait_here() {
     assert!(en.contains("sends FIN") && en.contains("TIME_WAIT"), "{en}");
     assert!(en.contains("closes first"), "{en}");
     // What the calls cannot settle is said conditionally.
-    assert!(en.contains("Unless the peer's FIN had already arrived unread"), "{en}");
-    assert!(fr.contains("envoie FIN") && fr.contains("TIME_WAIT"), "{fr}");
+    assert!(
+        en.contains("Unless the peer's FIN had already arrived unread"),
+        "{en}"
+    );
+    assert!(
+        fr.contains("envoie FIN") && fr.contains("TIME_WAIT"),
+        "{fr}"
+    );
 }
 
 #[test]
@@ -110,7 +116,10 @@ fn tcp_passive_close_goes_through_close_wait_and_last_ack() {
     assert!(en.contains("passive close"), "{en}");
     assert!(en.contains("CLOSE_WAIT") && en.contains("LAST_ACK"), "{en}");
     assert!(en.contains("TIME_WAIT is on the peer's side"), "{en}");
-    assert!(fr.contains("fermeture passive") && fr.contains("CLOSE_WAIT"), "{fr}");
+    assert!(
+        fr.contains("fermeture passive") && fr.contains("CLOSE_WAIT"),
+        "{fr}"
+    );
 }
 
 #[test]
@@ -119,9 +128,15 @@ fn close_with_unread_data_sends_rst() {
     s.closed_first = Some(Side::Peer);
     s.unread = Some(12);
     let (fr, en) = both(&call(Call::Close, Some(s), 0));
-    assert!(en.contains("12 received byte(s)") && en.contains("RST instead of a FIN"), "{en}");
+    assert!(
+        en.contains("12 received byte(s)") && en.contains("RST instead of a FIN"),
+        "{en}"
+    );
     assert!(en.contains("ECONNRESET"), "{en}");
-    assert!(fr.contains("12 octet(s)") && fr.contains("RST au lieu d'un FIN"), "{fr}");
+    assert!(
+        fr.contains("12 octet(s)") && fr.contains("RST au lieu d'un FIN"),
+        "{fr}"
+    );
     // No unread bytes: the usual FIN.
     s.unread = Some(0);
     let (_, en) = both(&call(Call::Close, Some(s), 0));
@@ -141,7 +156,10 @@ fn udp_close_sends_nothing() {
     let (fr, en) = both(&call(Call::Close, Some(udp()), 0));
     assert!(en.contains("nothing is sent"), "{en}");
     for word in ["FIN", "TIME_WAIT", "TCP"] {
-        assert!(!en.contains(word) && !fr.contains(word), "{word}: {en} / {fr}");
+        assert!(
+            !en.contains(word) && !fr.contains(word),
+            "{word}: {en} / {fr}"
+        );
     }
 }
 
@@ -156,7 +174,10 @@ fn close_after_a_refused_connect_sends_nothing() {
     let (_, en) = both(&refused);
     assert!(en.contains("nobody listens"), "{en}");
     let (fr, en) = both(&call(Call::Close, Some(tcp(SockRole::Unconnected)), 0));
-    assert!(en.contains("never connected") && en.contains("nothing is sent"), "{en}");
+    assert!(
+        en.contains("never connected") && en.contains("nothing is sent"),
+        "{en}"
+    );
     assert!(fr.contains("jamais connectée"), "{fr}");
     assert!(!en.contains("FIN") && !en.contains("TIME_WAIT"), "{en}");
 }
@@ -167,13 +188,22 @@ fn udp_recvfrom_is_one_datagram_and_zero_is_no_end() {
     ev.bytes = Some(5);
     ev.size = Some(65_535);
     let (fr, en) = both(&ev);
-    assert!(en.contains("one whole datagram") && en.contains("Boundaries are kept"), "{en}");
+    assert!(
+        en.contains("one whole datagram") && en.contains("Boundaries are kept"),
+        "{en}"
+    );
     assert!(fr.contains("un datagramme entier"), "{fr}");
     for t in [&fr, &en] {
-        assert!(!t.contains("stream") && !t.contains("flot") && !t.contains("TCP"), "{t}");
+        assert!(
+            !t.contains("stream") && !t.contains("flot") && !t.contains("TCP"),
+            "{t}"
+        );
     }
     let (_, en) = both(&call(Call::Recvfrom, Some(udp()), 0));
-    assert!(en.contains("empty datagram") && en.contains("0 is not an end"), "{en}");
+    assert!(
+        en.contains("empty datagram") && en.contains("0 is not an end"),
+        "{en}"
+    );
     // Longer than the buffer: MSG_TRUNC.
     let mut cut = call(Call::Recvfrom, Some(udp()), 70_000);
     cut.bytes = Some(70_000);
@@ -187,7 +217,10 @@ fn tcp_recv_of_zero_is_the_end_of_stream_unless_we_shut_down_ourselves() {
     let mut s = tcp(SockRole::Connected);
     s.closed_first = Some(Side::Peer);
     let (fr, en) = both(&call(Call::Recvfrom, Some(s), 0));
-    assert!(en.contains("end of the stream") && en.contains("FIN arrived"), "{en}");
+    assert!(
+        en.contains("end of the stream") && en.contains("FIN arrived"),
+        "{en}"
+    );
     assert!(fr.contains("fin du flot"), "{fr}");
     let mut s = tcp(SockRole::Connected);
     s.shut_read = true;
@@ -233,7 +266,10 @@ fn eaddrinuse_tells_a_listener_from_lingering_connections() {
         lingering: 0,
     });
     let (fr, en) = both(&ev);
-    assert!(en.contains("another socket listens on it") && en.contains("7777"), "{en}");
+    assert!(
+        en.contains("another socket listens on it") && en.contains("7777"),
+        "{en}"
+    );
     assert!(fr.contains("une autre socket y écoute"), "{fr}");
     ev.port_use = Some(PortUse {
         port: 7777,
@@ -243,23 +279,40 @@ fn eaddrinuse_tells_a_listener_from_lingering_connections() {
     });
     let (fr, en) = both(&ev);
     assert!(en.contains("nothing listens on port 7777 any more"), "{en}");
-    assert!(en.contains("3 connection(s)") && en.contains("FIN_WAIT2"), "{en}");
-    assert!(fr.contains("déjà utilisé") || fr.contains("traînent"), "{fr}");
+    assert!(
+        en.contains("3 connection(s)") && en.contains("FIN_WAIT2"),
+        "{en}"
+    );
+    assert!(
+        fr.contains("déjà utilisé") || fr.contains("traînent"),
+        "{fr}"
+    );
 }
 
 #[test]
 fn epipe_and_econnreset_tell_the_order_of_events() {
-    let (_, en) = both(&failed(Call::Sendto, Some(tcp(SockRole::Connected)), "EPIPE"));
+    let (_, en) = both(&failed(
+        Call::Sendto,
+        Some(tcp(SockRole::Connected)),
+        "EPIPE",
+    ));
     assert!(en.contains("the first send() after it succeeded"), "{en}");
     assert!(en.contains("RST"), "{en}");
-    let (_, en) = both(&failed(Call::Recvfrom, Some(tcp(SockRole::Connected)), "ECONNRESET"));
+    let (_, en) = both(&failed(
+        Call::Recvfrom,
+        Some(tcp(SockRole::Connected)),
+        "ECONNRESET",
+    ));
     assert!(en.contains("still unread"), "{en}");
 }
 
 #[test]
 fn listen_says_the_queue_and_what_happens_when_it_is_full() {
     let (fr, en) = both(&call(Call::Listen, Some(tcp(SockRole::Listening)), 0));
-    assert!(en.contains("somaxconn") && en.contains("backlog + 1"), "{en}");
+    assert!(
+        en.contains("somaxconn") && en.contains("backlog + 1"),
+        "{en}"
+    );
     assert!(en.contains("1 s later, then 2 s after that"), "{en}");
     assert!(fr.contains("mène seul la poignée de main"), "{fr}");
     assert!(fr.contains("range les connexions établies"), "{fr}");
@@ -268,7 +321,10 @@ fn listen_says_the_queue_and_what_happens_when_it_is_full() {
 #[test]
 fn socket_is_explained_from_its_arguments() {
     let (_, en) = both(&call(Call::Socket, Some(udp()), 3));
-    assert!(en.contains("SOCK_DGRAM: UDP") && en.contains("AF_INET: IPv4"), "{en}");
+    assert!(
+        en.contains("SOCK_DGRAM: UDP") && en.contains("AF_INET: IPv4"),
+        "{en}"
+    );
     let six = SockInfo::new(Family::Inet6, SockType::Stream);
     let (_, en) = both(&call(Call::Socket, Some(six), 3));
     assert!(en.contains("SOCK_STREAM") && en.contains("::ffff:"), "{en}");
@@ -292,7 +348,10 @@ fn bind_says_port_zero_only_for_port_zero() {
     let mut ev = call(Call::Bind, Some(tcp(SockRole::Unconnected)), 0);
     ev.addr = Some("127.0.0.1:0".parse().unwrap());
     let (_, en) = both(&ev);
-    assert!(en.contains("Port 0 lets the kernel pick") && en.contains("loopback"), "{en}");
+    assert!(
+        en.contains("Port 0 lets the kernel pick") && en.contains("loopback"),
+        "{en}"
+    );
     ev.addr = Some("[::]:7777".parse().unwrap());
     let (fr, en) = both(&ev);
     assert!(!en.contains("Port 0"), "{en}");
@@ -303,7 +362,10 @@ fn bind_says_port_zero_only_for_port_zero() {
 #[test]
 fn select_is_named_beside_poll() {
     let (_, en) = both(&call(Call::Poll, None, 1));
-    assert!(en.contains("select.select") && en.contains("pselect6"), "{en}");
+    assert!(
+        en.contains("select.select") && en.contains("pselect6"),
+        "{en}"
+    );
     let (_, en) = both(&call(Call::Pselect6, None, 1));
     assert!(en.contains("select.select"), "{en}");
 }

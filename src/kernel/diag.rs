@@ -12,16 +12,17 @@ use std::net::SocketAddr;
 use netlink_packet_core::{
     NLM_F_DUMP, NLM_F_REQUEST, NetlinkHeader, NetlinkMessage, NetlinkPayload,
 };
+use netlink_packet_sock_diag::SockDiagMessage;
 use netlink_packet_sock_diag::constants::{AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP};
 use netlink_packet_sock_diag::inet::nlas::Nla;
 use netlink_packet_sock_diag::inet::{ExtensionFlags, InetRequest, SocketId, StateFlags};
-use netlink_packet_sock_diag::SockDiagMessage;
 use netlink_sys::{Socket, SocketAddr as NetlinkAddr, protocols::NETLINK_SOCK_DIAG};
+use serde::{Deserialize, Serialize};
 
-use crate::trace::TcpState;
+use super::types::TcpState;
 
 /// One TCP socket as the kernel lists it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiagSocket {
     pub local: SocketAddr,
     pub peer: SocketAddr,
@@ -32,9 +33,11 @@ pub struct DiagSocket {
     /// For a listening socket, its backlog; otherwise the bytes not acknowledged yet.
     pub send_q: u32,
     /// Milliseconds left on the socket's timer (TIME_WAIT's 60 s, a retransmission).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timer_ms: Option<u32>,
     /// Packets the socket dropped; for a listening socket, the SYNs dropped because its queue
     /// was full (`ss -m`'s `d`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drops: Option<u32>,
 }
 
@@ -79,7 +82,7 @@ pub fn listener(port: u16) -> Option<DiagSocket> {
 
 /// An IPv4 client seen through an IPv6 socket is listed by the kernel under IPv6 with its
 /// mapped address: compare both as IPv4.
-fn unmapped(a: SocketAddr) -> SocketAddr {
+pub fn unmapped(a: SocketAddr) -> SocketAddr {
     match a {
         SocketAddr::V6(v6) => match v6.ip().to_ipv4_mapped() {
             Some(v4) => SocketAddr::from((v4, v6.port())),
@@ -175,13 +178,17 @@ mod tests {
         assert_eq!(l.send_q, 128, "std's backlog");
         let mut client = TcpStream::connect(("127.0.0.1", port)).unwrap();
         let client_addr = client.local_addr().unwrap();
-        assert_eq!(listener(port).unwrap().recv_q, 1, "one connection waits to be accepted");
+        assert_eq!(
+            listener(port).unwrap().recv_q,
+            1,
+            "one connection waits to be accepted"
+        );
         let (served, _) = server.accept().unwrap();
         let server_side = find(port, client_addr).expect("the server's end is listed");
         assert_eq!(server_side.state, TcpState::Established);
         // The server closes first: TIME_WAIT on its side, with about 60 s left.
         drop(served);
-        client.read(&mut [0u8; 4]).unwrap();
+        assert_eq!(client.read(&mut [0u8; 4]).unwrap(), 0, "the end of stream");
         drop(client);
         let tw = find(port, client_addr).expect("TIME_WAIT is still listed");
         assert_eq!(tw.state, TcpState::TimeWait);

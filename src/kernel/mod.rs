@@ -2,5 +2,7 @@
 //! port. Below `sock` (it takes ports and addresses, never a `Socket`), so the traced calls can
 //! use it without a circle.
 
-pub mod ports;
 pub mod diag;
+pub mod ports;
+pub mod tcp_info;
+pub mod types;

@@ -7,7 +7,7 @@
 //! other side has not closed yet). The list says which.
 
 use super::diag::{self, DiagSocket};
-use crate::trace::{PortUse, TcpState};
+use super::types::{PortUse, TcpState};
 
 /// True when some socket on this machine listens on TCP `port` (or, for UDP, is bound to it).
 pub fn is_listening(udp: bool, port: u16) -> bool {

@@ -381,7 +381,9 @@ fn admit(conn: &Socket, peer: SocketAddr, ctx: &Ctx) -> bool {
                 Lang::Fr => {
                     format!("serveur plein : {max} clients déjà connectés, réessayez plus tard\n")
                 }
-                Lang::En => format!("server full: {max} clients already connected, try again later\n"),
+                Lang::En => {
+                    format!("server full: {max} clients already connected, try again later\n")
+                }
             };
             trace::note(Note::Refused { peer, max });
             let _ = conn.sendall(line.as_bytes());

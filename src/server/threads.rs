@@ -37,6 +37,7 @@ pub fn run(listener: &Arc<Socket>, ctx: &Arc<Ctx>) -> Result<(), Failure> {
 }
 
 /// The exécutant threads a veilleur started, numbered in accept order.
+#[derive(Default)]
 pub struct Executants {
     handles: Vec<JoinHandle<()>>,
     count: u32,
@@ -44,10 +45,7 @@ pub struct Executants {
 
 impl Executants {
     pub fn new() -> Executants {
-        Executants {
-            handles: Vec::new(),
-            count: 0,
-        }
+        Executants::default()
     }
 
     /// Hands `conn` over to a new exécutant running `serve`. The hand-over and the thread's end

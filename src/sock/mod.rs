@@ -26,6 +26,7 @@
 pub mod addr;
 mod error;
 mod poll;
+pub mod probe;
 mod resolve;
 pub(crate) mod traced;
 
@@ -34,6 +35,7 @@ use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, IntoRawFd, RawFd};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU8, AtomicU32};
 use std::time::Duration;
 
 pub use crate::trace::How;
@@ -41,7 +43,9 @@ pub use error::{Error, Result};
 pub use poll::{PollFd, poll};
 pub use resolve::{ResolveError, resolve};
 
-use crate::trace::{self, Call, Event, Kind, Opt, OptName, Phase, Side, SockInfo, SockRole, SockType};
+use crate::trace::{
+    self, Call, Event, Kind, Opt, OptName, Phase, Side, SockInfo, SockRole, SockType,
+};
 use addr::{STORAGE_LEN, brief, sockaddr_len, strace_sockaddr};
 use traced::{Outcome, Spec, captured, kept_bytes, perform, quoted};
 
@@ -120,6 +124,10 @@ pub struct Socket {
     ty: Type,
     /// What the calls made of the socket so far, for the trace (see [`SockInfo`]).
     state: Mutex<SockInfo>,
+    /// A listening socket's drops last reported (the kernel view's queue-full notes).
+    drops_seen: AtomicU32,
+    /// The TCP state last reported, as the kernel numbers it (0: none yet).
+    last_state: AtomicU8,
 }
 
 impl Socket {
@@ -130,6 +138,8 @@ impl Socket {
             family,
             ty,
             state: Mutex::new(info),
+            drops_seen: AtomicU32::new(0),
+            last_state: AtomicU8::new(0),
         }
     }
 
@@ -222,7 +232,12 @@ impl Socket {
     ) -> Result<()> {
         let args = || {
             let full = strace();
-            let short = format!("{}, {}, {}", self.fd, name.name(), short_value(&name, value));
+            let short = format!(
+                "{}, {}, {}",
+                self.fd,
+                name.name(),
+                short_value(&name, value)
+            );
             (full, short)
         };
         let mut spec = Spec::on(self, Call::Setsockopt, &args);
@@ -780,9 +795,15 @@ impl Socket {
     /// port 0 this is how a server learns which port it got; after `connect`, which local port
     /// the kernel picked for the client.
     pub fn getsockname(&self) -> Result<SocketAddr> {
-        let a = self.name_call(Call::Getsockname, || self.sock().local_addr())?;
-        self.update(|s| s.local = Some(a));
-        Ok(a)
+        self.name_call(Call::Getsockname, || {
+            let a = self.sock().local_addr();
+            if let Some(local) = a.as_ref().ok().and_then(|a| a.as_socket()) {
+                // Known from now on, in this call's own event too (after bind to port 0, the
+                // port the kernel picked).
+                self.update(|s| s.local = Some(local));
+            }
+            a
+        })
     }
 
     /// `getpeername()`: the address of the connected peer.

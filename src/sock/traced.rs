@@ -39,11 +39,7 @@ pub(crate) struct Spec<'a> {
 
 impl<'a> Spec<'a> {
     /// A call on `owner` that returns at once.
-    pub fn on(
-        owner: &'a Socket,
-        call: Call,
-        args: &'a dyn Fn() -> (String, String),
-    ) -> Spec<'a> {
+    pub fn on(owner: &'a Socket, call: Call, args: &'a dyn Fn() -> (String, String)) -> Spec<'a> {
         Spec {
             call,
             fd: Some(owner.fd),
@@ -206,7 +202,11 @@ impl Pending<'_> {
                 local.port(),
             ));
         }
+        let probes = super::probe::after(&mut ev, self.owner);
         trace::emit(ev);
+        for probe in probes {
+            trace::emit(probe);
+        }
     }
 }
 

@@ -7,9 +7,11 @@ use std::net::SocketAddr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+pub use crate::kernel::diag::DiagSocket;
+
 pub use super::note::Note;
 pub use super::sockinfo::{
-    Family, How, Opt, OptName, PortUse, Side, SockInfo, SockRole, SockType, TcpState,
+    Family, How, Opt, OptName, PortUse, Queue, Side, SockInfo, SockRole, SockType, TcpState,
 };
 
 /// What kind of thing happened.
@@ -195,7 +197,10 @@ impl Call {
 
     /// Calls that send data.
     pub fn sends(&self) -> bool {
-        matches!(self, Call::Send | Call::Sendto | Call::Sendmsg | Call::Write)
+        matches!(
+            self,
+            Call::Send | Call::Sendto | Call::Sendmsg | Call::Write
+        )
     }
 
     /// Calls that take a connection from the queue.
@@ -207,7 +212,12 @@ impl Call {
     pub fn multiplexes(&self) -> bool {
         matches!(
             self,
-            Call::Poll | Call::Ppoll | Call::Select | Call::Pselect6 | Call::EpollWait | Call::EpollPwait
+            Call::Poll
+                | Call::Ppoll
+                | Call::Select
+                | Call::Pselect6
+                | Call::EpollWait
+                | Call::EpollPwait
         )
     }
 }
@@ -295,6 +305,21 @@ pub struct Event {
     /// its datagram truncated, `MSG_TRUNC`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<usize>,
+    /// The TCP state the kernel reported after the call (`TCP_INFO`; after a `close`, the
+    /// connection looked up by its address pair through sock_diag), with the kernel view on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tcp_state: Option<TcpState>,
+    /// After a `close`: milliseconds left before the kernel forgets the connection (TIME_WAIT's
+    /// 60 s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tcp_timer_ms: Option<u32>,
+    /// A listening socket's accept queue, after `listen` or `accept`, with the kernel view on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<Queue>,
+    /// `--sockets`: the program's TCP connections as the kernel listed them right after this
+    /// call (which changed one's state), as `ss -tan` shows them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sockets: Option<Vec<DiagSocket>>,
     /// For a `bind` that failed with `EADDRINUSE`: the sockets the kernel showed on that port
     /// at that moment, which tell "another server listens" from "old connections linger".
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -332,6 +357,10 @@ impl Event {
             option: None,
             how: None,
             size: None,
+            tcp_state: None,
+            tcp_timer_ms: None,
+            queue: None,
+            sockets: None,
             port_use: None,
             data: Vec::new(),
         }

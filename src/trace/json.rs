@@ -138,6 +138,23 @@ pub(super) fn line(ev: &Event, out: &mut String) {
             out.push_str(",\"size\":");
             push_u64(out, size as u64);
         }
+        if let Some(state) = ev.tcp_state {
+            out.push_str(",\"tcp_state\":\"");
+            out.push_str(state.name());
+            out.push('"');
+        }
+        if let Some(ms) = ev.tcp_timer_ms {
+            out.push_str(",\"tcp_timer_ms\":");
+            push_u64(out, ms.into());
+        }
+        if let Some(queue) = &ev.queue {
+            out.push_str(",\"queue\":");
+            push_serde(out, queue);
+        }
+        if let Some(sockets) = &ev.sockets {
+            out.push_str(",\"sockets\":");
+            push_serde(out, sockets);
+        }
         if let Some(port_use) = &ev.port_use {
             out.push_str(",\"port_use\":");
             push_serde(out, port_use);
@@ -266,7 +283,7 @@ fn push_escaped(out: &mut String, s: &str) {
 mod tests {
     use super::*;
     use crate::trace::test_support::sample;
-    use crate::trace::{Family, How, Note, Opt, OptName, PortUse, SockType};
+    use crate::trace::{Family, How, Note, Opt, OptName, PortUse, Queue, SockType, TcpState};
 
     #[test]
     fn one_object_per_line_with_the_design_fields() {
@@ -373,6 +390,15 @@ mod tests {
                             shut_read: i % 2 == 1,
                         }),
                     };
+                    if i > 0 {
+                        ev.tcp_state = Some(TcpState::TimeWait);
+                        ev.tcp_timer_ms = Some(59_998);
+                        ev.queue = Some(Queue {
+                            waiting: 2,
+                            backlog: 5,
+                            drops: (i % 2 == 0).then_some(3),
+                        });
+                    }
                     (ev.how, ev.size) = match i {
                         0 => (None, None),
                         _ => (Some(How::Write), Some(65_535)),

@@ -18,6 +18,7 @@ mod note;
 mod pretty;
 mod sockinfo;
 mod strace_fmt;
+mod table;
 mod writer;
 
 use std::cell::RefCell;
@@ -32,8 +33,8 @@ use crossbeam_channel::Sender;
 
 pub use errno::{message as errno_message, name as errno_name};
 pub use event::{
-    Call, Event, Family, How, Kind, Note, Opt, OptName, Phase, PortUse, Role, Side, SockInfo,
-    SockRole, SockType, TcpState,
+    Call, Event, Family, How, Kind, Note, Opt, OptName, Phase, PortUse, Queue, Role, Side,
+    SockInfo, SockRole, SockType, TcpState,
 };
 pub use pretty::PrettyRender;
 
@@ -65,6 +66,10 @@ pub struct Config {
     pub hexdump: bool,
     /// Keep every event, for a diagram drawn at the end.
     pub keep: bool,
+    /// Show the kernel's side: TCP states after the calls, the accept queue.
+    pub kernel_view: bool,
+    /// `--sockets`: with the kernel view, an ss-like table whenever a state changes.
+    pub sockets_table: bool,
 }
 
 /// A renderer turns events into text.
@@ -108,6 +113,9 @@ struct Tracer {
     /// explanation under that `close` depends on it (RST instead of FIN). Only when someone
     /// reads explanations: the probe is one system call more.
     probe_unread: bool,
+    /// Ask the kernel what the calls did (TCP states, the accept queue).
+    kernel_view: bool,
+    sockets_table: bool,
 }
 
 /// The next `seq`, when traced threads number their events themselves (`prerender`).
@@ -127,11 +135,14 @@ static STOPPED: AtomicBool = AtomicBool::new(false);
 /// tracing costs one atomic load per call.
 pub fn init(config: Config) -> io::Result<()> {
     let renderer: Box<dyn Render> = match config.format {
-        Format::Pretty => Box::new(pretty::PrettyRender::new(
-            Explainer::new(config.lang, config.explain),
-            config.hexdump,
-            config.color,
-        )),
+        Format::Pretty => Box::new(
+            pretty::PrettyRender::new(
+                Explainer::new(config.lang, config.explain),
+                config.hexdump,
+                config.color,
+            )
+            .with_sockets_table(config.sockets_table),
+        ),
         Format::Strace => Box::new(strace_fmt::StraceRender::default()),
         Format::Json => Box::new(json::JsonRender),
         Format::Off if config.keep => Box::new(NullRender),
@@ -179,6 +190,8 @@ pub fn init_with(config: Config, renderer: Box<dyn Render>) -> io::Result<()> {
         prerender: config.format == Format::Json && !config.keep,
         lang: config.lang,
         probe_unread: config.format == Format::Pretty && config.explain != ExplainMode::Never,
+        kernel_view: config.kernel_view,
+        sockets_table: config.kernel_view && config.sockets_table,
         pid: std::process::id(),
     };
     if TRACER.set(tracer).is_err() {
@@ -219,6 +232,17 @@ pub fn capture_len() -> usize {
 /// True when a `close` should first ask the kernel how many received bytes were never read.
 pub fn probes_unread() -> bool {
     enabled() && TRACER.get().is_some_and(|t| t.probe_unread)
+}
+
+/// True when the calls are followed by a look at what the kernel did (`--sockets`,
+/// `--packets`): the TCP state after each call, the accept queue.
+pub fn kernel_view() -> bool {
+    enabled() && TRACER.get().is_some_and(|t| t.kernel_view)
+}
+
+/// True when a call that changed a TCP state takes a snapshot of the program's connections.
+pub fn sockets_table() -> bool {
+    TRACER.get().is_some_and(|t| t.sockets_table)
 }
 
 /// True when events must keep the bytes themselves, not only their quoted preview.

@@ -44,6 +44,13 @@ pub enum Note {
         max: usize,
         peer: SocketAddr,
     },
+    /// A listening socket's queue was full: the kernel dropped connection attempts (SYNs),
+    /// which the clients' kernels will send again after 1 s, then 2 s.
+    QueueFull {
+        dropped: u32,
+        total: u32,
+        backlog: u32,
+    },
     /// `q` in step mode.
     StepQuit,
     /// The demo stops its server: the harness's doing, not the lesson's.
@@ -59,11 +66,25 @@ impl Note {
     /// The note in words. `thread` is the thread that emitted it.
     pub fn text(&self, thread: &str, lang: Lang) -> String {
         match (self, lang) {
-            (Note::HandOver { fd, peer, executant }, Lang::Fr) => format!(
+            (
+                Note::HandOver {
+                    fd,
+                    peer,
+                    executant,
+                },
+                Lang::Fr,
+            ) => format!(
                 "le veilleur confie le fd {fd} ({peer}) à {}",
                 Note::executant_name(*executant)
             ),
-            (Note::HandOver { fd, peer, executant }, Lang::En) => format!(
+            (
+                Note::HandOver {
+                    fd,
+                    peer,
+                    executant,
+                },
+                Lang::En,
+            ) => format!(
                 "veilleur hands fd {fd} ({peer}) to {}",
                 Note::executant_name(*executant)
             ),
@@ -104,8 +125,34 @@ impl Note {
                  porte pas plus"
             ),
             (Note::AnswerCut { len, max, peer }, Lang::En) => {
-                format!("answer of {len} bytes to {peer} cut to {max}: a UDP datagram carries no more")
+                format!(
+                    "answer of {len} bytes to {peer} cut to {max}: a UDP datagram carries no more"
+                )
             }
+            (
+                Note::QueueFull {
+                    dropped,
+                    total,
+                    backlog,
+                },
+                Lang::Fr,
+            ) => format!(
+                "file d'attente pleine (backlog {backlog}) : le noyau a ignoré {dropped} demande(s) \
+                 de connexion ({total} depuis le début) ; leurs clients renvoient leur SYN après \
+                 1 s, puis 2 s ; --backlog relève la limite"
+            ),
+            (
+                Note::QueueFull {
+                    dropped,
+                    total,
+                    backlog,
+                },
+                Lang::En,
+            ) => format!(
+                "queue full (backlog {backlog}): the kernel ignored {dropped} connection \
+                 attempt(s) ({total} so far); their clients send their SYN again after 1 s, then \
+                 2 s; --backlog raises the limit"
+            ),
             (Note::StepQuit, Lang::Fr) => "q : arrêt demandé".into(),
             (Note::StepQuit, Lang::En) => "q: quit requested".into(),
             (Note::HarnessStop, Lang::Fr) => "la démo arrête le serveur".into(),
@@ -135,6 +182,9 @@ mod tests {
             note.text("veilleur", Lang::Fr),
             "le veilleur confie le fd 4 (127.0.0.1:5000) à exécutant-2"
         );
-        assert_eq!(Note::ThreadEnd.text("exécutant-2", Lang::En), "exécutant-2 ends");
+        assert_eq!(
+            Note::ThreadEnd.text("exécutant-2", Lang::En),
+            "exécutant-2 ends"
+        );
     }
 }

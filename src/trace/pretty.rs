@@ -11,9 +11,12 @@ use std::fmt::Write;
 use colored::{ColoredString, Colorize};
 
 use super::escape::{display_bytes, hexdump};
-use super::{Call, Event, Kind, Phase, Render};
-use crate::lang::Lang;
+use std::collections::HashMap;
+
+use super::table::Table;
+use super::{Call, Event, Kind, Phase, Render, TcpState};
 use crate::explain::Explainer;
+use crate::lang::Lang;
 
 /// Width of the explanation text before it wraps.
 const WRAP: usize = 92;
@@ -34,6 +37,12 @@ pub struct PrettyRender {
     /// Colour is decided per renderer (a trace file gets none even when the terminal does).
     color: bool,
     t0: Option<u64>,
+    /// The last TCP state shown for each socket (by process and fd): a state is shown when it
+    /// changes.
+    states: HashMap<(u32, i32), TcpState>,
+    /// `--sockets`: the program's sockets, shown as the kernel sees them when one changes
+    /// state.
+    table: Option<Table>,
 }
 
 impl PrettyRender {
@@ -46,7 +55,15 @@ impl PrettyRender {
             wrap: WRAP,
             color,
             t0: None,
+            states: HashMap::new(),
+            table: None,
         }
+    }
+
+    /// With `--sockets`: an ss-like table of the program's sockets whenever one changes state.
+    pub fn with_sockets_table(mut self, on: bool) -> PrettyRender {
+        self.table = on.then(Table::default);
+        self
     }
 
     /// For a column `width` characters wide: no time, explanations wrapped to fit.
@@ -101,9 +118,63 @@ impl PrettyRender {
         }
     }
 
+    /// The TCP state the kernel reported after the call, when it changed (`→ CLOSE_WAIT`);
+    /// after a `close`, what became of the connection (TIME_WAIT and its time left), and for a
+    /// listening socket its queue.
+    fn kernel(&mut self, ev: &Event, out: &mut String) -> bool {
+        let mut shown = false;
+        let Some(fd) = ev.fd else { return false };
+        let key = (ev.pid, fd);
+        if let Some(state) = ev.tcp_state {
+            // After accept, the state is the new socket's: keyed by its own fd.
+            let key = match ev.ret {
+                Some(new) if ev.call.accepts() => (ev.pid, new as i32),
+                _ => key,
+            };
+            let text = match (ev.call == Call::Close, state, ev.tcp_timer_ms) {
+                (true, TcpState::Close, _) => self
+                    .lang
+                    .pick("→ fermée (le noyau l'a oubliée)", "→ closed (gone)")
+                    .into(),
+                (true, TcpState::TimeWait, Some(ms)) => {
+                    let left = f64::from(ms) / 1000.0;
+                    match self.lang {
+                        Lang::Fr => format!("→ TIME_WAIT (encore {left:.1} s)"),
+                        Lang::En => format!("→ TIME_WAIT ({left:.1} s left)"),
+                    }
+                }
+                (_, s, _) => format!("→ {}", s.name()),
+            };
+            let changed = self.states.insert(key, state) != Some(state);
+            if ev.call == Call::Close {
+                self.states.remove(&key);
+            }
+            if changed || ev.call == Call::Close {
+                let _ = write!(out, "  {}", self.paint(&text, |s| s.blue().bold()));
+                shown = true;
+            }
+        }
+        if let Some(q) = ev.queue {
+            let text = match self.lang {
+                Lang::Fr => format!("file {}/{}", q.waiting, q.backlog),
+                Lang::En => format!("queue {}/{}", q.waiting, q.backlog),
+            };
+            let _ = write!(out, "  {}", self.paint(&text, |s| s.blue()));
+        }
+        shown
+    }
+
     /// The address a call involved, when the arguments do not show it already: the client an
-    /// `accept` returned, where a datagram came from or goes to, a socket's own address.
+    /// `accept` returned, where a datagram came from or goes to, a socket's own address; after
+    /// `connect`, the local address the kernel picked.
     fn address(&self, ev: &Event, out: &mut String) {
+        if ev.call == Call::Connect
+            && ev.errno.is_none()
+            && let Some(local) = ev.socket.and_then(|s| s.local)
+        {
+            let text = format!("{} {local}", self.lang.pick("locale", "local"));
+            let _ = write!(out, "  {}", self.paint(&text, |s| s.cyan()));
+        }
         let Some(addr) = &ev.addr else { return };
         let text = match &ev.call {
             c if c.accepts() => format!("← client {addr}"),
@@ -162,8 +233,11 @@ impl PrettyRender {
 impl Render for PrettyRender {
     fn render(&mut self, ev: &Event, merged: bool, out: &mut String) {
         if ev.kind == Kind::Probe {
-            // socklab's own look at the kernel: what it learnt shows in the explanation.
+            // socklab's own look at the kernel: what it learnt shows in the call's line.
             return;
+        }
+        if let Some(table) = self.table.as_mut() {
+            table.follow(ev);
         }
         self.prefix(ev, out);
         let brief = if ev.brief.is_empty() {
@@ -178,7 +252,11 @@ impl Render for PrettyRender {
                     Some(note) => note.text(&ev.thread, self.lang),
                     None => brief.to_string(),
                 };
-                let _ = write!(out, "{}", self.paint(&format!("── {text}"), |s| s.magenta()));
+                let _ = write!(
+                    out,
+                    "{}",
+                    self.paint(&format!("── {text}"), |s| s.magenta())
+                );
             }
             (Kind::Library, _) => {
                 let _ = write!(out, "{call}({brief})");
@@ -207,10 +285,19 @@ impl Render for PrettyRender {
                     let _ = write!(out, "{call}({brief})");
                 }
                 self.ret(ev, out);
+                self.kernel(ev, out);
                 self.address(ev, out);
                 self.data(ev, out);
                 self.hexdump(ev, out);
                 self.explanation(ev, out);
+                if let (Some(table), Some(rows)) = (self.table.as_ref(), ev.sockets.as_ref()) {
+                    let mut text = String::new();
+                    table.render(rows, self.lang, self.indent(), &mut text);
+                    if !text.is_empty() {
+                        out.push('\n');
+                        out.push_str(text.trim_end_matches('\n'));
+                    }
+                }
             }
         }
         out.push('\n');
@@ -240,7 +327,7 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::explain::ExplainMode;
-use crate::lang::Lang;
+    use crate::lang::Lang;
     use crate::trace::test_support::sample;
 
     fn render(r: &mut PrettyRender, ev: &Event) -> String {

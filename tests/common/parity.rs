@@ -92,7 +92,8 @@ pub fn parse_json(text: &str) -> Vec<(u32, Call)> {
     for line in text.lines() {
         let v: serde_json::Value =
             serde_json::from_str(line).unwrap_or_else(|e| panic!("bad JSON line {line}: {e}"));
-        if v["kind"] != "syscall" || v["phase"] == "enter" {
+        // socklab's own looks at the kernel (probes) are system calls strace shows too.
+        if !(v["kind"] == "syscall" || v["kind"] == "probe") || v["phase"] == "enter" {
             continue;
         }
         let name = v["call"].as_str().unwrap().to_string();
