@@ -69,6 +69,7 @@ pub fn gate(call: &Event) {
 
 enum Key {
     Run,
+    Sockets,
     Continue,
     Quit,
 }
@@ -109,6 +110,7 @@ fn read_key(keys: &mut Keys) -> Key {
         Ok(_) => match line.trim() {
             "q" | "Q" => Key::Quit,
             "c" | "C" => Key::Continue,
+            "s" | "S" => Key::Sockets,
             _ => Key::Run,
         },
     }
@@ -125,19 +127,27 @@ fn stepper(rx: Receiver<Request>, delay: Option<Duration>, lang: Lang) {
             let _ = req.go.send(());
             continue;
         }
-        // Everything traced so far is shown before the prompt.
-        trace::flush();
-        let waiting = rx.len();
-        prompt(&req, waiting, delay.is_some(), lang);
-        let key = match (&mut keys, delay) {
-            (Some(k), _) => read_key(k),
-            (None, Some(d)) => {
-                std::thread::sleep(d);
-                Key::Run
+        let key = loop {
+            // Everything traced so far is shown before the prompt.
+            trace::flush();
+            let waiting = rx.len();
+            prompt(&req, waiting, delay.is_some(), lang);
+            let key = match (&mut keys, delay) {
+                (Some(k), _) => read_key(k),
+                (None, Some(d)) => {
+                    std::thread::sleep(d);
+                    Key::Run
+                }
+                (None, None) => Key::Run,
+            };
+            match key {
+                // The sockets as the kernel lists them now, then the same prompt again.
+                Key::Sockets => trace::sockets_note(),
+                key => break key,
             }
-            (None, None) => Key::Run,
         };
         match key {
+            Key::Sockets => {}
             Key::Run => {}
             Key::Continue => OPEN.store(true, Ordering::Relaxed),
             Key::Quit => {
@@ -166,10 +176,18 @@ fn prompt(req: &Request, waiting: usize, auto: bool, lang: Lang) {
         let _ = writeln!(err, "  ↳ {text}");
     }
     if !auto {
-        let keys = lang.pick(
-            "  Entrée : exécuter · c : continuer sans arrêt · q : quitter › ",
-            "  Enter: run · c: continue without stopping · q: quit › ",
-        );
+        let keys = match (trace::sockets_table(), lang) {
+            (true, Lang::Fr) => {
+                "  Entrée : exécuter · c : continuer sans arrêt · s : les sockets · q : quitter › "
+            }
+            (true, Lang::En) => {
+                "  Enter: run · c: continue without stopping · s: the sockets · q: quit › "
+            }
+            (false, _) => lang.pick(
+                "  Entrée : exécuter · c : continuer sans arrêt · q : quitter › ",
+                "  Enter: run · c: continue without stopping · q: quit › ",
+            ),
+        };
         let _ = write!(err, "{keys}");
     }
     let _ = err.flush();

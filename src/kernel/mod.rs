@@ -1,8 +1,10 @@
-//! What the kernel shows of sockets, read without changing anything: which sockets hold a
-//! port. Below `sock` (it takes ports and addresses, never a `Socket`), so the traced calls can
-//! use it without a circle.
+//! What the kernel shows of sockets, read without changing anything: the TCP state of a
+//! socket (`TCP_INFO`), the kernel's list of connections (sock_diag, what `ss` reads), which
+//! sockets hold a port. Below `trace` and `sock` (it takes descriptors, ports and addresses,
+//! never a `Socket`), so both use it without a circle.
 
 pub mod diag;
 pub mod ports;
 pub mod tcp_info;
 pub mod types;
+pub mod watch;

@@ -8,43 +8,17 @@
 //! it there. After a `close` the connection has no descriptor any more: it is looked up by its
 //! address pair through sock_diag, on a netlink socket that is no socket of the program's.
 
-use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::os::fd::RawFd;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::Socket;
 use super::addr::{STORAGE_LEN, strace_sockaddr};
-use crate::kernel::diag::{self, DiagSocket};
-use crate::kernel::tcp_info;
+use crate::kernel::{diag, tcp_info, watch};
 use crate::trace::{self, Call, Event, Kind, Note, Opt, OptName, Phase, Queue, SockRole, TcpState};
 
 /// Connection attempts listening sockets dropped because their queue was full, over the run.
 static DROPPED: AtomicU64 = AtomicU64::new(0);
-
-/// The local ports of the program's TCP sockets (servers' ports, clients' ephemeral ones):
-/// the connections on them are the program's, in the kernel's list, even after their `close`
-/// (TIME_WAIT). Never forgotten during a run: a handful of ports.
-static PORTS: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
-
-fn interest(addr: Option<SocketAddr>) {
-    if let Some(port) = addr.map(|a| a.port()).filter(|&p| p != 0) {
-        PORTS.lock().unwrap_or_else(|e| e.into_inner()).insert(port);
-    }
-}
-
-/// The program's TCP connections as the kernel lists them now.
-fn snapshot() -> Option<Vec<DiagSocket>> {
-    let ports = PORTS.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    let mut rows: Vec<DiagSocket> = diag::tcp_sockets()
-        .ok()?
-        .into_iter()
-        .filter(|s| ports.contains(&s.local.port()))
-        .collect();
-    rows.sort_by_key(|s| (s.state != TcpState::Listen, s.local.port(), s.peer));
-    Some(rows)
-}
 
 /// How many connection attempts were dropped so far (for the server's summary).
 pub fn dropped() -> u64 {
@@ -78,7 +52,7 @@ pub(crate) fn after(ev: &mut Event, owner: Option<&Socket>) -> Vec<Event> {
     if !trace::kernel_view() {
         return probes;
     }
-    interest(sock.local);
+    watch::interest(sock.local);
     match &ev.call {
         Call::Listen if ok => {
             let (info, probe) = state_of(fd);
@@ -161,7 +135,7 @@ pub(crate) fn after(ev: &mut Event, owner: Option<&Socket>) -> Vec<Event> {
         _ => false,
     };
     if changed && trace::sockets_table() {
-        ev.sockets = snapshot();
+        ev.sockets = watch::snapshot();
     }
     probes
 }

@@ -340,6 +340,18 @@ pub fn note(note: Note) {
     }
 }
 
+/// `s` in step mode: a note carrying the program's sockets as the kernel lists them now.
+pub fn sockets_note() {
+    let Some(tracer) = TRACER.get() else { return };
+    if enabled() {
+        let mut ev = Event::new(Kind::Note, Phase::Call, Call::Note);
+        ev.args = THREAD.with(|t| Note::Sockets.text(&t.borrow().name, tracer.lang));
+        ev.note = Some(Note::Sockets);
+        ev.sockets = Some(crate::kernel::watch::snapshot().unwrap_or_default());
+        emit(ev);
+    }
+}
+
 struct ThreadInfo {
     tid: u32,
     name: String,

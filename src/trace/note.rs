@@ -51,6 +51,8 @@ pub enum Note {
         total: u32,
         backlog: u32,
     },
+    /// `s` in step mode: the program's sockets as the kernel lists them now (in `sockets`).
+    Sockets,
     /// `q` in step mode.
     StepQuit,
     /// The demo stops its server: the harness's doing, not the lesson's.
@@ -153,6 +155,8 @@ impl Note {
                  attempt(s) ({total} so far); their clients send their SYN again after 1 s, then \
                  2 s; --backlog raises the limit"
             ),
+            (Note::Sockets, Lang::Fr) => "s : les sockets du programme".into(),
+            (Note::Sockets, Lang::En) => "s: the program's sockets".into(),
             (Note::StepQuit, Lang::Fr) => "q : arrêt demandé".into(),
             (Note::StepQuit, Lang::En) => "q: quit requested".into(),
             (Note::HarnessStop, Lang::Fr) => "la démo arrête le serveur".into(),

@@ -164,6 +164,18 @@ impl PrettyRender {
         shown
     }
 
+    /// `--sockets`: the program's sockets as the kernel listed them at this event.
+    fn table(&self, ev: &Event, out: &mut String) {
+        if let (Some(table), Some(rows)) = (self.table.as_ref(), ev.sockets.as_ref()) {
+            let mut text = String::new();
+            table.render(rows, self.lang, self.indent(), &mut text);
+            if !text.is_empty() {
+                out.push('\n');
+                out.push_str(text.trim_end_matches('\n'));
+            }
+        }
+    }
+
     /// The address a call involved, when the arguments do not show it already: the client an
     /// `accept` returned, where a datagram came from or goes to, a socket's own address; after
     /// `connect`, the local address the kernel picked.
@@ -257,6 +269,7 @@ impl Render for PrettyRender {
                     "{}",
                     self.paint(&format!("── {text}"), |s| s.magenta())
                 );
+                self.table(ev, out);
             }
             (Kind::Library, _) => {
                 let _ = write!(out, "{call}({brief})");
@@ -290,14 +303,7 @@ impl Render for PrettyRender {
                 self.data(ev, out);
                 self.hexdump(ev, out);
                 self.explanation(ev, out);
-                if let (Some(table), Some(rows)) = (self.table.as_ref(), ev.sockets.as_ref()) {
-                    let mut text = String::new();
-                    table.render(rows, self.lang, self.indent(), &mut text);
-                    if !text.is_empty() {
-                        out.push('\n');
-                        out.push_str(text.trim_end_matches('\n'));
-                    }
-                }
+                self.table(ev, out);
             }
         }
         out.push('\n');
