@@ -38,8 +38,14 @@ pub fn run(cli: Cli) -> i32 {
         color,
         hexdump: cli.global.hexdump,
         keep: cli.global.diagram.is_some(),
-        kernel_view: cli.global.sockets,
-        sockets_table: cli.global.sockets,
+        // The demos of the kernel's side show it without being asked.
+        kernel_view: cli.global.sockets
+            || matches!(&cli.command, Command::Demo(d)
+                if d.scenario.as_deref().is_some_and(demo::shows_the_kernel)),
+        // TIME_WAIT moves to the side that closed first after that side's call: the table shows
+        // it there.
+        sockets_table: cli.global.sockets
+            || matches!(&cli.command, Command::Demo(d) if d.scenario.as_deref() == Some("time-wait")),
     };
     // The demo lays the pretty trace out in two columns, clients left, server right.
     let started = match (&cli.command, config.format) {
@@ -117,7 +123,7 @@ fn run_demo(args: &DemoArgs, lang: Lang) -> Result<(), Failure> {
             names.join(", ")
         ))
     })?;
-    demo::run(scenario, args.clients, lang)
+    demo::run(scenario, args.clients, args.backlog, lang)
 }
 
 fn draw(args: &DiagramArgs, lang: Lang) -> Result<(), Failure> {

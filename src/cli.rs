@@ -202,6 +202,9 @@ pub struct DemoArgs {
     /// How many clients, for the demos that have several.
     #[arg(long, value_name = "N")]
     pub clients: Option<usize>,
+    /// The backlog demo: the backlog its server listens with (default 1; 128 drops nothing).
+    #[arg(long, value_name = "N")]
+    pub backlog: Option<i32>,
 }
 
 #[derive(Debug, Args)]

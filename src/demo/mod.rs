@@ -3,6 +3,7 @@
 
 pub mod columns;
 pub mod diagram;
+mod kernel;
 mod scenarios;
 
 use std::net::SocketAddr;
@@ -70,6 +71,24 @@ pub const SCENARIOS: &[Scenario] = &[
         clients: None,
     },
     Scenario {
+        name: "backlog",
+        fr: "listen(1) et quatre clients à la fois : la file déborde, des SYN sont ignorés",
+        en: "listen(1) and four clients at once: the queue overflows, SYNs are ignored",
+        clients: None,
+    },
+    Scenario {
+        name: "time-wait",
+        fr: "qui ferme le premier garde TIME_WAIT ; relancer sans SO_REUSEADDR échoue",
+        en: "whoever closes first keeps TIME_WAIT; a restart without SO_REUSEADDR fails",
+        clients: None,
+    },
+    Scenario {
+        name: "reset",
+        fr: "fermer avec des octets non lus envoie RST : ECONNRESET, puis EPIPE",
+        en: "closing with unread bytes sends RST: ECONNRESET, then EPIPE",
+        clients: None,
+    },
+    Scenario {
         name: "chat",
         fr: "chacun entend tout le monde : exécutants et diffuseur reliés par des canaux",
         en: "everyone hears everyone: exécutants and a broadcaster linked by channels",
@@ -97,8 +116,18 @@ pub fn find(name: &str) -> Option<&'static Scenario> {
 /// How long a demo may take before it is declared stuck.
 const DEADLINE: Duration = Duration::from_secs(15);
 
+/// The demos that show the kernel's side: they run with the kernel view on.
+pub fn shows_the_kernel(name: &str) -> bool {
+    matches!(name, "backlog" | "time-wait" | "reset")
+}
+
 /// Runs one demo to its end and prints what it showed.
-pub fn run(scenario: &Scenario, clients: Option<usize>, lang: Lang) -> Result<(), Failure> {
+pub fn run(
+    scenario: &Scenario,
+    clients: Option<usize>,
+    backlog: Option<i32>,
+    lang: Lang,
+) -> Result<(), Failure> {
     trace::set_thread("demo", trace::Role::Harness);
     let n = match (scenario.clients, clients) {
         (Some(_), Some(n)) if (1..=20).contains(&n) => n,
@@ -112,10 +141,23 @@ pub fn run(scenario: &Scenario, clients: Option<usize>, lang: Lang) -> Result<()
         }
         (None, None) => 1,
     };
-    scenarios::play(scenario.name, n, lang)?;
+    match (scenario.name, backlog) {
+        ("backlog", b) => kernel::backlog(b.unwrap_or(kernel::DEMO_BACKLOG), lang)?,
+        (_, Some(_)) => {
+            return Err(Failure::usage(format!(
+                "--backlog only applies to the backlog demo, not to {}",
+                scenario.name
+            )));
+        }
+        ("time-wait", None) => kernel::time_wait()?,
+        ("reset", None) => kernel::reset()?,
+        (name, None) => scenarios::play(name, n, lang)?,
+    }
     // The whole trace is out before the closing words.
     trace::flush();
-    crate::output::say_line(scenarios::what_you_saw(scenario.name, n, lang));
+    let said = kernel::what_you_saw(scenario.name, lang)
+        .unwrap_or_else(|| scenarios::what_you_saw(scenario.name, n, lang));
+    crate::output::say_line(said);
     Ok(())
 }
 
@@ -133,7 +175,12 @@ impl DemoServer {
         mode: Option<Mode>,
         lang: Lang,
     ) -> Result<DemoServer, Failure> {
-        let args = ServeArgs {
+        DemoServer::start_with(DemoServer::args(service, proto, mode), lang)
+    }
+
+    /// What `socklab serve` would be given for a demo's server: loopback, a free port.
+    pub fn args(service: Service, proto: Proto, mode: Option<Mode>) -> ServeArgs {
+        ServeArgs {
             service,
             proto,
             mode,
@@ -143,7 +190,10 @@ impl DemoServer {
             max_clients: None,
             idle_timeout: None,
             root: None,
-        };
+        }
+    }
+
+    pub fn start_with(args: ServeArgs, lang: Lang) -> Result<DemoServer, Failure> {
         let (tx, rx) = crossbeam_channel::bounded(1);
         let handle = std::thread::Builder::new()
             .name("server".into())
