@@ -42,6 +42,12 @@ pub struct Executants {
     count: u32,
 }
 
+impl Default for Executants {
+    fn default() -> Executants {
+        Executants::new()
+    }
+}
+
 impl Executants {
     pub fn new() -> Executants {
         Executants {
