@@ -167,7 +167,7 @@ fn prompt(req: &Request, waiting: usize, auto: bool, lang: Lang) {
     }
     if !auto {
         let keys = lang.pick(
-            "  Entrée : exécuter · c : continuer sans arrêt · q : quitter › ",
+            "  Entrée : exécuter · c : continuer sans s'arrêter · q : quitter › ",
             "  Enter: run · c: continue without stopping · q: quit › ",
         );
         let _ = write!(err, "{keys}");

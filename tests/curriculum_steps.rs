@@ -159,7 +159,7 @@ fn hint_shows_the_steps_hint_in_the_language_asked() {
     };
     let fr = run("fr");
     assert!(fr.contains("Serveur echo TCP, un client à la fois"), "{fr}");
-    assert!(fr.contains("accept rend\nune NOUVELLE socket"), "{fr}");
+    assert!(fr.contains("accept renvoie\nune NOUVELLE socket"), "{fr}");
     assert!(fr.contains("exercises/03_echo_server_tcp.rs"), "{fr}");
     let en = run("en");
     assert!(en.contains("accept returns a\nNEW socket"), "{en}");

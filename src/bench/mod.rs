@@ -31,8 +31,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::cli::BenchArgs;
-use crate::kinds::Mode;
 use crate::error::Failure;
+use crate::kinds::Mode;
 use crate::lang::Lang;
 
 use pattern::Payload;

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use clap::ValueEnum;
 
-use crate::kinds::Mode;
 use crate::error::Failure;
+use crate::kinds::Mode;
 use crate::lang::Lang;
 use crate::trace::Format;
 

@@ -204,7 +204,12 @@ fn is_timeout(e: &io::Error) -> bool {
 
 /// The failure of a call that was waiting: a timeout when the clock ran out, the errno
 /// otherwise.
-fn failure(what: String, e: impl Into<io::Error>, wait: Wait, timeout: Option<Duration>) -> Failure {
+fn failure(
+    what: String,
+    e: impl Into<io::Error>,
+    wait: Wait,
+    timeout: Option<Duration>,
+) -> Failure {
     let e: io::Error = e.into();
     match (timeout, e.raw_os_error()) {
         (Some(after), Some(errno)) if is_timeout(&e) => {

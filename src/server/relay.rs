@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use super::threads::Executants;
 use super::{BUF_SIZE, Ctx, accept_next, admit, close_and_record, leave};
-use crate::kinds::Mode;
 use crate::error::Failure;
+use crate::kinds::Mode;
 use crate::server::stats::Counts;
 use crate::sock::{How, Socket};
 use crate::trace::{self, Note};
