@@ -245,7 +245,7 @@ impl Trouble {
                         "timed out: no connection after {secs} (connect gave up with {name})"
                     ),
                     (Wait::Data, true) => format!(
-                        "délai dépassé : rien reçu en {secs} (recv a abandonné avec {name})"
+                        "délai dépassé : rien n'a été reçu en {secs} (recv a abandonné avec {name})"
                     ),
                     (Wait::Data, false) => {
                         format!("timed out: nothing received in {secs} (recv gave up with {name})")

@@ -178,13 +178,13 @@ fn prompt(req: &Request, waiting: usize, auto: bool, lang: Lang) {
     if !auto {
         let keys = match (trace::sockets_table(), lang) {
             (true, Lang::Fr) => {
-                "  Entrée : exécuter · c : continuer sans arrêt · s : les sockets · q : quitter › "
+                "  Entrée : exécuter · c : continuer sans s'arrêter · s : les sockets · q : quitter › "
             }
             (true, Lang::En) => {
                 "  Enter: run · c: continue without stopping · s: the sockets · q: quit › "
             }
             (false, _) => lang.pick(
-                "  Entrée : exécuter · c : continuer sans arrêt · q : quitter › ",
+                "  Entrée : exécuter · c : continuer sans s'arrêter · q : quitter › ",
                 "  Enter: run · c: continue without stopping · q: quit › ",
             ),
         };

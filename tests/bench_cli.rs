@@ -6,15 +6,18 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::process::Command;
 
 use common::*;
 
 fn bench(args: &[&str]) -> (std::process::ExitStatus, String, String) {
-    let mut c = Command::new(socklab());
-    c.args(["--lang", "en", "bench"]).args(args);
-    let (status, out, err) = run_with_input(c, b"");
-    (status, String::from_utf8(out).unwrap(), err)
+    let mut all = vec!["bench"];
+    all.extend_from_slice(args);
+    let out = socklab_run("en", &all, b"");
+    (
+        out.status,
+        String::from_utf8(out.stdout.clone()).unwrap(),
+        err(&out),
+    )
 }
 
 /// The bench starts its own server, runs each workload asked for and reports, as JSON, what

@@ -50,7 +50,7 @@ fn tcp_echo_from_socat() {
 /// before connect, and the echo.
 #[test]
 fn tcp_echo_from_socklab_server() {
-    let server = Server::start(serve_command(&["echo", "--port", "0", "--trace", "off"]));
+    let server = serve("echo", &[]);
     let (typed, sent) = input();
     let out = socklab_run(
         "en",
@@ -78,8 +78,7 @@ fn tcp_echo_from_socklab_server() {
         .expect(&stderr);
     assert!(sndtimeo < connect && connect < rcvtimeo, "{stderr}");
     assert!(stderr.contains("\"bonjour\\n\""), "{stderr}");
-    server.interrupt();
-    assert!(server.wait().0.success());
+    stop(server);
 }
 
 /// Over UDP, against the lab's Python UDP echo server: one datagram per line, each echoed in
@@ -90,13 +89,10 @@ fn udp_echo_from_python() {
     let (typed, sent) = input();
     let dir = temp_dir("udp-echo");
     let trace = dir.join("trace.jsonl");
-    let out = socklab_run(
+    let out = socklab_json(
         "en",
+        &trace,
         &[
-            "--trace",
-            "json",
-            "--trace-file",
-            trace.to_str().unwrap(),
             "connect",
             "echo",
             "127.0.0.1",
@@ -108,10 +104,7 @@ fn udp_echo_from_python() {
     );
     assert!(out.status.success(), "{}", err(&out));
     assert!(out.stdout == sent);
-    let events: Vec<serde_json::Value> = read_to_string(&trace)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let events = json_lines(&read_to_string(&trace));
     let sizes = |call: &str| -> Vec<i64> {
         events
             .iter()

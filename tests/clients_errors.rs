@@ -7,49 +7,47 @@
 //! ever leaves the machine.
 
 mod common;
-mod peers;
 
-use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::net::{TcpListener, UdpSocket};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use common::*;
-use peers::*;
 
 /// True when this machine lets an unprivileged process make an empty network namespace.
 fn have_netns() -> bool {
-    if !have_tool("unshare") {
-        return false;
-    }
-    let ok = Command::new("unshare")
-        .args(["-rn", "true"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        if std::env::var("SOCKLAB_REQUIRE_TOOLS").as_deref() == Ok("1") {
-            panic!("`unshare -rn` is required (SOCKLAB_REQUIRE_TOOLS=1) but does not work here");
-        }
-        eprintln!("skipped: `unshare -rn` does not work here");
-    }
-    ok
+    common::have_netns(&[], &["true"])
 }
 
 /// socklab inside an empty network namespace.
 fn in_empty_netns(lang: &str, args: &[&str]) -> Output {
     let mut c = Command::new("unshare");
     c.args(["-rn", socklab(), "--lang", lang]).args(args);
-    let (status, stdout, stderr) = run_with_input(c, b"");
-    Output {
-        status,
-        stdout,
-        stderr: stderr.into_bytes(),
-    }
+    output_with_input(c, b"")
 }
 
-/// A port nobody listens on: bound by this test, read back, closed.
-fn closed_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
+/// A server of one connection that accepts it and says nothing until the client leaves.
+fn silent_server() -> (u16, std::thread::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let holder = std::thread::spawn(move || {
+        let (conn, _) = listener.accept().unwrap();
+        // Keep the connection open, silent, until the client leaves.
+        let mut buf = [0u8; 16];
+        let _ = std::io::Read::read(&mut &conn, &mut buf);
+    });
+    (port, holder)
+}
+
+/// A server of one connection that accepts it and resets it at once.
+fn resetting_server() -> (u16, std::thread::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let resetter = std::thread::spawn(move || {
+        let (conn, _) = listener.accept().unwrap();
+        reset(conn);
+    });
+    (port, resetter)
 }
 
 fn daytime(lang: &str, port: u16, extra: &[&str]) -> Output {
@@ -123,21 +121,8 @@ fn connection_refused() {
 /// `--timeout 1`, reported as a timeout (exit 5), not as EINPROGRESS jargon alone.
 #[test]
 fn timeout_on_connect() {
-    // listen(0): one connection fits in the queue (the kernel allows backlog + 1); this test
-    // takes it and never accepts, so the kernel drops the client's SYNs.
-    let listener =
-        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    listener
-        .bind(
-            &"127.0.0.1:0"
-                .parse::<std::net::SocketAddr>()
-                .unwrap()
-                .into(),
-        )
-        .unwrap();
-    listener.listen(0).unwrap();
-    let addr = listener.local_addr().unwrap().as_socket().unwrap();
-    let _queued = TcpStream::connect(addr).unwrap();
+    // The queue is full and nobody accepts: the kernel drops the client's SYNs.
+    let (_listener, _queued, addr) = full_listener();
     for (lang, words) in [
         ("en", "timed out: no connection after 1 s"),
         ("fr", "délai dépassé : pas de connexion au bout de 1 s"),
@@ -160,14 +145,7 @@ fn timeout_on_connect() {
 /// own words (connected, but nothing came).
 #[test]
 fn timeout_waiting_for_data() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let holder = std::thread::spawn(move || {
-        let (conn, _) = listener.accept().unwrap();
-        // Keep the connection open, silent, until the client leaves.
-        let mut buf = [0u8; 16];
-        let _ = std::io::Read::read(&mut &conn, &mut buf);
-    });
+    let (port, holder) = silent_server();
     let out = daytime("en", port, &["--timeout", "1"]);
     assert_clean_failure(&out, 5);
     let stderr = err(&out);
@@ -188,15 +166,7 @@ fn timeout_waiting_for_data() {
 /// A server that accepts and resets the connection (SO_LINGER 0, then close): exit 6.
 #[test]
 fn reset_by_the_peer() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let resetter = std::thread::spawn(move || {
-        let (conn, _) = listener.accept().unwrap();
-        socket2::SockRef::from(&conn)
-            .set_linger(Some(Duration::ZERO))
-            .unwrap();
-        drop(conn);
-    });
+    let (port, resetter) = resetting_server();
     let out = daytime("fr", port, &[]);
     resetter.join().unwrap();
     assert_clean_failure(&out, 6);
@@ -259,23 +229,11 @@ fn udp_without_answer() {
 fn each_failure_has_its_own_code_and_message() {
     let refused = daytime("en", closed_port(), &[]);
 
-    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
-    let silent_port = silent.local_addr().unwrap().port();
-    let holder = std::thread::spawn(move || {
-        let (conn, _) = silent.accept().unwrap();
-        let _ = std::io::Read::read(&mut &conn, &mut [0u8; 1]);
-    });
+    let (silent_port, holder) = silent_server();
     let timeout = daytime("en", silent_port, &["--timeout", "0.5"]);
     holder.join().unwrap();
 
-    let rst = TcpListener::bind("127.0.0.1:0").unwrap();
-    let rst_port = rst.local_addr().unwrap().port();
-    let resetter = std::thread::spawn(move || {
-        let (conn, _) = rst.accept().unwrap();
-        socket2::SockRef::from(&conn)
-            .set_linger(Some(Duration::ZERO))
-            .unwrap();
-    });
+    let (rst_port, resetter) = resetting_server();
     let reset = daytime("en", rst_port, &[]);
     resetter.join().unwrap();
 

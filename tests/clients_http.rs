@@ -62,20 +62,7 @@ fn whole_page_from_python_http_server() {
     );
 
     let trace = dir.join("trace.jsonl");
-    let trace_arg = trace.to_str().unwrap();
-    let out = socklab_run(
-        "fr",
-        &[
-            "--trace",
-            "json",
-            "--trace-file",
-            trace_arg,
-            "connect",
-            "http-get",
-            &url,
-        ],
-        b"",
-    );
+    let out = socklab_json("fr", &trace, &["connect", "http-get", &url], b"");
     assert!(out.status.success(), "{}", err(&out));
     assert!(out.stdout.starts_with(b"HTTP/1.0 200 OK\r\n"));
     assert!(
@@ -91,9 +78,8 @@ fn whole_page_from_python_http_server() {
         err(&out)
     );
 
-    let recvs: Vec<i64> = read_to_string(&trace)
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+    let recvs: Vec<i64> = json_lines(&read_to_string(&trace))
+        .into_iter()
         .filter(|v| v["call"] == "recvfrom" && v["phase"] != "enter")
         .map(|v| v["ret"].as_i64().unwrap())
         .collect();
@@ -123,13 +109,10 @@ fn chunked_answer_in_small_pieces() {
     let server = python("chunked_http.py", &[file.to_str().unwrap()]);
     let port = server.port;
     let trace = dir.join("trace.jsonl");
-    let out = socklab_run(
+    let out = socklab_json(
         "en",
+        &trace,
         &[
-            "--trace",
-            "json",
-            "--trace-file",
-            trace.to_str().unwrap(),
             "connect",
             "http-get",
             &format!("http://127.0.0.1:{port}/chunks?x=1"),

@@ -8,7 +8,6 @@ mod common;
 mod parity;
 mod peers;
 
-use std::net::TcpStream;
 use std::process::{Command, Stdio};
 
 use common::*;
@@ -98,19 +97,7 @@ fn connect_timeout_matches_strace() {
     if !have_tool("strace") {
         return;
     }
-    let listener =
-        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    listener
-        .bind(
-            &"127.0.0.1:0"
-                .parse::<std::net::SocketAddr>()
-                .unwrap()
-                .into(),
-        )
-        .unwrap();
-    listener.listen(0).unwrap();
-    let addr = listener.local_addr().unwrap().as_socket().unwrap();
-    let _queued = TcpStream::connect(addr).unwrap();
+    let (_listener, _queued, addr) = full_listener();
     let port = addr.port().to_string();
     let calls = compare(
         "parity-timeout",

@@ -3,41 +3,26 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::*;
 
-fn server(service: &str, extra: &[&str]) -> Server {
-    let mut args = vec![service, "--port", "0", "--trace", "off"];
-    args.extend_from_slice(extra);
-    Server::start(serve_command(&args))
-}
-
+/// `socklab connect ARGS 127.0.0.1 PORT`, trace off: success, stdout, stderr.
 fn client(args: &[&str], port: u16, input: &[u8]) -> (bool, String, String) {
-    let mut c = Command::new(socklab());
-    c.args(["--trace", "off", "--lang", "en", "connect"])
-        .args(args)
-        .arg("127.0.0.1")
-        .arg(port.to_string());
-    let (status, out, err) = run_with_input(c, input);
+    let port = port.to_string();
+    let mut all = vec!["--trace", "off", "connect"];
+    all.extend_from_slice(args);
+    all.extend(["127.0.0.1", port.as_str()]);
+    let out = socklab_run("en", &all, input);
     (
-        status.success(),
-        String::from_utf8_lossy(&out).into_owned(),
-        err,
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        err(&out),
     )
-}
-
-fn stop(server: Server) -> String {
-    server.interrupt();
-    let (status, rest, err) = server.wait();
-    assert!(status.success(), "{err}");
-    rest.join("\n")
 }
 
 #[test]
 fn daytime_client_and_server() {
     for proto in ["tcp", "udp"] {
-        let s = server("daytime", &["--proto", proto]);
+        let s = serve("daytime", &["--proto", proto]);
         let (ok, out, err) = client(&["daytime", "--proto", proto], s.addr.port(), b"");
         assert!(ok, "{proto}: {err}");
         assert_eq!(out.lines().count(), 1, "{proto}: {out:?}");
@@ -52,7 +37,7 @@ fn daytime_client_and_server() {
 #[test]
 fn message_client_and_server() {
     for proto in ["tcp", "udp"] {
-        let s = server("message", &["--proto", proto]);
+        let s = serve("message", &["--proto", proto]);
         let (ok, out, err) = client(
             &["message", "--proto", proto],
             s.addr.port(),
@@ -64,7 +49,7 @@ fn message_client_and_server() {
             "{proto}: {out}"
         );
         assert!(out.contains("reçu ton message : ça va ?"), "{proto}: {out}");
-        let printed = stop(s);
+        let (printed, _) = stop(s);
         assert!(
             printed.contains("Reçu : bonjour") && printed.contains("Reçu : ça va ?"),
             "{printed}"
@@ -74,7 +59,7 @@ fn message_client_and_server() {
 
 #[test]
 fn echo_client_and_udp_server() {
-    let s = server("echo", &["--proto", "udp"]);
+    let s = serve("echo", &["--proto", "udp"]);
     let (ok, out, err) = client(
         &["echo", "--proto", "udp"],
         s.addr.port(),
@@ -90,7 +75,7 @@ fn echo_client_and_udp_server() {
 #[test]
 fn relay_clients_and_server() {
     for mode in ["iterative", "threads"] {
-        let s = server("relay", &["--mode", mode]);
+        let s = serve("relay", &["--mode", mode]);
         let typed = "premier\nsecond\ntroisième\n";
         // The emitter runs to its end first: its lines wait in the server's buffers until the
         // receiver is there.

@@ -2,12 +2,12 @@
 //! one exercise that does not compile, one that compiles but fails, one that passes; then the
 //! progress board shows each one's state.
 
-mod curriculum_support;
+mod common;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
-use curriculum_support::socklab;
+use common::socklab_in;
 
 const CATALOGUE: &str = r#"
 format_version = 1
@@ -91,13 +91,9 @@ fn fixture() -> std::path::PathBuf {
 }
 
 fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(socklab())
-        .args(["--lang", "en", "--color", "never"])
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+    let mut all = vec!["--lang", "en", "--color", "never"];
+    all.extend_from_slice(args);
+    socklab_in(dir, &all)
 }
 
 #[test]

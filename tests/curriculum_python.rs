@@ -5,9 +5,7 @@
 mod common;
 mod curriculum_support;
 
-use std::process::{Command, Stdio};
-
-use curriculum_support::{check_json, failures, root, socklab, status};
+use curriculum_support::{check_json, failures, socklab_in_root, status};
 
 const DIR: &str = "tests/python/curriculum";
 
@@ -149,13 +147,11 @@ fn an_echo_client_that_closes_with_unread_echo_is_told_it_reset_the_connection()
             && reason.contains("part of the echo, still in its receive buffer when it closed"),
         "{reason}"
     );
-    let out = Command::new(socklab())
-        .args(["--lang", "fr", "--color", "never", "check", "04", "--"])
-        .args(["python3", &format!("{DIR}/{file}"), "{host}", "{port}"])
-        .current_dir(root())
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let path = format!("{DIR}/{file}");
+    let out = socklab_in_root(&[
+        "--lang", "fr", "--color", "never", "check", "04", "--", "python3", &path, "{host}",
+        "{port}",
+    ]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("le programme a réinitialisé la connexion (RST) au lieu de la fermer (FIN)")
@@ -244,15 +240,13 @@ fn each_grades_a_whole_class() {
         return;
     }
     let run = |format: &[&str]| {
-        let out = Command::new(socklab())
-            .args(["--lang", "en", "--color", "never", "check", "03", "--each"])
-            .arg(format!("{DIR}/class03/*.py"))
-            .args(format)
-            .args(["--", "python3", "{file}", "{port}"])
-            .current_dir(root())
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
+        let class = format!("{DIR}/class03/*.py");
+        let mut args = vec![
+            "--lang", "en", "--color", "never", "check", "03", "--each", &class,
+        ];
+        args.extend_from_slice(format);
+        args.extend(["--", "python3", "{file}", "{port}"]);
+        let out = socklab_in_root(&args);
         // Some students fail: the class as a whole does not pass.
         assert_eq!(out.status.code(), Some(1));
         String::from_utf8(out.stdout).unwrap()

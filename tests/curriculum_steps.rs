@@ -2,11 +2,10 @@
 //! passes its check, every exercise as shipped fails it, and the catalogue, the files and the
 //! cargo examples agree. Also the other curriculum commands: hint, diff, the progress board.
 
+mod common;
 mod curriculum_support;
 
-use std::process::{Command, Stdio};
-
-use curriculum_support::{catalogue, check_json, failures, program, root, socklab};
+use curriculum_support::{catalogue, check_json, failures, program, root, socklab_in_root};
 
 /// Runs the check of every part of every step against the step's exercise or solution, the
 /// steps side by side (the grader mostly waits on the network), and returns
@@ -121,20 +120,15 @@ fn the_catalogue_the_files_and_the_cargo_examples_agree() {
 /// `socklab check ID --solution` builds the step with cargo and grades every part of it.
 #[test]
 fn check_builds_the_step_and_grades_every_part() {
-    let out = Command::new(socklab())
-        .args([
-            "--lang",
-            "en",
-            "--color",
-            "never",
-            "check",
-            "06",
-            "--solution",
-        ])
-        .current_dir(root())
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let out = socklab_in_root(&[
+        "--lang",
+        "en",
+        "--color",
+        "never",
+        "check",
+        "06",
+        "--solution",
+    ]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert!(
@@ -147,11 +141,7 @@ fn check_builds_the_step_and_grades_every_part() {
 
 #[test]
 fn an_unknown_step_is_a_usage_error_that_lists_the_steps() {
-    let out = Command::new(socklab())
-        .args(["--lang", "en", "check", "13"])
-        .current_dir(root())
-        .output()
-        .unwrap();
+    let out = socklab_in_root(&["--lang", "en", "check", "13"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -163,17 +153,13 @@ fn an_unknown_step_is_a_usage_error_that_lists_the_steps() {
 #[test]
 fn hint_shows_the_steps_hint_in_the_language_asked() {
     let run = |lang: &str| {
-        let out = Command::new(socklab())
-            .args(["--lang", lang, "hint", "3"])
-            .current_dir(root())
-            .output()
-            .unwrap();
+        let out = socklab_in_root(&["--lang", lang, "hint", "3"]);
         assert!(out.status.success());
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     let fr = run("fr");
     assert!(fr.contains("Serveur echo TCP, un client à la fois"), "{fr}");
-    assert!(fr.contains("accept rend\nune NOUVELLE socket"), "{fr}");
+    assert!(fr.contains("accept renvoie\nune NOUVELLE socket"), "{fr}");
     assert!(fr.contains("exercises/03_echo_server_tcp.rs"), "{fr}");
     let en = run("en");
     assert!(en.contains("accept returns a\nNEW socket"), "{en}");
@@ -182,11 +168,7 @@ fn hint_shows_the_steps_hint_in_the_language_asked() {
 /// From the iterative server to the poll one: the diff shows poll coming in.
 #[test]
 fn diff_shows_what_changed_between_two_steps() {
-    let out = Command::new(socklab())
-        .args(["--color", "never", "diff", "03", "10"])
-        .current_dir(root())
-        .output()
-        .unwrap();
+    let out = socklab_in_root(&["--color", "never", "diff", "03", "10"]);
     assert!(out.status.success());
     let d = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -206,11 +188,7 @@ fn diff_shows_what_changed_between_two_steps() {
         "{d}"
     );
     // Coloured when asked: removed lines red, added lines green.
-    let out = Command::new(socklab())
-        .args(["--color", "always", "diff", "03", "10"])
-        .current_dir(root())
-        .output()
-        .unwrap();
+    let out = socklab_in_root(&["--color", "always", "diff", "03", "10"]);
     let d = String::from_utf8_lossy(&out.stdout);
     assert!(
         d.contains("\u{1b}[32m+") && d.contains("\u{1b}[31m-"),
@@ -220,11 +198,7 @@ fn diff_shows_what_changed_between_two_steps() {
 
 #[test]
 fn the_board_lists_the_twelve_steps_with_a_progress_bar() {
-    let out = Command::new(socklab())
-        .args(["--lang", "en", "--color", "never", "exercises"])
-        .current_dir(root())
-        .output()
-        .unwrap();
+    let out = socklab_in_root(&["--lang", "en", "--color", "never", "exercises"]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     let cat = catalogue();

@@ -17,21 +17,6 @@ use std::time::{Duration, Instant};
 use common::*;
 use parity::*;
 
-fn connect(addr: SocketAddr) -> TcpStream {
-    let s = TcpStream::connect_timeout(&addr, TIMEOUT).unwrap();
-    s.set_read_timeout(Some(TIMEOUT)).unwrap();
-    s
-}
-
-/// Stops the server with SIGINT: it must exit 0, without a panic, within the bound.
-fn stop(server: Server) -> (Vec<String>, String) {
-    server.interrupt();
-    let (status, rest, stderr) = server.wait();
-    assert!(status.success(), "server exit {status:?}: {stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    (rest, stderr)
-}
-
 /// A new client is served byte for byte: retried (bounded) while the server may still be
 /// noticing that an earlier client left.
 fn served_again(addr: SocketAddr, what: &str) {
@@ -52,19 +37,6 @@ fn served_again(addr: SocketAddr, what: &str) {
     }
 }
 
-/// Everything received until the end of the stream or a reset.
-fn read_until_closed(s: &mut TcpStream) -> Vec<u8> {
-    let mut all = Vec::new();
-    let mut buf = [0u8; 256];
-    while let Ok(n) = s.read(&mut buf) {
-        if n == 0 {
-            break;
-        }
-        all.extend_from_slice(&buf[..n]);
-    }
-    all
-}
-
 /// slowloris: more idle connections than `--max-clients`. The extra ones get the one-line
 /// refusal at once; the idle ones are closed by the server after `--idle-timeout`, and from
 /// then on new clients are served again.
@@ -73,21 +45,17 @@ fn slowloris_idle_connections_then_served_again() {
     const MAX: usize = 3;
     const IDLE: Duration = Duration::from_millis(800);
     for mode in ["threads", "select"] {
-        let server = Server::start(serve_command(&[
+        let server = serve(
             "echo",
-            "--port",
-            "0",
-            "--trace",
-            "off",
-            "--lang",
-            "en",
-            "--mode",
-            mode,
-            "--max-clients",
-            &MAX.to_string(),
-            "--idle-timeout",
-            &format!("{}", IDLE.as_secs_f64()),
-        ]));
+            &[
+                "--mode",
+                mode,
+                "--max-clients",
+                &MAX.to_string(),
+                "--idle-timeout",
+                &format!("{}", IDLE.as_secs_f64()),
+            ],
+        );
         // Each idle client proves it was admitted with one echo, then says nothing more.
         let mut idle: Vec<TcpStream> = (0..MAX)
             .map(|i| {
@@ -125,14 +93,6 @@ fn slowloris_idle_connections_then_served_again() {
         drop(idle);
         stop(server);
     }
-}
-
-/// Sets SO_LINGER to zero: the close that follows sends RST instead of FIN.
-fn reset(s: TcpStream) {
-    socket2::SockRef::from(&s)
-        .set_linger(Some(Duration::ZERO))
-        .unwrap();
-    drop(s);
 }
 
 /// Connections reset (RST, via SO_LINGER 0) in the middle of a transfer, in every mode: while
@@ -174,8 +134,7 @@ fn resets_mid_transfer_are_survived() {
             reset(s);
         }
         served_again(server.addr, mode);
-        let (rest, _) = stop(server);
-        let summary = rest.join("\n");
+        let (summary, _) = stop(server);
         assert!(summary.contains("connection(s)"), "{mode}: {summary}");
 
         // The server's trace shows the reset it got from the blocked send (or from a recv).
@@ -364,35 +323,7 @@ fn ctrl_c_under_load_loses_nothing() {
         .map(|i| {
             let warmed = Arc::clone(&warmed);
             std::thread::spawn(move || {
-                let mut s = connect(addr);
-                let msg = vec![b'a' + i as u8; 700];
-                let (mut received, mut rounds) = (0u64, 0);
-                'talk: loop {
-                    if s.write_all(&msg).is_err() {
-                        break;
-                    }
-                    let mut got = 0;
-                    while got < msg.len() {
-                        let mut buf = [0u8; 700];
-                        match s.read(&mut buf[..msg.len() - got]) {
-                            Ok(0) | Err(_) => {
-                                received += got as u64;
-                                break 'talk;
-                            }
-                            Ok(n) => {
-                                assert!(buf[..n].iter().all(|&b| b == msg[0]));
-                                got += n;
-                            }
-                        }
-                    }
-                    received += got as u64;
-                    rounds += 1;
-                    if rounds == 3 {
-                        warmed.wait();
-                    }
-                }
-                assert!(rounds >= 3);
-                received
+                talk_until_stopped(addr, vec![b'a' + i as u8; 700], 3, warmed)
             })
         })
         .collect();
@@ -423,17 +354,12 @@ fn ctrl_c_under_load_loses_nothing() {
     warmed.wait();
     // Under load a little longer, with connections coming and going.
     std::thread::sleep(Duration::from_millis(500));
-    server.interrupt();
-    let (rest, _) = stop(server);
+    let (summary, _) = stop(server);
     stop_churn.store(true, Ordering::SeqCst);
     let mut received: u64 = talkers.into_iter().map(|t| t.join().unwrap()).sum();
     received += churn.join().unwrap();
 
-    let summary = rest.join("\n");
-    let head = summary
-        .lines()
-        .find(|l| l.starts_with("Summary:"))
-        .unwrap_or_else(|| panic!("no summary: {summary}"));
+    let head = summary_line(&summary);
     assert!(
         head.ends_with(&format!("{received} bytes in, {received} bytes out")),
         "the server's counts are the clients': {head} vs {received}"

@@ -8,16 +8,14 @@
 //! message and exit code 8.
 
 mod common;
-mod peers;
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::Write;
+use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output};
 
 use common::*;
-use peers::*;
 use socklab::services::http::PAGE;
 
 /// `socklab serve http` on a free port of 127.0.0.1, trace off.
@@ -31,12 +29,9 @@ fn http_server(extra: &[&str]) -> Server {
 
 /// Sends `request` as is and reads until the server closes.
 fn raw(addr: SocketAddr, request: &[u8]) -> Vec<u8> {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(TIMEOUT)).unwrap();
+    let mut s = connect(addr);
     s.write_all(request).unwrap();
-    let mut got = Vec::new();
-    s.read_to_end(&mut got).unwrap();
-    got
+    read_to_end(&mut s)
 }
 
 /// A response cut into its status code, its head (as text) and its body.
@@ -88,12 +83,7 @@ fn get(addr: SocketAddr, path: &str) -> Response {
 fn python_run(script: &str, args: &[&str]) -> Output {
     let mut c = Command::new("python3");
     c.args(["-c", script]).args(args);
-    let (status, stdout, stderr) = run_with_input(c, b"");
-    Output {
-        status,
-        stdout,
-        stderr: stderr.into_bytes(),
-    }
+    output_with_input(c, b"")
 }
 
 /// Python's `urllib.request`: the body of `/` byte for byte, 404 for `/nope` (an `HTTPError`
@@ -200,9 +190,8 @@ fn raw_requests_malformed_head_and_typed_by_hand() {
     assert!(head.body.is_empty(), "HEAD sent a body: {:?}", head.body);
 
     // One line per write, as someone types into nc; the server waits for the empty line.
-    let mut s = TcpStream::connect(addr).unwrap();
+    let mut s = connect(addr);
     s.set_nodelay(true).unwrap();
-    s.set_read_timeout(Some(TIMEOUT)).unwrap();
     for line in [
         "GET / HTTP/1.1\n",
         "Host: 127.0.0.1\n",
@@ -212,9 +201,7 @@ fn raw_requests_malformed_head_and_typed_by_hand() {
         s.write_all(line.as_bytes()).unwrap();
         s.flush().unwrap();
     }
-    let mut got = Vec::new();
-    s.read_to_end(&mut got).unwrap();
-    let page = Response::parse(&got);
+    let page = Response::parse(&read_to_end(&mut s));
     assert_eq!(page.code, 200, "{}", page.head);
     assert!(page.body == PAGE.as_bytes(), "the page differs");
 
@@ -315,9 +302,7 @@ fn iterative_and_select_modes_serve_the_page() {
             assert_eq!(page.code, 200, "{mode}: {}", page.head);
             assert!(page.body == PAGE.as_bytes(), "{mode}: the page differs");
         }
-        server.interrupt();
-        let (status, _, stderr) = server.wait();
-        assert!(status.success(), "{mode}: {stderr}");
+        stop(server);
     }
 }
 
@@ -403,20 +388,7 @@ fn root_that_is_no_directory_is_a_usage_error() {
 /// True when `unshare -rn` works here (user namespaces allowed), and `ip` is there to bring
 /// the new namespace's loopback up.
 fn have_netns() -> bool {
-    if !have_tool("unshare") || !have_tool("ip") {
-        return false;
-    }
-    let ok = Command::new("unshare")
-        .args(["-rn", "ip", "link", "set", "lo", "up"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        if std::env::var("SOCKLAB_REQUIRE_TOOLS").as_deref() == Ok("1") {
-            panic!("`unshare -rn` is required (SOCKLAB_REQUIRE_TOOLS=1) but does not work here");
-        }
-        eprintln!("skipped: `unshare -rn` does not work here");
-    }
-    ok
+    common::have_netns(&["ip"], &["ip", "link", "set", "lo", "up"])
 }
 
 /// In a network namespace of its own, socklab is root there and port 13 is free: `serve
@@ -520,10 +492,5 @@ fn unprivileged(root: bool, bin: &Path, args: &[&str]) -> Output {
         Command::new(bin)
     };
     c.args(args);
-    let (status, stdout, stderr) = run_with_input(c, b"");
-    Output {
-        status,
-        stdout,
-        stderr: stderr.into_bytes(),
-    }
+    output_with_input(c, b"")
 }

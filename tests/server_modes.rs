@@ -4,7 +4,7 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream, UdpSocket};
+use std::net::{Shutdown, TcpStream};
 use std::process::Command;
 use std::time::Duration;
 
@@ -12,64 +12,10 @@ use common::*;
 
 const REPLY: &str = "Bonjour client, j'ai bien reçu ton message : ";
 
-fn start(service: &str, extra: &[&str]) -> Server {
-    let mut args = vec![service, "--port", "0", "--trace", "off", "--lang", "en"];
-    args.extend_from_slice(extra);
-    Server::start(serve_command(&args))
-}
-
-fn connect(addr: SocketAddr) -> TcpStream {
-    let s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(TIMEOUT)).unwrap();
-    s
-}
-
-fn read_exact(s: &mut TcpStream, n: usize) -> Vec<u8> {
-    let mut v = vec![0u8; n];
-    s.read_exact(&mut v).unwrap();
-    v
-}
-
-fn read_to_end(s: &mut TcpStream) -> Vec<u8> {
-    let mut v = Vec::new();
-    s.read_to_end(&mut v).unwrap();
-    v
-}
-
-fn udp_client(server: SocketAddr) -> UdpSocket {
-    let u = UdpSocket::bind("127.0.0.1:0").unwrap();
-    u.set_read_timeout(Some(TIMEOUT)).unwrap();
-    u.connect(server).unwrap();
-    u
-}
-
-fn udp_ask(u: &UdpSocket, msg: &[u8]) -> Vec<u8> {
-    u.send(msg).unwrap();
-    let mut buf = vec![0u8; 65536];
-    let n = u.recv(&mut buf).unwrap();
-    buf.truncate(n);
-    buf
-}
-
-/// Stops the server and returns its stdout after the banner (the printed messages, the summary).
-fn stop(server: Server) -> String {
-    server.interrupt();
-    let (status, rest, stderr) = server.wait();
-    assert!(status.success(), "server exit {status:?}: {stderr}");
-    rest.join("\n")
-}
-
-fn assert_date_line(line: &[u8]) {
-    let text = String::from_utf8(line.to_vec()).unwrap();
-    assert!(text.ends_with("\r\n"), "{text:?}");
-    assert_eq!(text.split_whitespace().count(), 5, "{text:?}");
-    assert!(text.contains("20"), "a year: {text:?}");
-}
-
 #[test]
 fn echo_in_every_mode() {
     for mode in ["threads", "iterative", "select"] {
-        let server = start("echo", &["--mode", mode]);
+        let server = serve("echo", &["--mode", mode]);
         let mut s = connect(server.addr);
         assert_eq!(
             echo_round_trip(&mut s, b"bonjour\n"),
@@ -81,13 +27,13 @@ fn echo_in_every_mode() {
             read_to_end(&mut s).is_empty(),
             "{mode}: closed after the client's end"
         );
-        let out = stop(server);
+        let (out, _) = stop(server);
         assert!(
             out.contains("1 connection(s), 8 bytes in, 8 bytes out"),
             "{mode}: {out}"
         );
     }
-    let server = start("echo", &["--proto", "udp"]);
+    let server = serve("echo", &["--proto", "udp"]);
     let u = udp_client(server.addr);
     assert_eq!(udp_ask(&u, b"ping"), b"ping");
     // Datagram boundaries are kept: two datagrams, two answers.
@@ -107,7 +53,7 @@ fn echo_in_every_mode() {
 #[test]
 fn udp_echo_sends_the_largest_datagrams_back_whole() {
     let pattern = |size: usize| -> Vec<u8> { (0..size).map(|i| (i * 7 + i / 251) as u8).collect() };
-    let server = start("echo", &["--proto", "udp"]);
+    let server = serve("echo", &["--proto", "udp"]);
     let u = udp_client(server.addr);
     for size in [4000, 65_507] {
         let msg = pattern(size);
@@ -120,11 +66,9 @@ fn udp_echo_sends_the_largest_datagrams_back_whole() {
         assert!(back == msg, "a {size}-byte datagram came back different");
     }
     let mut servers = vec![server];
-    if UdpSocket::bind("[::1]:0").is_ok() {
-        let server = start("echo", &["--proto", "udp", "--host", "::1"]);
-        let u = UdpSocket::bind("[::1]:0").unwrap();
-        u.set_read_timeout(Some(TIMEOUT)).unwrap();
-        u.connect(server.addr).unwrap();
+    if have_ipv6_loopback() {
+        let server = serve("echo", &["--proto", "udp", "--host", "::1"]);
+        let u = udp_client(server.addr);
         let msg = pattern(65_527);
         assert!(udp_ask(&u, &msg) == msg, "a 65,527-byte datagram over IPv6");
         servers.push(server);
@@ -132,9 +76,7 @@ fn udp_echo_sends_the_largest_datagrams_back_whole() {
         eprintln!("skipped the IPv6 datagram: no ::1 here");
     }
     for server in servers {
-        server.interrupt();
-        let (status, _, stderr) = server.wait();
-        assert!(status.success(), "{stderr}");
+        let (_, stderr) = stop(server);
         assert!(!stderr.contains("MSG_TRUNC"), "{stderr}");
     }
 }
@@ -142,13 +84,13 @@ fn udp_echo_sends_the_largest_datagrams_back_whole() {
 #[test]
 fn daytime_in_every_mode() {
     for mode in ["threads", "iterative", "select"] {
-        let server = start("daytime", &["--mode", mode]);
+        let server = serve("daytime", &["--mode", mode]);
         let mut s = connect(server.addr);
         // The server speaks first and closes: read to the end of the stream.
         assert_date_line(&read_to_end(&mut s));
         stop(server);
     }
-    let server = start("daytime", &["--proto", "udp"]);
+    let server = serve("daytime", &["--proto", "udp"]);
     let u = udp_client(server.addr);
     assert_date_line(&udp_ask(&u, b""));
     stop(server);
@@ -157,7 +99,7 @@ fn daytime_in_every_mode() {
 #[test]
 fn message_in_every_mode() {
     for mode in ["threads", "iterative", "select"] {
-        let server = start("message", &["--mode", mode]);
+        let server = serve("message", &["--mode", mode]);
         let mut s = connect(server.addr);
         s.write_all(b"hello").unwrap();
         let expected = format!("{REPLY}hello");
@@ -171,16 +113,16 @@ fn message_in_every_mode() {
             read_to_end(&mut s).is_empty(),
             "{mode}: quit ends the conversation"
         );
-        let out = stop(server);
+        let (out, _) = stop(server);
         assert!(
             out.contains("Reçu : hello") && out.contains("Reçu : quit"),
             "{mode}: {out}"
         );
     }
-    let server = start("message", &["--proto", "udp"]);
+    let server = serve("message", &["--proto", "udp"]);
     let u = udp_client(server.addr);
     assert_eq!(udp_ask(&u, b"salut\n"), format!("{REPLY}salut").as_bytes());
-    let out = stop(server);
+    let (out, _) = stop(server);
     assert!(out.contains("Reçu : salut"), "{out}");
 }
 
@@ -191,7 +133,7 @@ fn message_with_the_workshop_python_client() {
         return;
     }
     for proto in ["tcp", "udp"] {
-        let server = start("message", &["--proto", proto]);
+        let server = serve("message", &["--proto", proto]);
         let mut py = Command::new("python3");
         py.arg("tests/python/lab_message_client.py")
             .arg("127.0.0.1")
@@ -209,7 +151,7 @@ fn message_with_the_workshop_python_client() {
             "{proto}: {out}"
         );
         assert!(out.contains("Fin de la conversation"), "{proto}: {out}");
-        let printed = stop(server);
+        let (printed, _) = stop(server);
         assert!(printed.contains("Reçu : ça va ?"), "{proto}: {printed}");
     }
 }
@@ -220,7 +162,7 @@ fn echo_with_python_and_nc() {
     if !have_tool("python3") || !have_tool("nc") {
         return;
     }
-    let server = start("echo", &[]);
+    let server = serve("echo", &[]);
     let mut py = Command::new("python3");
     py.arg("tests/python/lab_echo_client.py")
         .arg("127.0.0.1")
@@ -231,7 +173,7 @@ fn echo_with_python_and_nc() {
     stop(server);
 
     // nc over UDP: one datagram per line, the echo comes back; -w1 ends nc once idle.
-    let server = start("echo", &["--proto", "udp"]);
+    let server = serve("echo", &["--proto", "udp"]);
     let mut nc = Command::new("nc");
     nc.args(["-u", "-w1", "127.0.0.1", &server.addr.port().to_string()]);
     let (_, out, _) = run_with_input(nc, b"par udp\n");
@@ -239,7 +181,7 @@ fn echo_with_python_and_nc() {
     stop(server);
 
     // nc reads the daytime line and sees the server close.
-    let server = start("daytime", &[]);
+    let server = serve("daytime", &[]);
     let mut nc = Command::new("nc");
     nc.args(["-d", "127.0.0.1", &server.addr.port().to_string()]);
     let (status, out, _) = run_with_input(nc, b"");
@@ -253,7 +195,7 @@ fn echo_with_python_and_nc() {
 #[test]
 fn second_client_while_the_first_is_silent() {
     for mode in ["threads", "select"] {
-        let server = start("echo", &["--mode", mode]);
+        let server = serve("echo", &["--mode", mode]);
         let mut a = connect(server.addr);
         assert_eq!(echo_round_trip(&mut a, b"A\n"), b"A\n");
         let mut b = connect(server.addr);
@@ -261,7 +203,7 @@ fn second_client_while_the_first_is_silent() {
         drop((a, b));
         stop(server);
     }
-    let server = start("echo", &["--mode", "iterative"]);
+    let server = serve("echo", &["--mode", "iterative"]);
     let mut a = connect(server.addr);
     assert_eq!(echo_round_trip(&mut a, b"A\n"), b"A\n");
     let mut b = connect(server.addr);
@@ -288,7 +230,7 @@ fn second_client_while_the_first_is_silent() {
 /// 10 MiB through the echo byte-exact, and 1,000 random binary messages.
 #[test]
 fn large_and_random_transfers_are_byte_exact() {
-    let server = start("echo", &[]);
+    let server = serve("echo", &[]);
     let mut s = connect(server.addr);
     let big: Vec<u8> = (0..10 * 1024 * 1024u32)
         .map(|i| (i ^ (i >> 9)) as u8)
@@ -297,14 +239,12 @@ fn large_and_random_transfers_are_byte_exact() {
     drop(s);
     stop(server);
 
-    let server = start("echo", &["--mode", "select"]);
+    let server = serve("echo", &["--mode", "select"]);
     let mut s = connect(server.addr);
-    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     let mut total = 0;
     for _ in 0..1000 {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
+        let seed = rng.next();
         // Up to 1,400 bytes: one segment each way. (A message spanning several `recv`s is
         // echoed in pieces, and Nagle's algorithm then holds the last piece until the client's
         // delayed ACK, 40 ms a message: the 10 MiB above covers that case.)
@@ -314,7 +254,7 @@ fn large_and_random_transfers_are_byte_exact() {
         total += len;
     }
     drop(s);
-    let out = stop(server);
+    let (out, _) = stop(server);
     assert!(
         out.contains(&format!("{total} bytes in, {total} bytes out")),
         "{out}"
@@ -326,7 +266,7 @@ fn large_and_random_transfers_are_byte_exact() {
 #[test]
 fn max_clients_refuses_then_serves_again() {
     for mode in ["threads", "select"] {
-        let server = start("echo", &["--mode", mode, "--max-clients", "2"]);
+        let server = serve("echo", &["--mode", mode, "--max-clients", "2"]);
         let mut a = connect(server.addr);
         let mut b = connect(server.addr);
         assert_eq!(echo_round_trip(&mut a, b"a"), b"a");
@@ -362,7 +302,7 @@ fn max_clients_refuses_then_serves_again() {
 #[test]
 fn relay_roles_and_order() {
     for mode in ["iterative", "threads"] {
-        let server = start("relay", &["--mode", mode]);
+        let server = serve("relay", &["--mode", mode]);
         for _pair in 0..2 {
             let mut emitter = connect(server.addr);
             assert_eq!(read_exact(&mut emitter, 1), b"1", "{mode}");
@@ -383,7 +323,7 @@ fn relay_roles_and_order() {
         }
         stop(server);
     }
-    let server = start("relay", &["--proto", "udp"]);
+    let server = serve("relay", &["--proto", "udp"]);
     let (e, r) = (udp_client(server.addr), udp_client(server.addr));
     assert_eq!(udp_ask(&e, b"hello"), b"1");
     assert_eq!(udp_ask(&r, b"hello"), b"2");
@@ -399,7 +339,7 @@ fn relay_roles_and_order() {
 /// chat: three clients each receive the others' messages, prefixed with the sender.
 #[test]
 fn chat_three_clients() {
-    let server = start("chat", &[]);
+    let server = serve("chat", &[]);
     let mut clients: Vec<TcpStream> = Vec::new();
     for i in 1..=3 {
         let c = connect(server.addr);
@@ -428,22 +368,6 @@ fn chat_three_clients() {
     }
     drop(clients);
     stop(server);
-}
-
-fn read_line(s: &mut TcpStream) -> String {
-    let mut line = Vec::new();
-    let mut byte = [0u8; 1];
-    while line.last() != Some(&b'\n') {
-        let n = s.read(&mut byte).unwrap();
-        assert_eq!(
-            n,
-            1,
-            "connection closed mid-line: {:?}",
-            String::from_utf8_lossy(&line)
-        );
-        line.push(byte[0]);
-    }
-    String::from_utf8(line).unwrap()
 }
 
 /// Options that do not go together are refused with a clear message and exit code 2.

@@ -5,7 +5,6 @@ mod common;
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
@@ -27,57 +26,20 @@ fn ctrl_c_with_twenty_clients_mid_exchange() {
         .map(|i| {
             let addr = server.addr;
             let warmed = Arc::clone(&warmed);
+            // One message in flight at a time, until the server stops.
             std::thread::spawn(move || {
-                let mut s = TcpStream::connect(addr).unwrap();
-                s.set_read_timeout(Some(TIMEOUT)).unwrap();
-                let msg = vec![b'a' + (i % 26) as u8; 1000];
-                let mut received = 0u64;
-                let mut rounds = 0;
-                // Exchange until the server stops: one message in flight at a time, so
-                // everything the server echoes is read before the next message goes out.
-                'talk: loop {
-                    if s.write_all(&msg).is_err() {
-                        break;
-                    }
-                    let mut got = 0;
-                    while got < msg.len() {
-                        let mut buf = [0u8; 1000];
-                        match s.read(&mut buf[..msg.len() - got]) {
-                            Ok(0) | Err(_) => {
-                                received += got as u64;
-                                break 'talk;
-                            }
-                            Ok(n) => {
-                                assert!(buf[..n].iter().all(|&b| b == msg[0]));
-                                got += n;
-                            }
-                        }
-                    }
-                    received += got as u64;
-                    rounds += 1;
-                    if rounds == 5 {
-                        warmed.wait();
-                    }
-                }
-                assert!(rounds >= 5);
-                received
+                talk_until_stopped(addr, vec![b'a' + (i % 26) as u8; 1000], 5, warmed)
             })
         })
         .collect();
     warmed.wait();
     let stopped_at = Instant::now();
-    server.interrupt();
-    let (status, rest, stderr) = server.wait();
+    let (summary, _) = stop(server);
     let took = stopped_at.elapsed();
-    assert!(status.success(), "{status:?}: {stderr}");
     assert!(took < Duration::from_secs(2), "exit took {took:?}");
     let received: u64 = clients.into_iter().map(|c| c.join().unwrap()).sum();
 
-    let summary = rest.join("\n");
-    let head = summary
-        .lines()
-        .find(|l| l.starts_with("Summary:"))
-        .unwrap_or_else(|| panic!("no summary: {summary}"));
+    let head = summary_line(&summary);
     assert_eq!(
         head,
         format!("Summary: {CLIENTS} connection(s), {received} bytes in, {received} bytes out"),
@@ -87,11 +49,7 @@ fn ctrl_c_with_twenty_clients_mid_exchange() {
 
     // The trace: every line is JSON, every call that blocked returned, the last call closes
     // the listening socket, and the server's own count matches the trace's.
-    let text = read_to_string(&trace);
-    let events: Vec<serde_json::Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad line {l}: {e}")))
-        .collect();
+    let events = json_lines(&read_to_string(&trace));
     let mut open: HashMap<u64, String> = HashMap::new();
     let mut seqs = Vec::new();
     for ev in &events {
@@ -144,21 +102,10 @@ fn ctrl_c_with_twenty_clients_mid_exchange() {
 #[test]
 fn idle_clients_are_let_go() {
     for mode in ["threads", "select"] {
-        let server = Server::start(serve_command(&[
-            "echo",
-            "--port",
-            "0",
-            "--trace",
-            "off",
-            "--mode",
-            mode,
-            "--idle-timeout",
-            "1",
-        ]));
+        let server = serve("echo", &["--mode", mode, "--idle-timeout", "1"]);
         let started = Instant::now();
-        let mut silent = TcpStream::connect(server.addr).unwrap();
-        silent.set_read_timeout(Some(TIMEOUT)).unwrap();
-        let mut active = TcpStream::connect(server.addr).unwrap();
+        let mut silent = connect(server.addr);
+        let mut active = connect(server.addr);
         // The active client keeps talking, far more often than the timeout (a loaded machine
         // may still delay a round trip by a few hundred milliseconds).
         for _ in 0..14 {
@@ -175,8 +122,6 @@ fn idle_clients_are_let_go() {
         assert_eq!(echo_round_trip(&mut active, b"ok"), b"ok", "{mode}");
         active.write_all(b"").unwrap();
         drop(active);
-        server.interrupt();
-        let (status, _, _) = server.wait();
-        assert!(status.success());
+        stop(server);
     }
 }

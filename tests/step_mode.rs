@@ -11,9 +11,8 @@ use std::sync::mpsc;
 use common::*;
 
 fn syscalls(trace: &str) -> Vec<serde_json::Value> {
-    trace
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+    json_lines(trace)
+        .into_iter()
         .filter(|e| e["kind"] == "syscall" && e["phase"] != "enter")
         .collect()
 }
@@ -24,12 +23,7 @@ fn syscalls(trace: &str) -> Vec<serde_json::Value> {
 fn three_enters_then_quit() {
     let dir = temp_dir("step-quit");
     let trace = dir.join("t.jsonl");
-    // A port nobody uses: bind 0, read it, let it go.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = closed_port();
     let mut cmd = Command::new(socklab());
     cmd.args(["--step", "--lang", "en", "--trace", "json", "--trace-file"])
         .arg(&trace)
@@ -147,16 +141,14 @@ fn two_executants_go_through_in_prompt_order() {
         assert_eq!(&b, b"x", "each client is served once let through");
     }
     drop(clients);
-    // SAFETY: kill(2) on our child.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    sigint(child.id());
     let status = wait_timeout(&mut child, TIMEOUT).expect("exit");
     assert!(status.success());
 
     let prompted = first_recvs(&prompts);
     let text = read_to_string(&trace);
-    let ran: Vec<String> = text
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+    let ran: Vec<String> = json_lines(&text)
+        .into_iter()
         .filter(|e| e["call"] == "recvfrom" && e["phase"] == "enter")
         .map(|e| e["thread"].as_str().unwrap().to_string())
         .fold(Vec::new(), |mut first, t| {

@@ -63,24 +63,17 @@ fn server_trace_matches_strace() {
     }
     let (server, s_log, t_log) = echo_under_strace("iterative");
     for _ in 0..2 {
-        let mut s = TcpStream::connect(server.addr).unwrap();
+        let mut s = connect(server.addr);
         for msg in messages() {
             assert_eq!(echo_round_trip(&mut s, &msg), msg);
         }
         s.shutdown(std::net::Shutdown::Write).unwrap();
-        let mut rest = Vec::new();
-        s.read_to_end(&mut rest).unwrap();
         assert!(
-            rest.is_empty(),
+            read_to_end(&mut s).is_empty(),
             "the server closes after the client's end of stream"
         );
     }
-    server.interrupt();
-    let (status, _, stderr) = server.wait();
-    assert!(
-        status.success(),
-        "strace/socklab exit: {status:?}\n{stderr}"
-    );
+    stop(server);
 
     let strace = own_socket_calls(&parse_strace(&read_to_string(&s_log)));
     let trace = own_socket_calls(&parse_json(&read_to_string(&t_log)));
@@ -162,9 +155,7 @@ fn threads_mode_trace_matches_strace() {
     }
     let (server, s_log, t_log) = echo_under_strace("threads");
     // All three connected before any leaves, so no fd is reused during the run.
-    let mut streams: Vec<TcpStream> = (0..3)
-        .map(|_| TcpStream::connect(server.addr).unwrap())
-        .collect();
+    let mut streams: Vec<TcpStream> = (0..3).map(|_| connect(server.addr)).collect();
     let workers: Vec<_> = streams
         .iter()
         .map(|s| {
@@ -181,12 +172,9 @@ fn threads_mode_trace_matches_strace() {
     }
     for s in streams.iter_mut() {
         s.shutdown(std::net::Shutdown::Write).unwrap();
-        let mut rest = Vec::new();
-        s.read_to_end(&mut rest).unwrap();
+        read_to_end(s);
     }
-    server.interrupt();
-    let (status, _, stderr) = server.wait();
-    assert!(status.success(), "{status:?}\n{stderr}");
+    stop(server);
 
     let strace = own_socket_calls(&parse_strace(&read_to_string(&s_log)));
     let trace = own_socket_calls(&parse_json(&read_to_string(&t_log)));

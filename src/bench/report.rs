@@ -22,7 +22,8 @@ pub fn heading(w: Workload, clients: usize, lang: Lang) -> String {
     };
     match (w, lang) {
         (Workload::Hold, _) => format!("{what} ({clients})"),
-        (_, Lang::Fr) => format!("{what}, {clients} client{}", plural(clients)),
+        // In French, 0 and 1 take the singular.
+        (_, Lang::Fr) => format!("{what}, {clients} client{}", plural(clients.max(1))),
         (_, Lang::En) => format!("{what}, {clients} client{}", plural(clients)),
     }
 }
@@ -281,7 +282,7 @@ pub fn compare_table(runs: &[Run], lang: Lang) -> String {
     out.push_str(&notes(runs, lang));
     out.push_str(lang.pick(
         "\nitératif : un client à la fois, les autres attendent dans la file de listen.\n\
-         select : un seul thread sert tout le monde, socket prête par socket prête.\n\
+         select : un seul thread sert tout le monde, une socket prête après l'autre.\n\
          threads : un exécutant par client ; autant de threads que de clients tenus.\n",
         "\niterative: one client at a time, the others wait in the listen queue.\n\
          select: one thread serves everyone, one ready socket after another.\n\
@@ -314,7 +315,7 @@ fn notes(runs: &[Run], lang: Lang) -> String {
                     "{} {} ",
                     o.mismatches,
                     lang.pick(
-                        "échos différents de l'envoi !",
+                        "échos différents de ce qui a été envoyé !",
                         "echoes differ from what was sent!"
                     )
                 );

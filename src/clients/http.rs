@@ -35,7 +35,7 @@ impl UrlError {
     pub fn text(&self) -> (String, String) {
         match self {
             UrlError::Https => (
-                "https:// demande TLS, que ce client ne parle pas : donnez une URL http://".into(),
+                "https:// demande TLS, que ce client ne gère pas : donnez une URL http://".into(),
                 "https:// needs TLS, which this client does not speak: give an http:// URL".into(),
             ),
             UrlError::Scheme(s) => (
@@ -43,7 +43,7 @@ impl UrlError {
                 format!("{s}:// is not HTTP: give an http:// URL or a host name"),
             ),
             UrlError::Malformed(u) => (
-                format!("URL incomprise : {u} (attendu : http://machine[:port][/chemin])"),
+                format!("URL illisible : {u} (forme attendue : http://machine[:port][/chemin])"),
                 format!("cannot read the URL {u} (expected: http://host[:port][/path])"),
             ),
             UrlError::TwoPorts => (
@@ -282,11 +282,11 @@ impl BodyError {
                  (Content-Length)"
             ),
             BodyError::Unfinished { got } => format!(
-                "la connexion s'est fermée au milieu du corps découpé (chunked), après {got} \
-                 octets (pas de dernier morceau de taille 0)"
+                "la connexion s'est fermée au milieu du corps envoyé par morceaux (chunked), \
+                 après {got} octets (pas de dernier morceau de taille 0)"
             ),
             BodyError::BadChunk { at } => {
-                format!("corps découpé (chunked) mal formé à l'octet {at} du corps")
+                format!("corps envoyé par morceaux (chunked) mal formé à l'octet {at} du corps")
             }
             BodyError::BadLength(v) => format!("Content-Length n'est pas un nombre : {v}"),
         }

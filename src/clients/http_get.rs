@@ -80,7 +80,9 @@ fn report_status(head: &Head, lang: Lang) {
     match head.header("Location").filter(|_| head.code / 100 == 3) {
         Some(to) => console::say(
             lang,
-            &format!("réponse du serveur : {status} ; la page est ailleurs, à {to} (non suivi)"),
+            &format!(
+                "réponse du serveur : {status} ; la page est ailleurs, à {to} (redirection non suivie)"
+            ),
             &format!("server's answer: {status}; the page is elsewhere, at {to} (not followed)"),
         ),
         None => console::say(

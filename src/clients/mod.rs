@@ -54,7 +54,7 @@ pub fn run(args: &ConnectArgs, lang: Lang) -> Result<(), Failure> {
     if udp && matches!(args.client, Client::HttpGet | Client::Relay) {
         return Err(usage(
             "--proto udp",
-            "http-get et relay ne parlent que TCP",
+            "http-get et relay ne fonctionnent qu'en TCP",
             "http-get and relay speak TCP only",
         ));
     }

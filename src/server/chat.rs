@@ -134,7 +134,7 @@ fn broadcast(rx: Receiver<ChatEvent>, lang: Lang) {
             ChatEvent::Join { id, member, peer } => {
                 members.insert(id, member);
                 let text = match lang {
-                    Lang::Fr => format!("*** client-{id} ({peer}) arrive\n"),
+                    Lang::Fr => format!("*** client-{id} ({peer}) est arrivé\n"),
                     Lang::En => format!("*** client-{id} ({peer}) joined\n"),
                 };
                 (id, text.into_bytes())

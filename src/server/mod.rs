@@ -181,11 +181,11 @@ fn check_combination(args: &ServeArgs) -> Result<Mode, Failure> {
             "{service} runs in --mode iterative (one pair at a time) or threads (a pair per exécutant)"
         ))),
         (Proto::Udp, Service::Http, _) => Err(usage_both(
-            "http passe par TCP : une requête et sa réponse sur une connexion",
+            "http fonctionne sur TCP : une requête et sa réponse passent par une connexion",
             "http runs over TCP: a request and its answer on one connection",
         )),
         (_, s, _) if s != Service::Http && args.root.is_some() => Err(usage_both(
-            "--root est pour le service http",
+            "--root ne sert qu'au service http",
             "--root is for the http service",
         )),
         (_, _, mode) => Ok(mode.unwrap_or(Mode::Threads)),
@@ -247,7 +247,7 @@ fn privileged_port(f: Failure, port: u16, service: Service) -> Failure {
     let free = service.default_port();
     f.with_advice(
         format!(
-            "EACCES : les ports inférieurs à 1024 sont privilégiés ; s'attacher au port {port} \
+            "EACCES : les ports inférieurs à 1024 sont privilégiés ; se lier au port {port} \
              demande d'être root ou d'avoir la capacité CAP_NET_BIND_SERVICE (par exemple \
              `sudo setcap cap_net_bind_service=+ep $(command -v socklab)`). Sans privilège, \
              prenez un port supérieur ou égal à 1024 : `socklab serve {name}` écoute sur {free} par \
@@ -257,7 +257,7 @@ fn privileged_port(f: Failure, port: u16, service: Service) -> Failure {
             "EACCES: ports below 1024 are privileged; binding port {port} needs root or the \
              CAP_NET_BIND_SERVICE capability (for instance \
              `sudo setcap cap_net_bind_service=+ep $(command -v socklab)`). Without privileges, \
-             use a port above 1024: `socklab serve {name}` listens on {free} by default \
+             use port 1024 or above: `socklab serve {name}` listens on {free} by default \
              (`--port {free}`)."
         ),
     )
@@ -361,8 +361,8 @@ fn print_banner(service: Service, proto: &str, mode: Option<Mode>, local: Socket
     }
     if local.ip().is_loopback() {
         output::say_line(lang.pick(
-            "Écoute sur la boucle locale seulement : --host :: l'ouvre aux autres machines \
-                 (IPv6 et IPv4).",
+            "En écoute sur la boucle locale seulement : avec --host ::, les autres machines \
+                 peuvent s'y connecter (IPv6 et IPv4).",
             "Listening on loopback only: --host :: opens it to other machines (IPv6 and \
                  IPv4).",
         ));

@@ -37,9 +37,9 @@ comprise. Une requête mal formée aurait reçu <code>400 Bad Request</code>, un
 
 <p lang="fr">Cette page fait plus de 1 024 octets, exprès. Un client qui appelle
 <code>recv(1024)</code> une seule fois n'en reçoit que le début : TCP transporte un flot
-d'octets, pas des messages, et un <code>recv</code> rend au plus la taille demandée. Pour tout
-recevoir, il faut boucler sur <code>recv()</code> jusqu'à ce qu'il rende <code>b""</code> :
-le serveur a fermé la connexion (<code>Connection: close</code>), la page est finie.
+d'octets, pas des messages, et un <code>recv</code> renvoie au plus la taille demandée. Pour tout
+recevoir, il faut boucler sur <code>recv()</code> jusqu'à ce qu'il renvoie <code>b""</code> :
+le serveur a fermé la connexion (<code>Connection: close</code>), la page est complète.
 L'en-tête <code>Content-Length</code> donne la longueur du corps, en octets : les lettres
 accentuées en prennent deux.</p>
 
@@ -122,7 +122,7 @@ impl Conversation for Http {
                 431,
                 Method::Other,
                 "the request's head is too long",
-                "l'en-tête de la requête est trop long",
+                "les en-têtes de la requête sont trop longs",
             ),
             None => return Ok(Flow::Continue),
         };
@@ -350,7 +350,7 @@ fn parse_request_line(line: &[u8]) -> Result<Request, Answer> {
                 505,
                 method,
                 "this server speaks HTTP/1.0 and HTTP/1.1",
-                "ce serveur parle HTTP/1.0 et HTTP/1.1",
+                "ce serveur ne connaît que HTTP/1.0 et HTTP/1.1",
             ));
         }
         _ => {

@@ -46,93 +46,45 @@ const POLL: Duration = Duration::from_millis(1);
 /// diagram drawn at the end).
 pub(super) fn run(
     rx: Receiver<Msg>,
-    mut renderer: Box<dyn Render>,
-    mut out: Box<dyn Write + Send>,
+    renderer: Box<dyn Render>,
+    out: Box<dyn Write + Send>,
     pace: Pace,
     keep: bool,
 ) -> Vec<Event> {
-    let mut kept = Vec::new();
-    let mut lines = InOrder::default();
-    let mut seq: u64 = 0;
-    let mut held: Option<(Event, Instant)> = None;
-    let mut text = String::with_capacity(BATCH + 4096);
-    // When the oldest line in `text` was rendered.
-    let mut pending_since: Option<Instant> = None;
+    let mut w = Writer {
+        renderer,
+        lines: InOrder::default(),
+        seq: 0,
+        held: None,
+        pending: Pending::new(out, pace),
+        kept: keep.then(Vec::new),
+    };
     loop {
-        let deadline = [
-            held.as_ref().map(|(_, at)| *at + HOLD),
-            pending_since.map(|at| at + FILE_DELAY),
-        ]
-        .into_iter()
-        .flatten()
-        .min();
-        let msg = match deadline {
-            Some(deadline) if pace == Pace::Batched && !text.is_empty() => match rx.try_recv() {
-                Ok(m) => m,
-                Err(TryRecvError::Empty) => {
-                    let now = Instant::now();
-                    if now < deadline {
-                        std::thread::sleep(POLL.min(deadline - now));
-                        continue;
-                    }
-                    deadline_passed(&mut held, renderer.as_mut(), &mut text, &mut out);
-                    pending_since = None;
-                    continue;
-                }
-                Err(TryRecvError::Disconnected) => break,
-            },
-            None => match rx.recv() {
-                Ok(m) => m,
-                Err(_) => break,
-            },
-            Some(deadline) => match rx.recv_deadline(deadline) {
-                Ok(m) => m,
-                Err(RecvTimeoutError::Timeout) => {
-                    deadline_passed(&mut held, renderer.as_mut(), &mut text, &mut out);
-                    pending_since = None;
-                    continue;
-                }
-                Err(RecvTimeoutError::Disconnected) => break,
-            },
+        let msg = match receive(&rx, w.deadline(), w.pending.polls()) {
+            Ok(msg) => msg,
+            Err(Wake::Deadline) => {
+                w.deadline_passed();
+                continue;
+            }
+            Err(Wake::Closed) => break,
         };
         match msg {
-            Msg::Event(mut ev) => {
-                seq += 1;
-                ev.seq = seq;
-                if seq.is_multiple_of(LOOK_BEHIND) {
+            Msg::Event(ev) => {
+                if w.event(ev).is_multiple_of(LOOK_BEHIND) {
                     look_behind(&rx);
                 }
-                if keep {
-                    kept.push(ev.clone());
-                }
-                place(ev, &mut held, renderer.as_mut(), &mut text);
-                let idle = rx.is_empty();
-                if text.len() >= BATCH || (idle && pace == Pace::Live) {
-                    write_out(&mut out, &mut text);
-                    pending_since = None;
-                } else if !text.is_empty() && pending_since.is_none() {
-                    pending_since = Some(Instant::now());
-                }
+                w.pending.maybe_flush(rx.is_empty());
             }
             Msg::Line(n, line) => {
                 if n.is_multiple_of(LOOK_BEHIND) {
                     look_behind(&rx);
                 }
-                lines.put(n, line, &mut text);
-                let idle = rx.is_empty();
-                if text.len() >= BATCH || (idle && pace == Pace::Live) {
-                    write_out(&mut out, &mut text);
-                    pending_since = None;
-                } else if !text.is_empty() && pending_since.is_none() {
-                    pending_since = Some(Instant::now());
-                }
+                w.lines.put(n, line, &mut w.pending.text);
+                w.pending.maybe_flush(rx.is_empty());
             }
             Msg::Flush(ack) => {
-                if let Some((ev, _)) = held.take() {
-                    renderer.render(&ev, false, &mut text);
-                }
-                write_out(&mut out, &mut text);
-                pending_since = None;
+                w.release_held();
+                w.pending.flush();
                 let _ = ack.send(());
             }
             Msg::Stop => break,
@@ -140,54 +92,169 @@ pub(super) fn run(
     }
     // Nobody waits for room any more: the traced calls that come now are not written.
     BEHIND.store(false, Ordering::Relaxed);
-    // Drain whatever is still queued: nothing sent before `finish` is lost.
+    // Drain whatever is still queued: nothing sent before `finish` is lost. The channel
+    // running empty means nothing now: only a full batch goes out before the end.
     while let Ok(msg) = rx.try_recv() {
         match msg {
-            Msg::Event(mut ev) => {
-                seq += 1;
-                ev.seq = seq;
-                if keep {
-                    kept.push(ev.clone());
-                }
-                place(ev, &mut held, renderer.as_mut(), &mut text);
-                if text.len() >= BATCH {
-                    write_out(&mut out, &mut text);
-                }
+            Msg::Event(ev) => {
+                w.event(ev);
             }
-            Msg::Line(n, line) => {
-                lines.put(n, line, &mut text);
-                if text.len() >= BATCH {
-                    write_out(&mut out, &mut text);
-                }
-            }
+            Msg::Line(n, line) => w.lines.put(n, line, &mut w.pending.text),
             Msg::Flush(ack) => {
                 let _ = ack.send(());
             }
             Msg::Stop => {}
         }
+        w.pending.maybe_flush(false);
     }
-    if let Some((ev, _)) = held.take() {
-        renderer.render(&ev, false, &mut text);
-    }
-    lines.rest(&mut text);
-    write_out(&mut out, &mut text);
-    kept
+    w.release_held();
+    w.lines.rest(&mut w.pending.text);
+    w.pending.flush();
+    w.kept.unwrap_or_default()
 }
 
-/// A deadline passed: an `Enter` held long enough is shown waiting, and what was rendered goes
-/// out.
-fn deadline_passed(
-    held: &mut Option<(Event, Instant)>,
-    renderer: &mut dyn Render,
-    text: &mut String,
-    out: &mut impl Write,
-) {
-    if held.as_ref().is_some_and(|(_, at)| at.elapsed() >= HOLD)
-        && let Some((ev, _)) = held.take()
-    {
-        renderer.render(&ev, false, text);
+/// Why [`receive`] came back without a message.
+enum Wake {
+    /// The deadline it was given passed.
+    Deadline,
+    /// Every sender is gone.
+    Closed,
+}
+
+/// The next message, or the deadline passing first. With no deadline it sleeps on the channel;
+/// with one and `poll` set it naps and looks (see [`POLL`]); otherwise it sleeps on the channel
+/// until the deadline.
+fn receive(rx: &Receiver<Msg>, deadline: Option<Instant>, poll: bool) -> Result<Msg, Wake> {
+    let Some(deadline) = deadline else {
+        return rx.recv().map_err(|_| Wake::Closed);
+    };
+    if !poll {
+        return rx.recv_deadline(deadline).map_err(|e| match e {
+            RecvTimeoutError::Timeout => Wake::Deadline,
+            RecvTimeoutError::Disconnected => Wake::Closed,
+        });
     }
-    write_out(out, text);
+    loop {
+        match rx.try_recv() {
+            Ok(msg) => return Ok(msg),
+            Err(TryRecvError::Disconnected) => return Err(Wake::Closed),
+            Err(TryRecvError::Empty) => {
+                let now = Instant::now();
+                if now >= deadline {
+                    return Err(Wake::Deadline);
+                }
+                std::thread::sleep(POLL.min(deadline - now));
+            }
+        }
+    }
+}
+
+/// The writer's state: the renderer, the `Enter` held back for merging, the lines put back in
+/// order, and the text waiting to be written.
+struct Writer<W: Write> {
+    renderer: Box<dyn Render>,
+    lines: InOrder,
+    /// The `seq` of the last event numbered.
+    seq: u64,
+    /// An `Enter` held back, hoping its `Exit` comes next, and since when.
+    held: Option<(Event, Instant)>,
+    pending: Pending<W>,
+    /// Every event, when they are kept.
+    kept: Option<Vec<Event>>,
+}
+
+impl<W: Write> Writer<W> {
+    /// Numbers `ev`, keeps it if asked, and renders it (or holds it back); returns its `seq`.
+    fn event(&mut self, mut ev: Event) -> u64 {
+        self.seq += 1;
+        ev.seq = self.seq;
+        if let Some(kept) = &mut self.kept {
+            kept.push(ev.clone());
+        }
+        place(
+            ev,
+            &mut self.held,
+            self.renderer.as_mut(),
+            &mut self.pending.text,
+        );
+        self.seq
+    }
+
+    /// When the writer must wake up even if nothing comes: a held `Enter` shown waiting, or
+    /// text waiting too long.
+    fn deadline(&self) -> Option<Instant> {
+        let held = self.held.as_ref().map(|(_, at)| *at + HOLD);
+        [held, self.pending.due()].into_iter().flatten().min()
+    }
+
+    /// A deadline passed: an `Enter` held long enough is shown waiting, and what was rendered
+    /// goes out.
+    fn deadline_passed(&mut self) {
+        if self
+            .held
+            .as_ref()
+            .is_some_and(|(_, at)| at.elapsed() >= HOLD)
+        {
+            self.release_held();
+        }
+        self.pending.flush();
+    }
+
+    /// Renders the held `Enter`, if any, as a call still waiting.
+    fn release_held(&mut self) {
+        if let Some((ev, _)) = self.held.take() {
+            self.renderer.render(&ev, false, &mut self.pending.text);
+        }
+    }
+}
+
+/// Rendered text not written yet, and the one place that decides when it goes out.
+struct Pending<W: Write> {
+    out: W,
+    pace: Pace,
+    /// What the renderers appended, whole lines only.
+    text: String,
+    /// When the oldest line in `text` was rendered.
+    since: Option<Instant>,
+}
+
+impl<W: Write> Pending<W> {
+    fn new(out: W, pace: Pace) -> Pending<W> {
+        Pending {
+            out,
+            pace,
+            text: String::with_capacity(BATCH + 4096),
+            since: None,
+        }
+    }
+
+    /// After text was appended: writes everything out when a batch is full, or when the
+    /// channel is `idle` and someone watches ([`Pace::Live`]); otherwise notes since when text
+    /// waits, for [`Pending::due`].
+    fn maybe_flush(&mut self, idle: bool) {
+        if self.text.len() >= BATCH || (idle && self.pace == Pace::Live) {
+            self.flush();
+        } else if !self.text.is_empty() && self.since.is_none() {
+            self.since = Some(Instant::now());
+        }
+    }
+
+    /// Writes everything out now.
+    fn flush(&mut self) {
+        write_out(&mut self.out, &mut self.text);
+        self.since = None;
+    }
+
+    /// When the oldest line waiting must be written.
+    fn due(&self) -> Option<Instant> {
+        self.since.map(|at| at + FILE_DELAY)
+    }
+
+    /// Whether the writer should nap and look at the channel rather than sleep on it: lines
+    /// wait to go to a file (see [`POLL`]).
+    fn polls(&self) -> bool {
+        self.pace == Pace::Batched && !self.text.is_empty()
+    }
 }
 
 /// Lines rendered by the traced threads, put back in the order of their `seq`: a thread may
@@ -298,8 +365,202 @@ mod tests {
     use super::*;
     use crate::trace::{Call, Kind};
 
+    use std::sync::{Arc, Mutex, MutexGuard};
+
+    /// `run` lowers the back-pressure flag when it stops: the tests that start it and the one
+    /// that watches the flag take turns.
+    fn flag_lock() -> MutexGuard<'static, ()> {
+        static FLAG: Mutex<()> = Mutex::new(());
+        FLAG.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A trace output the test reads while the writer runs.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Shared {
+        fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        }
+
+        /// Waits (bounded) until `what` has been written.
+        fn wait_for(&self, what: &str) -> String {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                let text = self.text();
+                if text.contains(what) || Instant::now() > deadline {
+                    return text;
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+    }
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// One line an event: its `seq`, its phase, and `merged` when an `Enter` and its `Exit`
+    /// make one line.
+    struct Lines;
+
+    impl Render for Lines {
+        fn render(&mut self, ev: &Event, merged: bool, out: &mut String) {
+            let merged = if merged { " merged" } else { "" };
+            out.push_str(&format!("{} {:?}{merged}\n", ev.seq, ev.phase));
+        }
+    }
+
+    fn call(phase: Phase) -> Msg {
+        Msg::Event(Event::new(Kind::Syscall, phase, Call::Accept4))
+    }
+
+    /// Starts `run` on a thread of its own, writing to the returned output.
+    fn start(
+        pace: Pace,
+    ) -> (
+        crossbeam_channel::Sender<Msg>,
+        Shared,
+        std::thread::JoinHandle<Vec<Event>>,
+    ) {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let out = Shared::default();
+        let sink = out.clone();
+        let writer =
+            std::thread::spawn(move || run(rx, Box::new(Lines), Box::new(sink), pace, true));
+        (tx, out, writer)
+    }
+
+    #[test]
+    fn live_writes_as_soon_as_the_channel_is_idle() {
+        let mut p = Pending::new(Vec::new(), Pace::Live);
+        p.text.push_str("a\n");
+        p.maybe_flush(false);
+        assert!(p.out.is_empty(), "more events wait: not yet");
+        assert!(p.due().is_some(), "but it is noted as waiting");
+        p.text.push_str("b\n");
+        p.maybe_flush(true);
+        assert_eq!(p.out, b"a\nb\n");
+        assert!(p.text.is_empty() && p.due().is_none());
+        assert!(!p.polls(), "a terminal's writer sleeps on the channel");
+    }
+
+    #[test]
+    fn batched_waits_for_a_full_batch_or_its_delay() {
+        let mut p = Pending::new(Vec::new(), Pace::Batched);
+        let before = Instant::now();
+        p.text.push_str("a\n");
+        p.maybe_flush(true);
+        assert!(p.out.is_empty(), "an idle channel is no reason for a file");
+        let due = p.due().expect("the line waits");
+        assert!(due >= before + FILE_DELAY && due <= Instant::now() + FILE_DELAY);
+        assert!(p.polls(), "lines wait: the writer naps and looks");
+        p.text.push_str("b\n");
+        p.maybe_flush(false);
+        assert_eq!(p.due(), Some(due), "the oldest line sets the delay");
+        p.text.push_str(&"x".repeat(BATCH));
+        p.maybe_flush(false);
+        assert_eq!(p.out.len(), 4 + BATCH, "a full batch goes out at once");
+        assert!(p.due().is_none() && !p.polls());
+        p.flush();
+        assert_eq!(p.out.len(), 4 + BATCH, "nothing to write: nothing written");
+    }
+
+    #[test]
+    fn every_event_is_written_in_order_and_none_lost_on_stop() {
+        let _flag = flag_lock();
+        for pace in [Pace::Live, Pace::Batched] {
+            let (tx, out, writer) = start(pace);
+            // Calls that do not block, more than a batch of them, then an `Enter` left waiting
+            // and lines a thread rendered itself, one overtaken by the next: all sent before
+            // Stop.
+            const N: u64 = 10_000;
+            for _ in 0..N {
+                tx.send(call(Phase::Call)).unwrap();
+            }
+            tx.send(call(Phase::Enter)).unwrap();
+            tx.send(Msg::Line(2, "line 2\n".into())).unwrap();
+            tx.send(Msg::Line(1, "line 1\n".into())).unwrap();
+            tx.send(Msg::Stop).unwrap();
+            let kept = writer.join().unwrap();
+            let mut expected: String = (1..=N).map(|n| format!("{n} Call\n")).collect();
+            expected.push_str("line 1\nline 2\n");
+            expected.push_str(&format!("{} Enter\n", N + 1));
+            assert_eq!(out.text(), expected, "{pace:?}");
+            assert_eq!(kept.len() as u64, N + 1, "{pace:?}");
+            assert!(kept.iter().zip(1..).all(|(ev, n)| ev.seq == n));
+        }
+    }
+
+    #[test]
+    fn flush_writes_everything_before_it_answers() {
+        let _flag = flag_lock();
+        let (tx, out, writer) = start(Pace::Batched);
+        tx.send(call(Phase::Call)).unwrap();
+        tx.send(call(Phase::Enter)).unwrap();
+        let (ack, done) = crossbeam_channel::bounded(1);
+        tx.send(Msg::Flush(ack)).unwrap();
+        done.recv().unwrap();
+        assert_eq!(out.text(), "1 Call\n2 Enter\n", "the held Enter too");
+        tx.send(Msg::Stop).unwrap();
+        writer.join().unwrap();
+    }
+
+    #[test]
+    fn an_enter_and_its_exit_make_one_line_and_a_lone_enter_shows_after_hold() {
+        let _flag = flag_lock();
+        for pace in [Pace::Live, Pace::Batched] {
+            let (tx, out, writer) = start(pace);
+            tx.send(call(Phase::Enter)).unwrap();
+            tx.send(call(Phase::Exit)).unwrap();
+            assert_eq!(
+                out.wait_for("2 Exit merged\n"),
+                "2 Exit merged\n",
+                "{pace:?}"
+            );
+            // Alone, the Enter is shown waiting once HOLD has passed, without a Stop.
+            let sent = Instant::now();
+            tx.send(call(Phase::Enter)).unwrap();
+            let text = out.wait_for("3 Enter\n");
+            assert_eq!(text, "2 Exit merged\n3 Enter\n", "{pace:?}");
+            assert!(
+                sent.elapsed() >= HOLD,
+                "{pace:?}: held for {:?}",
+                sent.elapsed()
+            );
+            tx.send(call(Phase::Exit)).unwrap();
+            tx.send(Msg::Stop).unwrap();
+            writer.join().unwrap();
+            assert_eq!(out.text(), "2 Exit merged\n3 Enter\n4 Exit\n", "{pace:?}");
+        }
+    }
+
+    #[test]
+    fn lines_reach_a_file_within_its_delay_without_a_stop() {
+        let _flag = flag_lock();
+        let (tx, out, writer) = start(Pace::Batched);
+        let sent = Instant::now();
+        tx.send(call(Phase::Call)).unwrap();
+        assert_eq!(out.wait_for("1 Call\n"), "1 Call\n");
+        let took = sent.elapsed();
+        assert!(
+            took < FILE_DELAY + Duration::from_secs(2),
+            "written after {took:?}"
+        );
+        tx.send(Msg::Stop).unwrap();
+        writer.join().unwrap();
+    }
+
     #[test]
     fn back_pressure_flag_follows_the_queue() {
+        let _flag = flag_lock();
         let (tx, rx) = crossbeam_channel::unbounded();
         for _ in 0..QUEUE {
             tx.send(Msg::Event(Event::new(Kind::Note, Phase::Call, Call::Note)))

@@ -1,12 +1,23 @@
 //! Helpers shared by the integration tests: start socklab as a real process, read the port it
-//! got back from its banner, stop it with SIGINT, and find the system tools the tests need.
+//! got back from its banner, stop it with SIGINT, run it with input, and find the system tools
+//! the tests need. Client sockets are in [`net`], a deterministic generator in [`rng`].
 #![allow(dead_code)]
 
+mod net;
+mod rng;
+
+// Not every test uses every helper.
+#[allow(unused_imports)]
+pub use net::*;
+#[allow(unused_imports)]
+pub use rng::Rng;
+
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// Upper bound for anything a test waits on.
@@ -28,6 +39,28 @@ pub fn have_tool(tool: &str) -> bool {
         eprintln!("skipped: {tool} is not installed");
     }
     found
+}
+
+/// True when this machine lets an unprivileged process make an empty network namespace
+/// (`unshare -rn`) and run `probe` in it; `tools` are the other tools the caller needs there.
+/// When it does not, the test is skipped with a message, or fails under
+/// `SOCKLAB_REQUIRE_TOOLS=1`.
+pub fn have_netns(tools: &[&str], probe: &[&str]) -> bool {
+    if !have_tool("unshare") || !tools.iter().all(|t| have_tool(t)) {
+        return false;
+    }
+    let ok = Command::new("unshare")
+        .arg("-rn")
+        .args(probe)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        if std::env::var("SOCKLAB_REQUIRE_TOOLS").as_deref() == Ok("1") {
+            panic!("`unshare -rn` is required (SOCKLAB_REQUIRE_TOOLS=1) but does not work here");
+        }
+        eprintln!("skipped: `unshare -rn` does not work here");
+    }
+    ok
 }
 
 /// A fresh temporary directory for one test.
@@ -57,16 +90,7 @@ impl Server {
     pub fn start(mut command: Command) -> Server {
         command.stdout(Stdio::piped()).stdin(Stdio::null());
         let mut child = command.spawn().expect("spawn server");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let rx = lines_in_background(child.stdout.take().unwrap());
         let banner = match rx.recv_timeout(TIMEOUT) {
             Ok(line) => line,
             Err(_) => {
@@ -99,8 +123,7 @@ impl Server {
 
     /// Sends SIGINT to the socklab process, as Ctrl+C does.
     pub fn interrupt(&self) {
-        // SAFETY: kill(2) on a pid we started.
-        unsafe { libc::kill(self.pid as i32, libc::SIGINT) };
+        sigint(self.pid);
     }
 
     /// Waits for the process (strace, if it runs under strace) to exit, within `TIMEOUT`.
@@ -122,6 +145,38 @@ impl Server {
         }
         (status, rest, stderr)
     }
+}
+
+/// Stops the server with SIGINT, as Ctrl+C does: it must exit 0, without a panic, within
+/// `TIMEOUT`. Returns its stdout after the banner (the printed messages, the summary), lines
+/// joined, and its stderr.
+pub fn stop(server: Server) -> (String, String) {
+    server.interrupt();
+    let (status, rest, stderr) = server.wait();
+    assert!(status.success(), "server exit {status:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (rest.join("\n"), stderr)
+}
+
+/// The `Summary: ...` line of what a server printed when it stopped.
+pub fn summary_line(printed: &str) -> &str {
+    printed
+        .lines()
+        .find(|l| l.starts_with("Summary:"))
+        .unwrap_or_else(|| panic!("no summary: {printed}"))
+}
+
+/// `socklab serve SERVICE --port 0 --trace off --lang en EXTRA...`, started.
+pub fn serve(service: &str, extra: &[&str]) -> Server {
+    let mut args = vec![service, "--port", "0", "--trace", "off", "--lang", "en"];
+    args.extend_from_slice(extra);
+    Server::start(serve_command(&args))
+}
+
+/// Sends SIGINT to a process this test started.
+pub fn sigint(pid: u32) {
+    // SAFETY: kill(2) on a pid the test started.
+    unsafe { libc::kill(pid as i32, libc::SIGINT) };
 }
 
 impl Drop for Server {
@@ -155,39 +210,53 @@ pub fn serve_command(args: &[&str]) -> Command {
     c
 }
 
-/// Sends `msg` over `stream` and reads back exactly as many bytes.
-pub fn echo_round_trip(stream: &mut TcpStream, msg: &[u8]) -> Vec<u8> {
-    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
-    // Write from another thread: a large message would fill both directions' buffers if
-    // this thread wrote it all before reading.
-    let mut writer = stream.try_clone().unwrap();
-    let data = msg.to_vec();
-    let sender = std::thread::spawn(move || writer.write_all(&data).unwrap());
-    let mut got = vec![0u8; msg.len()];
-    stream.read_exact(&mut got).unwrap();
-    sender.join().unwrap();
-    got
-}
-
-/// Runs a command with `input` on stdin, within `TIMEOUT`; returns (status, stdout, stderr).
-pub fn run_with_input(mut command: Command, input: &[u8]) -> (ExitStatus, Vec<u8>, String) {
+/// Starts `command` with its three streams piped, and writes `input` to its stdin from another
+/// thread, then closes it: the child, and that thread.
+pub fn spawn_with_input(mut command: Command, input: &[u8]) -> (Child, JoinHandle<()>) {
     command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = command.spawn().expect("spawn");
+    let mut child = command
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {command:?}: {e}"));
     let mut stdin = child.stdin.take().unwrap();
     let input = input.to_vec();
     let feeder = std::thread::spawn(move || {
         let _ = stdin.write_all(&input);
     });
-    let mut stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let out_reader = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = stdout.read_to_end(&mut v);
-        v
+    (child, feeder)
+}
+
+/// Reads `stream` line by line on another thread, each line passed on as it comes (until the
+/// end of the stream, or a line that is no UTF-8).
+pub fn lines_in_background(stream: impl Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
     });
+    rx
+}
+
+/// Reads `stream` to its end on another thread: what it read, once the thread is joined.
+pub fn read_all_in_background(mut stream: impl Read + Send + 'static) -> JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = stream.read_to_end(&mut v);
+        v
+    })
+}
+
+/// Runs a command with `input` on stdin, within `TIMEOUT`; returns (status, stdout, stderr).
+pub fn run_with_input(command: Command, input: &[u8]) -> (ExitStatus, Vec<u8>, String) {
+    let (mut child, feeder) = spawn_with_input(command, input);
+    let out_reader = read_all_in_background(child.stdout.take().unwrap());
+    let mut stderr = child.stderr.take().unwrap();
     let err_reader = std::thread::spawn(move || {
         let mut s = String::new();
         let _ = stderr.read_to_string(&mut s);
@@ -202,6 +271,68 @@ pub fn run_with_input(mut command: Command, input: &[u8]) -> (ExitStatus, Vec<u8
     )
 }
 
+/// [`run_with_input`], its result as an [`Output`].
+pub fn output_with_input(command: Command, input: &[u8]) -> Output {
+    let (status, stdout, stderr) = run_with_input(command, input);
+    Output {
+        status,
+        stdout,
+        stderr: stderr.into_bytes(),
+    }
+}
+
+/// `socklab --lang LANG ARGS...`, with `input` on stdin, within `TIMEOUT`.
+pub fn socklab_run(lang: &str, args: &[&str], input: &[u8]) -> Output {
+    let mut c = Command::new(socklab());
+    c.args(["--lang", lang]).args(args);
+    output_with_input(c, input)
+}
+
+/// `socklab --lang LANG --trace json --trace-file TRACE ARGS...`, with `input` on stdin, within
+/// `TIMEOUT`.
+pub fn socklab_json(lang: &str, trace: &Path, args: &[&str], input: &[u8]) -> Output {
+    let mut c = Command::new(socklab());
+    c.args(["--lang", lang, "--trace", "json", "--trace-file"])
+        .arg(trace)
+        .args(args);
+    output_with_input(c, input)
+}
+
+/// `socklab ARGS...` run in `dir`, stdin empty, to its end however long it takes (a check may
+/// build a step with cargo first).
+pub fn socklab_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(socklab())
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("run socklab {args:?}: {e}"))
+}
+
+/// stderr as text, for assertions and failure messages.
+pub fn err(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A failure a user can act on: a message, no panic, no backtrace.
+pub fn assert_clean_failure(out: &Output, code: i32) {
+    let stderr = err(out);
+    assert_eq!(out.status.code(), Some(code), "{stderr}");
+    assert!(stderr.contains("socklab: "), "{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+}
+
 pub fn read_to_string(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A JSON Lines text (socklab's JSON trace), one value a line; a line that is no JSON fails
+/// the test.
+pub fn json_lines(text: &str) -> Vec<serde_json::Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad line {l}: {e}")))
+        .collect()
 }

@@ -1,5 +1,5 @@
 //! Shared by the curriculum tests: the catalogue, the twelve steps' programs built once, and
-//! `socklab check` run with its JSON read back.
+//! `socklab check` run with its JSON read back. Uses `tests/common`, which the test declares.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
@@ -10,8 +10,11 @@ use std::sync::OnceLock;
 use socklab::grade::catalogue::Catalogue;
 use socklab::grade::catalogue::Exercise;
 
-pub fn socklab() -> &'static str {
-    env!("CARGO_BIN_EXE_socklab")
+use super::common::socklab_in;
+
+/// `socklab ARGS...` in the project's root, where the catalogue is.
+pub fn socklab_in_root(args: &[&str]) -> Output {
+    socklab_in(root(), args)
 }
 
 pub fn root() -> &'static Path {
@@ -68,13 +71,9 @@ pub fn program(ex: &Exercise, solution: bool) -> PathBuf {
 
 /// `socklab check ID --json [args...]`: the exit status and the report.
 pub fn check_json(id: &str, args: &[&str]) -> (Output, serde_json::Value) {
-    let out = Command::new(socklab())
-        .args(["--lang", "en", "check", id, "--json"])
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::null())
-        .output()
-        .expect("run socklab check");
+    let mut all = vec!["--lang", "en", "check", id, "--json"];
+    all.extend_from_slice(args);
+    let out = socklab_in_root(&all);
     let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "socklab check {id} {args:?} printed no JSON ({e}):\n{}\n{}",

@@ -9,13 +9,15 @@
 //! readiness check: no sleep, and no window in which another program could take the port.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::process::{Child, Command, ExitStatus};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
-use super::common::{TIMEOUT, run_with_input, socklab, wait_timeout};
+use super::common::{
+    TIMEOUT, lines_in_background, read_all_in_background, spawn_with_input, wait_timeout,
+};
 
 /// Which of the peer's outputs carries the banner line.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -36,38 +38,17 @@ pub struct Peer {
 
 impl Peer {
     /// Starts `command` with `input` on its stdin (then closed), and waits for its banner.
-    pub fn start(mut command: Command, banner: Banner, input: &[u8]) -> Peer {
-        command
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = command.spawn().expect("spawn peer");
-        let mut stdin = child.stdin.take().unwrap();
-        let input = input.to_vec();
-        std::thread::spawn(move || {
-            let _ = stdin.write_all(&input);
-        });
+    pub fn start(command: Command, banner: Banner, input: &[u8]) -> Peer {
+        let (mut child, _feeder) = spawn_with_input(command, input);
         let out = child.stdout.take().unwrap();
         let err = child.stderr.take().unwrap();
-        let (banner_stream, mut other_stream): (Box<dyn Read + Send>, Box<dyn Read + Send>) =
+        let (banner_stream, other_stream): (Box<dyn Read + Send>, Box<dyn Read + Send>) =
             match banner {
                 Banner::Stdout => (Box::new(out), Box::new(err)),
                 Banner::Stderr => (Box::new(err), Box::new(out)),
             };
-        let other = std::thread::spawn(move || {
-            let mut v = Vec::new();
-            let _ = other_stream.read_to_end(&mut v);
-            v
-        });
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(banner_stream).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let other = read_all_in_background(other_stream);
+        let rx = lines_in_background(banner_stream);
         let Ok(first) = rx.recv_timeout(TIMEOUT) else {
             let _ = child.kill();
             let other = other.join().unwrap();
@@ -143,32 +124,4 @@ pub fn python(script: &str, args: &[&str]) -> Peer {
 
 pub fn python_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python")
-}
-
-/// `socklab --lang LANG ARGS...`, with `input` on stdin, within `TIMEOUT`.
-pub fn socklab_run(lang: &str, args: &[&str], input: &[u8]) -> Output {
-    let mut c = Command::new(socklab());
-    c.args(["--lang", lang]).args(args);
-    let (status, stdout, stderr) = run_with_input(c, input);
-    Output {
-        status,
-        stdout,
-        stderr: stderr.into_bytes(),
-    }
-}
-
-/// stderr as text, for assertions and failure messages.
-pub fn err(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// A failure a user can act on: a message, no panic, no backtrace.
-pub fn assert_clean_failure(out: &Output, code: i32) {
-    let stderr = err(out);
-    assert_eq!(out.status.code(), Some(code), "{stderr}");
-    assert!(stderr.contains("socklab: "), "{stderr}");
-    assert!(
-        !stderr.contains("panicked") && !stderr.contains("backtrace"),
-        "{stderr}"
-    );
 }

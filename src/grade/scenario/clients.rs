@@ -71,7 +71,7 @@ pub const HTTP: &[Criterion] = &[
     ),
     c(
         "whole_page",
-        "affiche la page entière (plus de 1 024 octets), pas seulement le premier recv",
+        "affiche la page entière (plus de 1 024 octets), pas seulement ce que renvoie le premier recv",
         "prints the whole page (more than 1,024 bytes), not only the first recv",
     ),
     c(
@@ -81,8 +81,8 @@ pub const HTTP: &[Criterion] = &[
     ),
     c(
         "refused",
-        "connexion refusée : un message clair, pas de trace d'exception, un code d'erreur",
-        "connection refused: a clear message, no traceback, an error status",
+        "connexion refusée : un message clair, pas de traceback Python, un code de sortie non nul",
+        "connection refused: a clear message, no Python traceback, a non-zero exit status",
     ),
     c(
         "unknown_host",
@@ -206,7 +206,7 @@ fn fetch(ctx: &Ctx, list: &mut Checklist) -> Result<(), Reason> {
                 format!(
                     "la page affichée s'arrête après {printed} octets sur {} (dernière ligne : \
                      « {} ») : un seul recv ne reçoit pas toute la page ; recevoir en boucle \
-                     jusqu'à ce que recv renvoie 0 octet",
+                     jusqu'à ce que recv renvoie 0",
                     body.len(),
                     shorten(&last_line, 60)
                 ),
@@ -249,7 +249,7 @@ fn refused_message(ctx: &Ctx, list: &mut Checklist) -> Option<String> {
     };
     let status = run.wait(net::START_LIMIT);
     let out = run.output_text();
-    let verdict = error_message_verdict(&out, status, "refusée", "refused");
+    let verdict = error_message_verdict(&out, status, "connexion refusée", "connection refused");
     let ok = verdict.is_ok();
     list.record("refused", verdict);
     ok.then(|| normalise(&out, HOST, port))
@@ -284,7 +284,7 @@ fn unknown_host(ctx: &Ctx, list: &mut Checklist, refused: Option<&str>) {
     };
     let status = run.wait(net::START_LIMIT);
     let out = run.output_text();
-    if let Err(r) = error_message_verdict(&out, status, "inconnu", "unknown") {
+    if let Err(r) = error_message_verdict(&out, status, "hôte inconnu", "unknown host") {
         list.fail("unknown_host", r);
         return;
     }
@@ -352,8 +352,8 @@ fn error_message_verdict(
     if status.success() {
         return Err(Reason::new(
             format!(
-                "cas « {case_fr} » : le programme se termine avec le code 0, comme un succès \
-                 (sys.exit(1) après le message)"
+                "cas « {case_fr} » : le programme se termine avec le code de sortie 0, comme en \
+                 cas de succès (appeler sys.exit(1) après le message)"
             ),
             format!(
                 "\"{case_en}\" case: the program ends with status 0, as a success \
@@ -451,8 +451,8 @@ pub fn echo(ctx: &Ctx, list: &mut Checklist) {
                 "prints_echo",
                 Reason::new(
                     "la ligne de 3 000 octets n'est pas affichée en entier : son écho arrive en \
-                     plusieurs morceaux, il faut recevoir jusqu'à avoir autant d'octets \
-                     qu'envoyés",
+                     plusieurs morceaux, il faut recevoir jusqu'à avoir reçu autant \
+                     d'octets qu'on en a envoyé",
                     "the 3,000-byte line is not printed whole: its echo arrives in several \
                      pieces; receive until as many bytes as were sent came back",
                 ),

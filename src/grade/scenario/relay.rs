@@ -455,9 +455,9 @@ pub fn roles_client(ctx: &Ctx, list: &mut Checklist) {
                 "role_1_sends",
                 Reason::new(
                     format!(
-                        "attendu les lignes saisies {}, reçu {}",
-                        net::show(typed.as_bytes()),
-                        net::show(&got)
+                        "reçu {} au lieu des lignes saisies {}",
+                        net::show(&got),
+                        net::show(typed.as_bytes())
                     ),
                     format!(
                         "expected the lines typed {}, received {}",
