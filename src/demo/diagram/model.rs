@@ -319,37 +319,52 @@ fn datagrams(ev: &[&Event], socks: &mut Sockets) -> (Vec<Option<usize>>, Vec<boo
             receives.entry(id).or_default().1.push(j);
         }
     }
-    for i in 0..ev.len() {
-        let e = ev[i];
-        let Some(id) = socks.of[i] else { continue };
-        if socks.socks[id].end != End::Datagram || !e.call.sends() || !succeeded(e) {
-            continue;
-        }
-        let Some(dest) = e.addr.or(socks.socks[id].target) else {
-            continue;
-        };
-        let mut bound: Vec<SockId> = receives
-            .keys()
-            .copied()
-            .filter(|&rid| rid != id && socks.socks[rid].local.is_some_and(|l| reaches(dest, l)))
-            .collect();
-        bound.sort_unstable();
-        let found = bound.into_iter().find_map(|rid| {
-            let (done, list) = receives.get_mut(&rid)?;
-            while *done < list.len() && taken[list[*done]] {
-                *done += 1;
-            }
-            list[*done..]
-                .iter()
+    let mut pending: Vec<usize> = (0..ev.len())
+        .filter(|&i| {
+            socks.of[i].is_some_and(|id| socks.socks[id].end == End::Datagram)
+                && ev[i].call.sends()
+                && succeeded(ev[i])
+        })
+        .collect();
+    // A send's return may be reported after the answer to it: the answer's receiver is then
+    // known only once the request was paired. So the sends left unpaired are tried again
+    // while pairing others teaches where sockets are.
+    loop {
+        let before = pending.len();
+        pending.retain(|&i| {
+            let e = ev[i];
+            let Some(id) = socks.of[i] else { return false };
+            let Some(dest) = e.addr.or(socks.socks[id].target) else {
+                return false;
+            };
+            let mut bound: Vec<SockId> = receives
+                .keys()
                 .copied()
-                .find(|&j| !taken[j] && ev[j].ret == e.ret && ev[j].preview == e.preview)
-        });
-        if let Some(j) = found {
+                .filter(|&rid| {
+                    rid != id && socks.socks[rid].local.is_some_and(|l| reaches(dest, l))
+                })
+                .collect();
+            bound.sort_unstable();
+            let found = bound.into_iter().find_map(|rid| {
+                let (done, list) = receives.get_mut(&rid)?;
+                while *done < list.len() && taken[list[*done]] {
+                    *done += 1;
+                }
+                list[*done..]
+                    .iter()
+                    .copied()
+                    .find(|&j| !taken[j] && ev[j].ret == e.ret && ev[j].preview == e.preview)
+            });
+            let Some(j) = found else { return true };
             taken[j] = true;
             to[i] = Some(j);
             if socks.socks[id].local.is_none() {
                 socks.socks[id].local = ev[j].addr;
             }
+            false
+        });
+        if pending.len() == before {
+            break;
         }
     }
     (to, taken)
@@ -1218,5 +1233,15 @@ mod tests {
                 ("main", "client-2", "6 bytes"),
             ]
         );
+        // client-1's send reported after the answer to it (seen in a real run): the answer
+        // still goes to client-1, not to a remote program.
+        let late = events.remove(1);
+        events.insert(6, late);
+        for (k, e) in events.iter_mut().enumerate() {
+            e.seq = k as u64 + 1;
+        }
+        let d = build(&events, Lang::En);
+        assert_eq!(d.names(), ["client-1", "client-2", "main"]);
+        assert!(arrows(&d).contains(&("main", "client-1", "6 bytes")));
     }
 }
