@@ -252,3 +252,35 @@ fn unknown_demo_and_wrong_clients() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// The demo says it stops its server before it does: one note, then only its shutdowns, once
+/// every client is done. So the trace (and the diagram, which draws the note as the end) tells
+/// the demo's doing from the lesson's.
+#[test]
+fn the_demo_says_when_it_stops_its_server() {
+    let (_, ev) = play("echo-threads", &["--clients", "1"]);
+    let harness: Vec<&Value> = ev.iter().filter(|e| e["role"] == "harness").collect();
+    assert!(harness.len() > 1, "a note and its shutdowns: {harness:?}");
+    assert_eq!(
+        harness[0]["note"]["what"], "harness_stop",
+        "{:?}",
+        harness[0]
+    );
+    assert_eq!(
+        harness[0]["args"], "the demo stops the server",
+        "worded in the trace's language"
+    );
+    assert!(
+        harness[1..]
+            .iter()
+            .all(|e| e["kind"] == "syscall" && e["call"] == "shutdown"),
+        "{harness:?}"
+    );
+    let stop = harness[0]["seq"].as_u64().unwrap();
+    assert!(
+        ev.iter()
+            .filter(|e| e["role"] == "client")
+            .all(|e| e["seq"].as_u64().unwrap() < stop),
+        "the clients are done before the stop"
+    );
+}

@@ -220,6 +220,10 @@ impl DemoServer {
 
     /// Stops the server as Ctrl+C would, and waits for it.
     pub fn stop(self) -> Result<(), Failure> {
+        // Said before it happens: the calls that follow (the harness's shutdowns, the server's
+        // way out) are the demo's doing, not the lesson's, and the diagram draws them as one
+        // labelled end.
+        trace::note(trace::Note::HarnessStop);
         self.shutdown.trigger();
         self.handle
             .join()
