@@ -60,14 +60,16 @@ fn run(lab: &Lab) -> Result<(), Failure> {
     // One recv is enough here: a daytime answer is one short line, far below 1024 bytes.
     // (Step 02 shows why a longer answer needs a loop.)
     let mut buf = [0u8; 1024];
-    // TODO: receive what the server sent into `buf`; n is how many bytes came.
-    let n: usize = todo!("recevoir : s.recv(&mut buf) / receive: s.recv(&mut buf)");
+    // TODO: recevoir dans buf ce que le serveur a envoyé ; recv renvoie le nombre d'octets reçus
+    //       receive into buf what the server sent; recv returns how many bytes came
+    let n: usize = todo!("s.recv(&mut buf)?");
     // The bytes are printed as they came; the date line already ends with a newline.
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(&buf[..n]).and_then(|_| out.flush());
 
     // close: the kernel sends FIN; the server has usually closed its side already.
-    s.close().map_err(|e| Failure::new("close", e))
+    s.close()?;
+    Ok(())
 }
 
 /// A socket of the address's family (AF_INET or AF_INET6), connected to the first address that
@@ -75,16 +77,14 @@ fn run(lab: &Lab) -> Result<(), Failure> {
 fn connect_first(addrs: &[std::net::SocketAddr]) -> Result<Socket, Failure> {
     let mut last = None;
     for &addr in addrs {
-        // TODO: a TCP socket of the address's family (AF_INET or AF_INET6), then connect.
-        let s: Socket = todo!(
-            "créer la socket : Socket::new(Family::of(&addr), Type::Stream) / \
-             create the socket: Socket::new(Family::of(&addr), Type::Stream)"
-        );
-        let connected: std::io::Result<()> =
-            todo!("se connecter : s.connect(addr) / connect: s.connect(addr)");
+        // TODO: une socket TCP de la famille de l'adresse (AF_INET ou AF_INET6)
+        //       a TCP socket of the address's family (AF_INET or AF_INET6)
+        let s: Socket = todo!("Socket::new(Family::of(&addr), Type::Stream)?");
+        // TODO: se connecter à addr / connect to addr
+        let connected: sock::Result<()> = todo!("s.connect(addr)");
         match connected {
             Ok(()) => return Ok(s),
-            Err(e) => last = Some(Failure::new(format!("connect {addr}"), e)),
+            Err(e) => last = Some(Failure::from(e)),
         }
     }
     Err(last.unwrap_or_else(|| {

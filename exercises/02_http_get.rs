@@ -6,12 +6,12 @@
 //! Récupérer la page d'accueil d'un site web (l'hôte en paramètre, le port en second paramètre,
 //! 80 par défaut) : envoyer la requête GET / HTTP/1.1 avec les en-têtes Host et Connection: close,
 //! puis afficher TOUTE la réponse. Une connexion refusée et un hôte inconnu donnent deux messages
-//! différents, et un code de sortie d'erreur.
+//! différents, et un code de sortie non nul.
 //!
 //! Fetch a web site's home page (the host as argument, the port as second argument, 80 by
 //! default): send the request GET / HTTP/1.1 with the Host and Connection: close headers, then
 //! print the WHOLE answer. A refused connection and an unknown host give two different messages,
-//! and an error exit status.
+//! and a non-zero exit status.
 //!
 //! Remplacer chaque `todo!(…)` marqué `// TODO:` par l'appel qu'il décrit, puis
 //! `socklab check 02` (indice : `socklab hint 02`).
@@ -77,14 +77,12 @@ fn run(lab: &Lab) -> Result<bool, Failure> {
     // HTTP/1.1 requires the Host header. `Connection: close` asks the server to close the
     // connection once the page is sent: that is how the client knows the page is complete.
     // The request ends with an empty line, hence the final "\r\n\r\n".
-    // TODO: the request line, the Host and Connection headers, and the empty line.
-    let request: String = todo!(
-        "la requête : GET / HTTP/1.1, Host, Connection: close, ligne vide / \
-         the request: GET / HTTP/1.1, Host, Connection: close, empty line"
-    );
+    // TODO: la ligne de requête, les en-têtes Host et Connection, puis la ligne vide
+    //       the request line, the Host and Connection headers, then the empty line
+    let request: String = todo!("format!(\"GET / HTTP/1.1\\r\\n…\\r\\n\\r\\n\")");
     // sendall: `send` may take only part of the data; sendall calls it until all is sent.
-    // TODO: send the whole request.
-    todo!("envoyer toute la requête : s.sendall(...) / send the whole request: s.sendall(...)");
+    // TODO: envoyer toute la requête / send the whole request
+    todo!("s.sendall(request.as_bytes())?");
 
     // TCP is a stream: the page arrives in pieces of whatever size the network and the kernel
     // made. One recv(1024) would print the first kilobyte and lose the rest (the lab's
@@ -93,11 +91,11 @@ fn run(lab: &Lab) -> Result<bool, Failure> {
     let mut status_line = Vec::new();
     let mut buf = [0u8; 1024];
     loop {
-        // TODO: receive the next piece; 0 bytes means the server closed: the page is whole.
-        let n: usize = todo!(
-            "recevoir la suite, et sortir de la boucle quand recv renvoie 0 / \
-             receive the next piece, and leave the loop when recv returns 0"
-        );
+        // TODO: recevoir dans buf la suite de la page / receive into buf the next piece of the page
+        let n: usize = todo!("s.recv(&mut buf)?");
+        if n == 0 {
+            break;
+        }
         if !status_line.contains(&b'\n') {
             status_line.extend_from_slice(&buf[..n]);
         }
@@ -107,7 +105,7 @@ fn run(lab: &Lab) -> Result<bool, Failure> {
         }
     }
     let _ = out.flush();
-    s.close().map_err(|e| Failure::new("close", e))?;
+    s.close()?;
 
     // "HTTP/1.1 200 OK": the second word is the status. 4xx means the request was wrong.
     let first = String::from_utf8_lossy(&status_line);
@@ -130,11 +128,11 @@ fn run(lab: &Lab) -> Result<bool, Failure> {
 fn connect_first(addrs: &[std::net::SocketAddr]) -> Result<Socket, Failure> {
     let mut last = None;
     for &addr in addrs {
-        let s =
-            Socket::new(Family::of(&addr), Type::Stream).map_err(|e| Failure::new("socket", e))?;
-        match s.connect(addr) {
+        let s = Socket::new(Family::of(&addr), Type::Stream)?;
+        let connected = s.connect(addr);
+        match connected {
             Ok(()) => return Ok(s),
-            Err(e) => last = Some(Failure::new(format!("connect {addr}"), e)),
+            Err(e) => last = Some(Failure::from(e)),
         }
     }
     Err(last.unwrap_or_else(|| {

@@ -4,7 +4,7 @@
 //! D'après / from: TP3 §3.2 et TP5b §1.2 « Serveur Echo en Python, version TCP »
 //!
 //! Un serveur echo : il renvoie exactement les octets que chaque client envoie, jusqu'à ce que
-//! le client ferme ; puis il prend le client suivant. Socket AF_INET6 (IPv6 et IPv4), option
+//! le client ferme ; puis il passe au client suivant. Socket AF_INET6 (IPv6 et IPv4), option
 //! SO_REUSEADDR avant bind, écoute sur toutes les interfaces, port 7777 par défaut ou donné en
 //! paramètre, backlog de 1.
 //!
@@ -46,7 +46,7 @@ use std::process::ExitCode;
 
 use socklab::error::Failure;
 use socklab::lab::{self, Lab};
-use socklab::sock::{Family, Socket, Type};
+use socklab::sock::{self, Family, Socket, Type};
 
 fn main() -> ExitCode {
     let lab = lab::start("main");
@@ -71,9 +71,9 @@ fn run(lab: &Lab) -> Result<(), Failure> {
     loop {
         // accept blocks until a client is connected, then returns a NEW socket for it. The
         // listening socket stays as it is, ready for the next client.
-        // TODO: wait for the next client; accept gives a new socket and its address.
-        let (conn, peer): (Socket, SocketAddr) =
-            todo!("accepter : listener.accept() / accept: listener.accept()");
+        // TODO: attendre le client suivant : accept renvoie une nouvelle socket, et son adresse
+        //       wait for the next client: accept returns a new socket, and its address
+        let (conn, peer): (Socket, SocketAddr) = todo!("listener.accept()?");
         println!(
             "{} {peer}",
             lab.lang.pick("client connecté :", "client connected:")
@@ -91,35 +91,38 @@ fn run(lab: &Lab) -> Result<(), Failure> {
 /// socket, setsockopt, bind, listen: the four steps of every TCP server.
 fn listen_on(port: u16) -> Result<Socket, Failure> {
     // AF_INET6 handles both IPv6 and IPv4: an IPv4 client shows up as ::ffff:127.0.0.1.
-    let s = Socket::new(Family::Inet6, Type::Stream).map_err(|e| Failure::new("socket", e))?;
+    let s = Socket::new(Family::Inet6, Type::Stream)?;
     // Without SO_REUSEADDR, restarting the server right after stopping it fails with
     // "Address already in use" while the old connections sit in TIME_WAIT.
-    // TODO: SO_REUSEADDR, before bind.
-    todo!("s.set_reuseaddr(true)");
+    // TODO: SO_REUSEADDR, avant bind / SO_REUSEADDR, before bind
+    todo!("s.set_reuseaddr(true)?");
     // Said explicitly rather than left to the system's default: accept IPv4 too.
-    s.set_only_v6(false)
-        .map_err(|e| Failure::new("setsockopt IPV6_V6ONLY", e))?;
+    s.set_only_v6(false)?;
     // "" in Python, :: here: every interface of the machine.
     let addr = SocketAddr::from((Ipv6Addr::UNSPECIFIED, port));
-    // TODO: bind to `addr`, then listen with a backlog of 1.
-    todo!("s.bind(addr) puis / then s.listen(1)");
+    // TODO: lier la socket à addr / bind the socket to addr
+    todo!("s.bind(addr)?");
     // A backlog of 1 is enough for one client at a time: the kernel still completes the
     // handshake of the next client and keeps it waiting in the queue.
-
+    // TODO: écouter, avec une file d'attente de 1 / listen, with a backlog of 1
+    todo!("s.listen(1)?");
     Ok(s)
 }
 
 /// Sends back everything the client sends, until it closes the connection.
-fn echo(conn: &Socket) -> std::io::Result<()> {
+fn echo(conn: &Socket) -> sock::Result<()> {
     let mut buf = [0u8; 1500];
     loop {
         // recv returns what has arrived so far: maybe part of what the client sent, since
         // TCP is a stream. 0 bytes means the client closed the connection.
-        // TODO: receive into `buf`; stop when the client closed (0 bytes); send back
-        // everything received (send may take fewer bytes than given: sendall).
-        let n: usize = todo!("conn.recv(&mut buf)");
-        todo!(
-            "si n == 0, c'est fini ; sinon conn.sendall(&buf[..n]) / if n == 0, done; else conn.sendall(&buf[..n])"
-        );
+        // TODO: recevoir dans buf ce qui est arrivé / receive into buf what has arrived
+        let n: usize = todo!("conn.recv(&mut buf)?");
+        if n == 0 {
+            return Ok(());
+        }
+        // send may take fewer bytes than given when the kernel's buffer is full (a large
+        // message, a slow reader); sendall loops until every byte is taken.
+        // TODO: renvoyer au client tout ce qui est arrivé / send back to the client all that came
+        todo!("conn.sendall(&buf[..n])?");
     }
 }

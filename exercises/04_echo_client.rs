@@ -56,20 +56,20 @@ fn run(lab: &Lab) -> Result<(), Failure> {
             .read_until(b'\n', &mut line)
             .map_err(|e| Failure::new("read stdin", e))?;
         // "\n" alone is the empty line the lab uses to stop; the end of the input stops too.
-        // TODO: stop at the end of the input (n == 0) or on an empty line; else send the line.
-        let stop: bool = todo!("fin de l'entrée ou ligne vide ? / end of input or empty line?");
-        if stop {
+        if n == 0 || line == b"\n" || line == b"\r\n" {
             break;
         }
-        todo!("envoyer la ligne : s.sendall(&line) / send the line: s.sendall(&line)");
+        // TODO: envoyer la ligne au serveur / send the line to the server
+        todo!("s.sendall(&line)?");
 
         // The echo of a long line may come back in several pieces: receive until as many bytes
         // came back as were sent, or until the server closes.
         let mut echo = Vec::with_capacity(line.len());
         let mut buf = [0u8; 1024];
         while echo.len() < line.len() {
-            // TODO: receive the next piece of the echo.
-            let got: usize = todo!("s.recv(&mut buf)");
+            // TODO: recevoir dans buf le morceau suivant de l'écho
+            //       receive into buf the next piece of the echo
+            let got: usize = todo!("s.recv(&mut buf)?");
             if got == 0 {
                 break;
             }
@@ -89,18 +89,19 @@ fn run(lab: &Lab) -> Result<(), Failure> {
         }
     }
     // Closing tells the server we are done: its recv returns 0 and it takes the next client.
-    s.close().map_err(|e| Failure::new("close", e))
+    s.close()?;
+    Ok(())
 }
 
 /// As in step 01: the first address that accepts the connection.
 fn connect_first(addrs: &[std::net::SocketAddr]) -> Result<Socket, Failure> {
     let mut last = None;
     for &addr in addrs {
-        let s =
-            Socket::new(Family::of(&addr), Type::Stream).map_err(|e| Failure::new("socket", e))?;
-        match s.connect(addr) {
+        let s = Socket::new(Family::of(&addr), Type::Stream)?;
+        let connected = s.connect(addr);
+        match connected {
             Ok(()) => return Ok(s),
-            Err(e) => last = Some(Failure::new(format!("connect {addr}"), e)),
+            Err(e) => last = Some(Failure::from(e)),
         }
     }
     Err(last.unwrap_or_else(|| {

@@ -52,13 +52,12 @@ fn main() -> ExitCode {
 fn run(lab: &Lab) -> Result<(), Failure> {
     let port = lab.port_arg(1, 7777);
     // SOCK_DGRAM: datagrams. As in step 03, AF_INET6 with IPV6_V6ONLY off serves IPv4 too.
-    // TODO: an AF_INET6 datagram socket.
-    let s: Socket = todo!("Socket::new(Family::Inet6, Type::Dgram)");
-    s.set_only_v6(false)
-        .map_err(|e| Failure::new("setsockopt IPV6_V6ONLY", e))?;
+    // TODO: une socket AF_INET6 de datagrammes / an AF_INET6 datagram socket
+    let s: Socket = todo!("Socket::new(Family::Inet6, Type::Dgram)?");
+    s.set_only_v6(false)?;
     let addr = SocketAddr::from((Ipv6Addr::UNSPECIFIED, port));
-    // TODO: bind it to `addr`.
-    todo!("s.bind(addr)");
+    // TODO: la lier à addr / bind it to addr
+    todo!("s.bind(addr)?");
     println!(
         "{} {port}",
         lab.lang
@@ -72,14 +71,15 @@ fn run(lab: &Lab) -> Result<(), Failure> {
     loop {
         // recvfrom blocks until a datagram arrives and tells who sent it: with no connection,
         // that address is the only way to know where to answer.
-        // TODO: one datagram, and who sent it.
-        let (n, from): (usize, SocketAddr) = todo!("s.recvfrom(&mut buf)");
+        // TODO: un datagramme, et qui l'a envoyé / one datagram, and who sent it
+        let (n, from): (usize, SocketAddr) = todo!("s.recvfrom(&mut buf)?");
         // One datagram back, to the sender. sendto does not wait for anything: UDP has no
         // acknowledgement. A failure concerns this datagram only, so the server goes on.
-        // TODO: the same datagram back to its sender.
-        let sent: std::io::Result<usize> = todo!("s.sendto(&buf[..n], from)");
+        // TODO: le même datagramme, renvoyé à son expéditeur
+        //       the same datagram, back to its sender
+        let sent: socklab::sock::Result<usize> = todo!("s.sendto(&buf[..n], from)");
         if let Err(e) = sent {
-            eprintln!("sendto {from}: {e}");
+            eprintln!("{e}");
         }
     }
 }

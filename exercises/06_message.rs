@@ -34,6 +34,7 @@ use std::process::ExitCode;
 use socklab::error::Failure;
 use socklab::lab::{self, Lab};
 use socklab::sock::{self, Family, Socket, Type};
+use socklab::trace::{self, Role};
 
 /// The lab's message server listens on port 5000.
 const PORT: u16 = 5000;
@@ -61,7 +62,7 @@ fn server(lab: &Lab) -> Result<(), Failure> {
     let listener = listen_on(port)?;
     println!("Serveur TCP en attente de connexion sur le port {port}...");
     loop {
-        let (conn, peer) = listener.accept().map_err(|e| Failure::new("accept", e))?;
+        let (conn, peer) = listener.accept()?;
         println!("Client connecté : {peer}");
         if let Err(e) = converse(&conn) {
             eprintln!("{peer}: {e}");
@@ -73,24 +74,21 @@ fn server(lab: &Lab) -> Result<(), Failure> {
 
 /// As in step 03: socket, SO_REUSEADDR, bind on every interface, listen.
 fn listen_on(port: u16) -> Result<Socket, Failure> {
-    let s = Socket::new(Family::Inet6, Type::Stream).map_err(|e| Failure::new("socket", e))?;
-    s.set_reuseaddr(true)
-        .map_err(|e| Failure::new("setsockopt SO_REUSEADDR", e))?;
-    s.set_only_v6(false)
-        .map_err(|e| Failure::new("setsockopt IPV6_V6ONLY", e))?;
+    let s = Socket::new(Family::Inet6, Type::Stream)?;
+    s.set_reuseaddr(true)?;
+    s.set_only_v6(false)?;
     let addr = SocketAddr::from((Ipv6Addr::UNSPECIFIED, port));
-    s.bind(addr)
-        .map_err(|e| Failure::new(format!("bind {addr}"), e))?;
-    s.listen(1).map_err(|e| Failure::new("listen", e))?;
+    s.bind(addr)?;
+    s.listen(1)?;
     Ok(s)
 }
 
 /// One conversation: each message gets its answer, until `quit` or until the client closes.
-fn converse(conn: &Socket) -> std::io::Result<()> {
+fn converse(conn: &Socket) -> sock::Result<()> {
     let mut buf = [0u8; 1024];
     loop {
-        // TODO: receive the client's message into `buf`.
-        let n: usize = todo!("conn.recv(&mut buf)");
+        // TODO: recevoir dans buf le message du client / receive into buf the client's message
+        let n: usize = todo!("conn.recv(&mut buf)?");
         // 0 bytes: the client left without saying quit.
         if n == 0 {
             return Ok(());
@@ -99,18 +97,21 @@ fn converse(conn: &Socket) -> std::io::Result<()> {
         let text = String::from_utf8_lossy(&buf[..n]);
         let message = text.trim();
         println!("Reçu : {message}");
-        // TODO: "quit" ends the conversation without an answer; any other message gets
-        // "Bonjour client, j'ai bien reçu ton message : <message>".
-        todo!(
-            "quit → return Ok(()) ; sinon la réponse avec conn.sendall / \
-             quit → return Ok(()); else the answer with conn.sendall"
-        );
+        if message == "quit" {
+            // No answer: the caller closes the connection, the client's recv returns 0.
+            return Ok(());
+        }
+        let response = format!("Bonjour client, j'ai bien reçu ton message : {message}");
+        // TODO: envoyer la réponse au client / send the answer to the client
+        todo!("conn.sendall(response.as_bytes())?");
     }
 }
 
 // ---------------------------------------------------------------- client
 
 fn client(lab: &Lab) -> Result<(), Failure> {
+    // This run of the program is the client: its thread is named so in the trace.
+    trace::set_thread("client", Role::Client);
     let host = lab.arg(2).unwrap_or("localhost");
     let port = lab.port_arg(3, PORT);
     let addrs =
@@ -128,34 +129,35 @@ fn client(lab: &Lab) -> Result<(), Failure> {
             .read_line(&mut line)
             .map_err(|e| Failure::new("read stdin", e))?;
         let message = if n == 0 { "quit" } else { line.trim() };
-        // TODO: send the message (without its "\n").
-        todo!("s.sendall(message.as_bytes())");
+        // TODO: envoyer le message (sans son "\n") / send the message (without its "\n")
+        todo!("s.sendall(message.as_bytes())?");
         if message == "quit" {
             println!("Fin de la conversation");
             break;
         }
         // The answer is short: one recv of 1024 bytes holds it.
         let mut buf = [0u8; 1024];
-        // TODO: receive the server's answer.
-        let got: usize = todo!("s.recv(&mut buf)");
+        // TODO: recevoir dans buf la réponse du serveur / receive into buf the server's answer
+        let got: usize = todo!("s.recv(&mut buf)?");
         if got == 0 {
             println!("Déconnecté");
             break;
         }
         println!("Serveur: {}", String::from_utf8_lossy(&buf[..got]));
     }
-    s.close().map_err(|e| Failure::new("close", e))
+    s.close()?;
+    Ok(())
 }
 
 /// As in step 01: the first address that accepts the connection.
 fn connect_first(addrs: &[SocketAddr]) -> Result<Socket, Failure> {
     let mut last = None;
     for &addr in addrs {
-        let s =
-            Socket::new(Family::of(&addr), Type::Stream).map_err(|e| Failure::new("socket", e))?;
-        match s.connect(addr) {
+        let s = Socket::new(Family::of(&addr), Type::Stream)?;
+        let connected = s.connect(addr);
+        match connected {
             Ok(()) => return Ok(s),
-            Err(e) => last = Some(Failure::new(format!("connect {addr}"), e)),
+            Err(e) => last = Some(Failure::from(e)),
         }
     }
     Err(last.unwrap_or_else(|| {

@@ -35,6 +35,7 @@ use std::time::Duration;
 use socklab::error::Failure;
 use socklab::lab::{self, Lab};
 use socklab::sock::{self, Family, Socket, Type};
+use socklab::trace::{self, Role};
 
 const PORT: u16 = 5000;
 
@@ -59,18 +60,16 @@ fn main() -> ExitCode {
 fn server(lab: &Lab) -> Result<(), Failure> {
     let port = lab.port_arg(2, PORT);
     // As in step 05: one datagram socket for every client, no listen, no accept.
-    let s = Socket::new(Family::Inet6, Type::Dgram).map_err(|e| Failure::new("socket", e))?;
-    s.set_only_v6(false)
-        .map_err(|e| Failure::new("setsockopt IPV6_V6ONLY", e))?;
+    let s = Socket::new(Family::Inet6, Type::Dgram)?;
+    s.set_only_v6(false)?;
     let addr = SocketAddr::from((Ipv6Addr::UNSPECIFIED, port));
-    s.bind(addr)
-        .map_err(|e| Failure::new(format!("bind {addr}"), e))?;
+    s.bind(addr)?;
     println!("Serveur UDP en écoute de messages sur le port {port}...");
 
     let mut buf = vec![0u8; 65_535];
     loop {
-        // TODO: one datagram, and who sent it.
-        let (n, from): (usize, SocketAddr) = todo!("s.recvfrom(&mut buf)");
+        // TODO: un datagramme, et qui l'a envoyé / one datagram, and who sent it
+        let (n, from): (usize, SocketAddr) = todo!("s.recvfrom(&mut buf)?");
         let text = String::from_utf8_lossy(&buf[..n]);
         let message = text.trim();
         println!("Reçu de {from} : {message}");
@@ -79,10 +78,11 @@ fn server(lab: &Lab) -> Result<(), Failure> {
             continue;
         }
         let response = format!("Bonjour client, j'ai bien reçu ton message : {message}");
-        // TODO: the answer, as one datagram, to the sender.
-        let sent: std::io::Result<usize> = todo!("s.sendto(response.as_bytes(), from)");
+        // TODO: la réponse, en un datagramme, à l'expéditeur
+        //       the answer, as one datagram, to the sender
+        let sent: sock::Result<usize> = todo!("s.sendto(response.as_bytes(), from)");
         if let Err(e) = sent {
-            eprintln!("sendto {from}: {e}");
+            eprintln!("{e}");
         }
     }
 }
@@ -90,6 +90,8 @@ fn server(lab: &Lab) -> Result<(), Failure> {
 // ---------------------------------------------------------------- client
 
 fn client(lab: &Lab) -> Result<(), Failure> {
+    // This run of the program is the client: its thread is named so in the trace.
+    trace::set_thread("client", Role::Client);
     let host = lab.arg(2).unwrap_or("localhost");
     let port = lab.port_arg(3, PORT);
     // No connect: the server's address is given to every sendto. The socket's family must be
@@ -102,11 +104,10 @@ fn client(lab: &Lab) -> Result<(), Failure> {
             std::io::Error::new(std::io::ErrorKind::NotFound, "no address"),
         )
     })?;
-    let s = Socket::new(Family::of(&server), Type::Dgram).map_err(|e| Failure::new("socket", e))?;
+    let s = Socket::new(Family::of(&server), Type::Dgram)?;
     // UDP may lose a datagram, and a server that is not running sends nothing back: without a
     // timeout, recvfrom would wait forever.
-    s.set_recv_timeout(Some(Duration::from_secs(5)))
-        .map_err(|e| Failure::new("setsockopt SO_RCVTIMEO", e))?;
+    s.set_recv_timeout(Some(Duration::from_secs(5)))?;
 
     let mut input = std::io::stdin().lock();
     let mut line = String::new();
@@ -118,16 +119,19 @@ fn client(lab: &Lab) -> Result<(), Failure> {
             .read_line(&mut line)
             .map_err(|e| Failure::new("read stdin", e))?;
         let message = if n == 0 { "quit" } else { line.trim() };
-        // TODO: the message as one datagram to the server's address.
-        todo!("s.sendto(message.as_bytes(), server)");
+        // TODO: le message, en un datagramme, à l'adresse du serveur
+        //       the message, as one datagram, to the server's address
+        todo!("s.sendto(message.as_bytes(), server)?");
         if message == "quit" {
             break;
         }
         let mut buf = vec![0u8; 65_535];
-        // TODO: the server's answer.
-        let (got, from): (usize, SocketAddr) = todo!("s.recvfrom(&mut buf)");
+        // TODO: la réponse du serveur (recvfrom abandonne au bout de 5 s)
+        //       the server's answer (recvfrom gives up after 5 s)
+        let (got, from): (usize, SocketAddr) = todo!("s.recvfrom(&mut buf)?");
         println!("Serveur ({from}): {}", String::from_utf8_lossy(&buf[..got]));
     }
     println!("Fin du client UDP");
-    s.close().map_err(|e| Failure::new("close", e))
+    s.close()?;
+    Ok(())
 }

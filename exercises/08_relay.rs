@@ -36,6 +36,7 @@ use std::process::ExitCode;
 use socklab::error::Failure;
 use socklab::lab::{self, Lab};
 use socklab::sock::{self, Family, Socket, Type};
+use socklab::trace::{self, Role};
 
 const PORT: u16 = 1212;
 
@@ -66,12 +67,12 @@ fn server(lab: &Lab) -> Result<(), Failure> {
     println!("relais en écoute sur le port {port}");
     loop {
         // Step 03 accepted one client; the relay accepts two, in the order they connect.
-        // TODO: the first client to connect is the emitter, the second the receiver.
-        let (emitter, a): (Socket, SocketAddr) =
-            todo!("accepter l'émetteur / accept the emitter: listener.accept()");
+        // TODO: le premier client qui se connecte est l'émetteur
+        //       the first client to connect is the emitter
+        let (emitter, a): (Socket, SocketAddr) = todo!("listener.accept()?");
         println!("émetteur connecté : {a}");
-        let (receiver, b): (Socket, SocketAddr) =
-            todo!("accepter le récepteur / accept the receiver: listener.accept()");
+        // TODO: le deuxième est le récepteur / the second is the receiver
+        let (receiver, b): (Socket, SocketAddr) = todo!("listener.accept()?");
         println!("récepteur connecté : {b}");
         if let Err(e) = relay(&emitter, &receiver) {
             eprintln!("relais {a} → {b} : {e}");
@@ -85,24 +86,28 @@ fn server(lab: &Lab) -> Result<(), Failure> {
 
 /// As in step 03, with a backlog of 2: the receiver may connect while the emitter is accepted.
 fn listen_on(port: u16) -> Result<Socket, Failure> {
-    let s = Socket::new(Family::Inet6, Type::Stream).map_err(|e| Failure::new("socket", e))?;
-    s.set_reuseaddr(true)
-        .map_err(|e| Failure::new("setsockopt SO_REUSEADDR", e))?;
-    s.set_only_v6(false)
-        .map_err(|e| Failure::new("setsockopt IPV6_V6ONLY", e))?;
+    let s = Socket::new(Family::Inet6, Type::Stream)?;
+    s.set_reuseaddr(true)?;
+    s.set_only_v6(false)?;
     let addr = SocketAddr::from((Ipv6Addr::UNSPECIFIED, port));
-    s.bind(addr)
-        .map_err(|e| Failure::new(format!("bind {addr}"), e))?;
-    s.listen(2).map_err(|e| Failure::new("listen", e))?;
+    s.bind(addr)?;
+    s.listen(2)?;
     Ok(s)
 }
 
 /// Everything received from `from` is sent to `to`, in order, until `from` closes.
-fn relay(from: &Socket, to: &Socket) -> std::io::Result<()> {
+fn relay(from: &Socket, to: &Socket) -> sock::Result<()> {
     let mut buf = [0u8; 1500];
     loop {
-        // TODO: receive from `from`; 0 bytes: it left, stop; else send it all to `to`.
-        todo!("from.recv(&mut buf), puis / then to.sendall(&buf[..n]), jusqu'à 0 / until 0");
+        // TODO: recevoir dans buf ce que l'émetteur envoie
+        //       receive into buf what the emitter sends
+        let n: usize = todo!("from.recv(&mut buf)?");
+        if n == 0 {
+            return Ok(());
+        }
+        // The bytes go on as they came: TCP keeps their order on both connections.
+        // TODO: tout passer au récepteur / pass it all on to the receiver
+        todo!("to.sendall(&buf[..n])?");
     }
 }
 
@@ -110,6 +115,8 @@ fn relay(from: &Socket, to: &Socket) -> std::io::Result<()> {
 
 /// The emitter: each line typed is sent; an empty line or the end of the input ends it.
 fn emitter(lab: &Lab) -> Result<(), Failure> {
+    // The emitter and the receiver are clients of the relay: so named in the trace.
+    trace::set_thread("émetteur", Role::Client);
     let s = connect(lab)?;
     let mut input = std::io::stdin().lock();
     let mut line = Vec::new();
@@ -121,26 +128,30 @@ fn emitter(lab: &Lab) -> Result<(), Failure> {
         if n == 0 || line == b"\n" {
             break;
         }
-        // TODO: send the line.
-        todo!("s.sendall(&line)");
+        // TODO: envoyer la ligne / send the line
+        todo!("s.sendall(&line)?");
     }
-    s.close().map_err(|e| Failure::new("close", e))
+    s.close()?;
+    Ok(())
 }
 
 /// The receiver: prints what arrives until the server closes the connection.
 fn receiver(lab: &Lab) -> Result<(), Failure> {
+    trace::set_thread("récepteur", Role::Client);
     let s = connect(lab)?;
     let mut buf = [0u8; 1500];
     loop {
-        // TODO: receive what the server passes on.
-        let n: usize = todo!("s.recv(&mut buf)");
+        // TODO: recevoir dans buf ce que le serveur transmet
+        //       receive into buf what the server passes on
+        let n: usize = todo!("s.recv(&mut buf)?");
         if n == 0 {
             break;
         }
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(&buf[..n]).and_then(|_| out.flush());
     }
-    s.close().map_err(|e| Failure::new("close", e))
+    s.close()?;
+    Ok(())
 }
 
 /// As in step 01: resolve, then the first address that accepts the connection.
@@ -151,11 +162,11 @@ fn connect(lab: &Lab) -> Result<Socket, Failure> {
         sock::resolve(host, port).map_err(|e| Failure::new(format!("resolve {host}"), e))?;
     let mut last = None;
     for addr in addrs {
-        let s =
-            Socket::new(Family::of(&addr), Type::Stream).map_err(|e| Failure::new("socket", e))?;
-        match s.connect(addr) {
+        let s = Socket::new(Family::of(&addr), Type::Stream)?;
+        let connected = s.connect(addr);
+        match connected {
             Ok(()) => return Ok(s),
-            Err(e) => last = Some(Failure::new(format!("connect {addr}"), e)),
+            Err(e) => last = Some(Failure::from(e)),
         }
     }
     Err(last.unwrap_or_else(|| {

@@ -34,6 +34,7 @@ use std::process::ExitCode;
 use socklab::error::Failure;
 use socklab::lab::{self, Lab};
 use socklab::sock::{self, Family, Socket, Type};
+use socklab::trace::{self, Role};
 
 const PORT: u16 = 1212;
 
@@ -60,19 +61,20 @@ fn server(lab: &Lab) -> Result<(), Failure> {
     let listener = listen_on(port)?;
     println!("relais en écoute sur le port {port}");
     loop {
-        let (first, a) = listener.accept().map_err(|e| Failure::new("accept", e))?;
+        let (first, a) = listener.accept()?;
         // The role is sent right after accept, before the second client even exists: the
         // first client learns at once that it is the one who sends.
-        // TODO: tell the first client its role, "1", before accepting the second.
-        let told: std::io::Result<()> = todo!("first.sendall(b\"1\")");
+        // TODO: dire au premier client son rôle, « 1 », avant d'accepter le deuxième
+        //       tell the first client its role, "1", before accepting the second
+        let told: sock::Result<()> = todo!("first.sendall(b\"1\")");
         if let Err(e) = told {
             eprintln!("{a}: {e}");
             continue;
         }
         println!("client 1 (émetteur) : {a}");
-        let (second, b) = listener.accept().map_err(|e| Failure::new("accept", e))?;
-        // TODO: and the second, "2".
-        let told: std::io::Result<()> = todo!("second.sendall(b\"2\")");
+        let (second, b) = listener.accept()?;
+        // TODO: et au deuxième le sien, « 2 » / and the second its own, "2"
+        let told: sock::Result<()> = todo!("second.sendall(b\"2\")");
         if let Err(e) = told {
             eprintln!("{b}: {e}");
             continue;
@@ -88,20 +90,17 @@ fn server(lab: &Lab) -> Result<(), Failure> {
 
 /// As in step 08.
 fn listen_on(port: u16) -> Result<Socket, Failure> {
-    let s = Socket::new(Family::Inet6, Type::Stream).map_err(|e| Failure::new("socket", e))?;
-    s.set_reuseaddr(true)
-        .map_err(|e| Failure::new("setsockopt SO_REUSEADDR", e))?;
-    s.set_only_v6(false)
-        .map_err(|e| Failure::new("setsockopt IPV6_V6ONLY", e))?;
+    let s = Socket::new(Family::Inet6, Type::Stream)?;
+    s.set_reuseaddr(true)?;
+    s.set_only_v6(false)?;
     let addr = SocketAddr::from((Ipv6Addr::UNSPECIFIED, port));
-    s.bind(addr)
-        .map_err(|e| Failure::new(format!("bind {addr}"), e))?;
-    s.listen(2).map_err(|e| Failure::new("listen", e))?;
+    s.bind(addr)?;
+    s.listen(2)?;
     Ok(s)
 }
 
 /// As in step 08: from the first client to the second, in order, until the first closes.
-fn relay(from: &Socket, to: &Socket) -> std::io::Result<()> {
+fn relay(from: &Socket, to: &Socket) -> sock::Result<()> {
     let mut buf = [0u8; 1500];
     loop {
         let n = from.recv(&mut buf)?;
@@ -115,12 +114,14 @@ fn relay(from: &Socket, to: &Socket) -> std::io::Result<()> {
 // ---------------------------------------------------------------- client
 
 fn client(lab: &Lab) -> Result<(), Failure> {
+    // This run of the program is a client: its thread is named so in the trace.
+    trace::set_thread("client", Role::Client);
     let s = connect(lab)?;
     // The role is the first byte the server sends. recv(1) takes exactly that byte and leaves
     // whatever follows (the relayed messages) for the next recv.
     let mut role = [0u8; 1];
-    // TODO: receive exactly one byte: the role.
-    let n: usize = todo!("s.recv(&mut role)");
+    // TODO: recevoir exactement un octet : le rôle / receive exactly one byte: the role
+    let n: usize = todo!("s.recv(&mut role)?");
     match (n, role[0]) {
         (1, b'1') => {
             println!("rôle 1 : j'envoie");
@@ -132,7 +133,8 @@ fn client(lab: &Lab) -> Result<(), Failure> {
         }
         _ => eprintln!("rôle inattendu : {:?}", &role[..n]),
     }
-    s.close().map_err(|e| Failure::new("close", e))
+    s.close()?;
+    Ok(())
 }
 
 /// Role 1, step 08's emitter: each line typed is sent; an empty line or the end of input ends.
@@ -147,7 +149,7 @@ fn send_lines(s: &Socket) -> Result<(), Failure> {
         if n == 0 || line == b"\n" {
             return Ok(());
         }
-        s.sendall(&line).map_err(|e| Failure::new("send", e))?;
+        s.sendall(&line)?;
     }
 }
 
@@ -155,7 +157,7 @@ fn send_lines(s: &Socket) -> Result<(), Failure> {
 fn print_received(s: &Socket) -> Result<(), Failure> {
     let mut buf = [0u8; 1500];
     loop {
-        let n = s.recv(&mut buf).map_err(|e| Failure::new("recv", e))?;
+        let n = s.recv(&mut buf)?;
         if n == 0 {
             return Ok(());
         }
@@ -172,11 +174,11 @@ fn connect(lab: &Lab) -> Result<Socket, Failure> {
         sock::resolve(host, port).map_err(|e| Failure::new(format!("resolve {host}"), e))?;
     let mut last = None;
     for addr in addrs {
-        let s =
-            Socket::new(Family::of(&addr), Type::Stream).map_err(|e| Failure::new("socket", e))?;
-        match s.connect(addr) {
+        let s = Socket::new(Family::of(&addr), Type::Stream)?;
+        let connected = s.connect(addr);
+        match connected {
             Ok(()) => return Ok(s),
-            Err(e) => last = Some(Failure::new(format!("connect {addr}"), e)),
+            Err(e) => last = Some(Failure::from(e)),
         }
     }
     Err(last.unwrap_or_else(|| {

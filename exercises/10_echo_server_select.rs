@@ -37,7 +37,8 @@
     unused_variables,
     unused_imports,
     unused_mut,
-    clippy::diverging_sub_expression
+    clippy::diverging_sub_expression,
+    clippy::useless_vec
 )]
 
 use std::net::{Ipv6Addr, SocketAddr};
@@ -71,14 +72,14 @@ fn run(lab: &Lab) -> Result<(), Failure> {
     let mut buf = [0u8; 1500];
     loop {
         // Watch the listening socket and every client. Rebuilt each time: the list changes.
-        // TODO: the listening socket first, then one PollFd per client.
-        let mut fds: Vec<PollFd> = todo!(
-            "PollFd::readable(&listener), puis / then PollFd::readable(client) pour chaque / for each"
-        );
+        let mut fds = vec![PollFd::readable(&listener)];
+        // TODO: puis une PollFd par client / then one PollFd per client
+        todo!("fds.extend(clients.iter().map(PollFd::readable))");
         // Blocks until at least one socket is ready: a client to accept, or bytes to read
         // (or the end of a connection, which also makes a socket "readable").
-        // TODO: wait until at least one of them is ready.
-        todo!("sock::poll(&mut fds, None)");
+        // TODO: attendre qu'au moins une socket soit prête
+        //       wait until at least one socket is ready
+        todo!("sock::poll(&mut fds, None)?");
 
         // Clients first, from the end of the list, so that removing one does not shift the
         // indexes still to visit. fds[i + 1] is clients[i] (fds[0] is the listener).
@@ -87,10 +88,23 @@ fn run(lab: &Lab) -> Result<(), Failure> {
                 continue;
             }
             // poll said ready: this recv returns at once.
-            // TODO: recv from this client: 0 bytes (or an error) means it is done; else
-            // send back what came.
-            let done: bool =
-                todo!("clients[i].recv(&mut buf) puis / then clients[i].sendall(&buf[..n])");
+            // TODO: recevoir dans buf ce que ce client a envoyé
+            //       receive into buf what this client sent
+            let received: sock::Result<usize> = todo!("clients[i].recv(&mut buf)");
+            let done = match received {
+                // 0 bytes: the client closed. Close ours and forget it.
+                Ok(0) => true,
+                // sendall may still block if this client does not read its echo and its
+                // buffers fill up; the lab's version has the same limit (a non-blocking
+                // socket and a queue per client would lift it).
+                // TODO: lui renvoyer ce qui est arrivé ; en cas d'erreur, il est retiré
+                //       send back what came; on an error, it is removed
+                Ok(n) => todo!("clients[i].sendall(&buf[..n]).is_err()"),
+                Err(e) => {
+                    eprintln!("{e}");
+                    true
+                }
+            };
             if done {
                 let _ = clients.swap_remove(i).close();
             }
@@ -99,8 +113,8 @@ fn run(lab: &Lab) -> Result<(), Failure> {
         // The listening socket is readable when a connection waits in its queue: this accept
         // returns at once, and the new client joins the list.
         if fds[0].is_ready() {
-            // TODO: accept the new client (this accept does not block: poll said so).
-            let accepted: std::io::Result<(Socket, SocketAddr)> = todo!("listener.accept()");
+            // TODO: accepter le nouveau client / accept the new client
+            let accepted: sock::Result<(Socket, SocketAddr)> = todo!("listener.accept()");
             match accepted {
                 Ok((conn, peer)) => {
                     println!(
@@ -110,7 +124,7 @@ fn run(lab: &Lab) -> Result<(), Failure> {
                     clients.push(conn);
                 }
                 // Out of descriptors (EMFILE), for instance: the others are still served.
-                Err(e) => eprintln!("accept: {e}"),
+                Err(e) => eprintln!("{e}"),
             }
         }
     }
@@ -118,14 +132,11 @@ fn run(lab: &Lab) -> Result<(), Failure> {
 
 /// As in step 03, with a longer queue: several clients may connect at once.
 fn listen_on(port: u16) -> Result<Socket, Failure> {
-    let s = Socket::new(Family::Inet6, Type::Stream).map_err(|e| Failure::new("socket", e))?;
-    s.set_reuseaddr(true)
-        .map_err(|e| Failure::new("setsockopt SO_REUSEADDR", e))?;
-    s.set_only_v6(false)
-        .map_err(|e| Failure::new("setsockopt IPV6_V6ONLY", e))?;
+    let s = Socket::new(Family::Inet6, Type::Stream)?;
+    s.set_reuseaddr(true)?;
+    s.set_only_v6(false)?;
     let addr = SocketAddr::from((Ipv6Addr::UNSPECIFIED, port));
-    s.bind(addr)
-        .map_err(|e| Failure::new(format!("bind {addr}"), e))?;
-    s.listen(5).map_err(|e| Failure::new("listen", e))?;
+    s.bind(addr)?;
+    s.listen(5)?;
     Ok(s)
 }

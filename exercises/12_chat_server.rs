@@ -85,12 +85,12 @@ fn run(lab: &Lab) -> Result<(), Failure> {
     {
         let listener = Arc::clone(&listener);
         let stopping = Arc::clone(&stopping);
-        // TODO: on Ctrl+C, set `stopping` and shut the listening socket down.
         signals::on_interrupt(move || {
-            todo!(
-                "stopping.store(true, ...) ; listener.shutdown(How::Both) / \
-                 stopping.store(true, ...); listener.shutdown(How::Both)"
-            )
+            trace::set_thread("ctrl-c", Role::Helper);
+            stopping.store(true, Ordering::SeqCst);
+            // TODO: shutdown de la socket d'écoute : l'accept du veilleur se réveille
+            //       shut the listening socket down: the veilleur's accept wakes up
+            let _ = todo!("listener.shutdown(How::Both)");
         });
     }
 
@@ -105,7 +105,7 @@ fn run(lab: &Lab) -> Result<(), Failure> {
             Ok(accepted) => accepted,
             Err(_) if stopping.load(Ordering::SeqCst) => break,
             Err(e) => {
-                eprintln!("accept: {e}");
+                eprintln!("{e}");
                 continue;
             }
         };
@@ -140,8 +140,11 @@ fn run(lab: &Lab) -> Result<(), Failure> {
 
     // Ctrl+C. Shutting each connection down makes its reader's recv return 0: the reader says
     // Leave, the salon drops the client's channel, the writer's loop ends.
-    // TODO: shut every connection down, so that each reader's recv returns 0.
-    todo!("m.sock.shutdown(How::Both) pour chaque membre / for each member");
+    for m in &members {
+        // TODO: shutdown de chaque connexion : le recv de son lecteur renvoie 0
+        //       shut each connection down: its reader's recv returns 0
+        let _ = todo!("m.sock.shutdown(How::Both)");
+    }
     // The salon ends when the last sender of `events` is gone: ours, then the readers'.
     drop(events);
     for m in members {
@@ -180,8 +183,10 @@ fn salon(inbox: Receiver<Event>, lang: Lang) {
                 members.insert(id, outbox);
             }
             Event::Line { id, text } => {
-                // TODO: "client-<id>: <text>" to every other member.
-                todo!("broadcast(&members, id, ...) avec / with \"client-{{id}}: \" + text")
+                let mut msg = format!("client-{id}: ").into_bytes();
+                msg.extend_from_slice(&text);
+                // TODO: la ligne à chacun des autres membres / the line to every other member
+                todo!("broadcast(&members, id, &msg)");
             }
             Event::Leave { id } => {
                 // Dropping the client's sender ends its writer thread.
@@ -200,9 +205,13 @@ fn read_lines(id: u64, sock: &Socket, events: &Sender<Event>) {
     // 0 bytes (the client left, or Ctrl+C shut the connection down) or an error: the end.
     while let Ok(n @ 1..) = sock.recv(&mut buf) {
         pending.extend_from_slice(&buf[..n]);
-        // TODO: for each complete line in `pending` (up to and with its "\n"), take it out
-        // and send Event::Line { id, text } to the salon.
-        todo!("pending.iter().position(|&b| b == b'\\n'), pending.drain(..=end), events.send(...)");
+        while let Some(end) = pending.iter().position(|&b| b == b'\n') {
+            // TODO: retirer la ligne de pending, son "\n" compris
+            //       take the line out of pending, its "\n" included
+            let text: Vec<u8> = todo!("pending.drain(..=end).collect()");
+            // TODO: la passer au salon / hand it to the salon
+            let _ = todo!("events.send(Event::Line {{ id, text }})");
+        }
     }
     let _ = events.send(Event::Leave { id });
 }
@@ -234,14 +243,11 @@ fn spawn(name: &str, role: Role, f: impl FnOnce() + Send + 'static) -> JoinHandl
 
 /// As in step 11.
 fn listen_on(port: u16) -> Result<Socket, Failure> {
-    let s = Socket::new(Family::Inet6, Type::Stream).map_err(|e| Failure::new("socket", e))?;
-    s.set_reuseaddr(true)
-        .map_err(|e| Failure::new("setsockopt SO_REUSEADDR", e))?;
-    s.set_only_v6(false)
-        .map_err(|e| Failure::new("setsockopt IPV6_V6ONLY", e))?;
+    let s = Socket::new(Family::Inet6, Type::Stream)?;
+    s.set_reuseaddr(true)?;
+    s.set_only_v6(false)?;
     let addr = SocketAddr::from((Ipv6Addr::UNSPECIFIED, port));
-    s.bind(addr)
-        .map_err(|e| Failure::new(format!("bind {addr}"), e))?;
-    s.listen(5).map_err(|e| Failure::new("listen", e))?;
+    s.bind(addr)?;
+    s.listen(5)?;
     Ok(s)
 }

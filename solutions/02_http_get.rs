@@ -57,8 +57,7 @@ fn run(lab: &Lab) -> Result<bool, Failure> {
     // The request ends with an empty line, hence the final "\r\n\r\n".
     let request = format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
     // sendall: `send` may take only part of the data; sendall calls it until all is sent.
-    s.sendall(request.as_bytes())
-        .map_err(|e| Failure::new("send", e))?;
+    s.sendall(request.as_bytes())?;
 
     // TCP is a stream: the page arrives in pieces of whatever size the network and the kernel
     // made. One recv(1024) would print the first kilobyte and lose the rest (the lab's
@@ -67,7 +66,7 @@ fn run(lab: &Lab) -> Result<bool, Failure> {
     let mut status_line = Vec::new();
     let mut buf = [0u8; 1024];
     loop {
-        let n = s.recv(&mut buf).map_err(|e| Failure::new("recv", e))?;
+        let n = s.recv(&mut buf)?;
         if n == 0 {
             break;
         }
@@ -80,7 +79,7 @@ fn run(lab: &Lab) -> Result<bool, Failure> {
         }
     }
     let _ = out.flush();
-    s.close().map_err(|e| Failure::new("close", e))?;
+    s.close()?;
 
     // "HTTP/1.1 200 OK": the second word is the status. 4xx means the request was wrong.
     let first = String::from_utf8_lossy(&status_line);
@@ -103,11 +102,11 @@ fn run(lab: &Lab) -> Result<bool, Failure> {
 fn connect_first(addrs: &[std::net::SocketAddr]) -> Result<Socket, Failure> {
     let mut last = None;
     for &addr in addrs {
-        let s =
-            Socket::new(Family::of(&addr), Type::Stream).map_err(|e| Failure::new("socket", e))?;
-        match s.connect(addr) {
+        let s = Socket::new(Family::of(&addr), Type::Stream)?;
+        let connected = s.connect(addr);
+        match connected {
             Ok(()) => return Ok(s),
-            Err(e) => last = Some(Failure::new(format!("connect {addr}"), e)),
+            Err(e) => last = Some(Failure::from(e)),
         }
     }
     Err(last.unwrap_or_else(|| {

@@ -26,7 +26,7 @@ use std::process::ExitCode;
 
 use socklab::error::Failure;
 use socklab::lab::{self, Lab};
-use socklab::sock::{Family, Socket, Type};
+use socklab::sock::{self, Family, Socket, Type};
 
 fn main() -> ExitCode {
     let lab = lab::start("main");
@@ -51,7 +51,7 @@ fn run(lab: &Lab) -> Result<(), Failure> {
     loop {
         // accept blocks until a client is connected, then returns a NEW socket for it. The
         // listening socket stays as it is, ready for the next client.
-        let (conn, peer) = listener.accept().map_err(|e| Failure::new("accept", e))?;
+        let (conn, peer) = listener.accept()?;
         println!(
             "{} {peer}",
             lab.lang.pick("client connecté :", "client connected:")
@@ -69,26 +69,23 @@ fn run(lab: &Lab) -> Result<(), Failure> {
 /// socket, setsockopt, bind, listen: the four steps of every TCP server.
 fn listen_on(port: u16) -> Result<Socket, Failure> {
     // AF_INET6 handles both IPv6 and IPv4: an IPv4 client shows up as ::ffff:127.0.0.1.
-    let s = Socket::new(Family::Inet6, Type::Stream).map_err(|e| Failure::new("socket", e))?;
+    let s = Socket::new(Family::Inet6, Type::Stream)?;
     // Without SO_REUSEADDR, restarting the server right after stopping it fails with
     // "Address already in use" while the old connections sit in TIME_WAIT.
-    s.set_reuseaddr(true)
-        .map_err(|e| Failure::new("setsockopt SO_REUSEADDR", e))?;
+    s.set_reuseaddr(true)?;
     // Said explicitly rather than left to the system's default: accept IPv4 too.
-    s.set_only_v6(false)
-        .map_err(|e| Failure::new("setsockopt IPV6_V6ONLY", e))?;
+    s.set_only_v6(false)?;
     // "" in Python, :: here: every interface of the machine.
     let addr = SocketAddr::from((Ipv6Addr::UNSPECIFIED, port));
-    s.bind(addr)
-        .map_err(|e| Failure::new(format!("bind {addr}"), e))?;
+    s.bind(addr)?;
     // A backlog of 1 is enough for one client at a time: the kernel still completes the
     // handshake of the next client and keeps it waiting in the queue.
-    s.listen(1).map_err(|e| Failure::new("listen", e))?;
+    s.listen(1)?;
     Ok(s)
 }
 
 /// Sends back everything the client sends, until it closes the connection.
-fn echo(conn: &Socket) -> std::io::Result<()> {
+fn echo(conn: &Socket) -> sock::Result<()> {
     let mut buf = [0u8; 1500];
     loop {
         // recv returns what has arrived so far: maybe part of what the client sent, since

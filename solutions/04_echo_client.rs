@@ -40,14 +40,14 @@ fn run(lab: &Lab) -> Result<(), Failure> {
         if n == 0 || line == b"\n" || line == b"\r\n" {
             break;
         }
-        s.sendall(&line).map_err(|e| Failure::new("send", e))?;
+        s.sendall(&line)?;
 
         // The echo of a long line may come back in several pieces: receive until as many bytes
         // came back as were sent, or until the server closes.
         let mut echo = Vec::with_capacity(line.len());
         let mut buf = [0u8; 1024];
         while echo.len() < line.len() {
-            let got = s.recv(&mut buf).map_err(|e| Failure::new("recv", e))?;
+            let got = s.recv(&mut buf)?;
             if got == 0 {
                 break;
             }
@@ -67,18 +67,19 @@ fn run(lab: &Lab) -> Result<(), Failure> {
         }
     }
     // Closing tells the server we are done: its recv returns 0 and it takes the next client.
-    s.close().map_err(|e| Failure::new("close", e))
+    s.close()?;
+    Ok(())
 }
 
 /// As in step 01: the first address that accepts the connection.
 fn connect_first(addrs: &[std::net::SocketAddr]) -> Result<Socket, Failure> {
     let mut last = None;
     for &addr in addrs {
-        let s =
-            Socket::new(Family::of(&addr), Type::Stream).map_err(|e| Failure::new("socket", e))?;
-        match s.connect(addr) {
+        let s = Socket::new(Family::of(&addr), Type::Stream)?;
+        let connected = s.connect(addr);
+        match connected {
             Ok(()) => return Ok(s),
-            Err(e) => last = Some(Failure::new(format!("connect {addr}"), e)),
+            Err(e) => last = Some(Failure::from(e)),
         }
     }
     Err(last.unwrap_or_else(|| {

@@ -33,12 +33,10 @@ fn main() -> ExitCode {
 fn run(lab: &Lab) -> Result<(), Failure> {
     let port = lab.port_arg(1, 7777);
     // SOCK_DGRAM: datagrams. As in step 03, AF_INET6 with IPV6_V6ONLY off serves IPv4 too.
-    let s = Socket::new(Family::Inet6, Type::Dgram).map_err(|e| Failure::new("socket", e))?;
-    s.set_only_v6(false)
-        .map_err(|e| Failure::new("setsockopt IPV6_V6ONLY", e))?;
+    let s = Socket::new(Family::Inet6, Type::Dgram)?;
+    s.set_only_v6(false)?;
     let addr = SocketAddr::from((Ipv6Addr::UNSPECIFIED, port));
-    s.bind(addr)
-        .map_err(|e| Failure::new(format!("bind {addr}"), e))?;
+    s.bind(addr)?;
     println!(
         "{} {port}",
         lab.lang
@@ -52,13 +50,12 @@ fn run(lab: &Lab) -> Result<(), Failure> {
     loop {
         // recvfrom blocks until a datagram arrives and tells who sent it: with no connection,
         // that address is the only way to know where to answer.
-        let (n, from) = s
-            .recvfrom(&mut buf)
-            .map_err(|e| Failure::new("recvfrom", e))?;
+        let (n, from) = s.recvfrom(&mut buf)?;
         // One datagram back, to the sender. sendto does not wait for anything: UDP has no
         // acknowledgement. A failure concerns this datagram only, so the server goes on.
-        if let Err(e) = s.sendto(&buf[..n], from) {
-            eprintln!("sendto {from}: {e}");
+        let sent = s.sendto(&buf[..n], from);
+        if let Err(e) = sent {
+            eprintln!("{e}");
         }
     }
 }

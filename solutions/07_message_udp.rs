@@ -15,6 +15,7 @@ use std::time::Duration;
 use socklab::error::Failure;
 use socklab::lab::{self, Lab};
 use socklab::sock::{self, Family, Socket, Type};
+use socklab::trace::{self, Role};
 
 const PORT: u16 = 5000;
 
@@ -39,19 +40,15 @@ fn main() -> ExitCode {
 fn server(lab: &Lab) -> Result<(), Failure> {
     let port = lab.port_arg(2, PORT);
     // As in step 05: one datagram socket for every client, no listen, no accept.
-    let s = Socket::new(Family::Inet6, Type::Dgram).map_err(|e| Failure::new("socket", e))?;
-    s.set_only_v6(false)
-        .map_err(|e| Failure::new("setsockopt IPV6_V6ONLY", e))?;
+    let s = Socket::new(Family::Inet6, Type::Dgram)?;
+    s.set_only_v6(false)?;
     let addr = SocketAddr::from((Ipv6Addr::UNSPECIFIED, port));
-    s.bind(addr)
-        .map_err(|e| Failure::new(format!("bind {addr}"), e))?;
+    s.bind(addr)?;
     println!("Serveur UDP en écoute de messages sur le port {port}...");
 
     let mut buf = vec![0u8; 65_535];
     loop {
-        let (n, from) = s
-            .recvfrom(&mut buf)
-            .map_err(|e| Failure::new("recvfrom", e))?;
+        let (n, from) = s.recvfrom(&mut buf)?;
         let text = String::from_utf8_lossy(&buf[..n]);
         let message = text.trim();
         println!("Reçu de {from} : {message}");
@@ -60,8 +57,9 @@ fn server(lab: &Lab) -> Result<(), Failure> {
             continue;
         }
         let response = format!("Bonjour client, j'ai bien reçu ton message : {message}");
-        if let Err(e) = s.sendto(response.as_bytes(), from) {
-            eprintln!("sendto {from}: {e}");
+        let sent = s.sendto(response.as_bytes(), from);
+        if let Err(e) = sent {
+            eprintln!("{e}");
         }
     }
 }
@@ -69,6 +67,8 @@ fn server(lab: &Lab) -> Result<(), Failure> {
 // ---------------------------------------------------------------- client
 
 fn client(lab: &Lab) -> Result<(), Failure> {
+    // This run of the program is the client: its thread is named so in the trace.
+    trace::set_thread("client", Role::Client);
     let host = lab.arg(2).unwrap_or("localhost");
     let port = lab.port_arg(3, PORT);
     // No connect: the server's address is given to every sendto. The socket's family must be
@@ -81,11 +81,10 @@ fn client(lab: &Lab) -> Result<(), Failure> {
             std::io::Error::new(std::io::ErrorKind::NotFound, "no address"),
         )
     })?;
-    let s = Socket::new(Family::of(&server), Type::Dgram).map_err(|e| Failure::new("socket", e))?;
+    let s = Socket::new(Family::of(&server), Type::Dgram)?;
     // UDP may lose a datagram, and a server that is not running sends nothing back: without a
     // timeout, recvfrom would wait forever.
-    s.set_recv_timeout(Some(Duration::from_secs(5)))
-        .map_err(|e| Failure::new("setsockopt SO_RCVTIMEO", e))?;
+    s.set_recv_timeout(Some(Duration::from_secs(5)))?;
 
     let mut input = std::io::stdin().lock();
     let mut line = String::new();
@@ -97,17 +96,15 @@ fn client(lab: &Lab) -> Result<(), Failure> {
             .read_line(&mut line)
             .map_err(|e| Failure::new("read stdin", e))?;
         let message = if n == 0 { "quit" } else { line.trim() };
-        s.sendto(message.as_bytes(), server)
-            .map_err(|e| Failure::new(format!("sendto {server}"), e))?;
+        s.sendto(message.as_bytes(), server)?;
         if message == "quit" {
             break;
         }
         let mut buf = vec![0u8; 65_535];
-        let (got, from) = s
-            .recvfrom(&mut buf)
-            .map_err(|e| Failure::new(format!("recvfrom (waiting for {server})"), e))?;
+        let (got, from) = s.recvfrom(&mut buf)?;
         println!("Serveur ({from}): {}", String::from_utf8_lossy(&buf[..got]));
     }
     println!("Fin du client UDP");
-    s.close().map_err(|e| Failure::new("close", e))
+    s.close()?;
+    Ok(())
 }

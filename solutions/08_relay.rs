@@ -15,6 +15,7 @@ use std::process::ExitCode;
 use socklab::error::Failure;
 use socklab::lab::{self, Lab};
 use socklab::sock::{self, Family, Socket, Type};
+use socklab::trace::{self, Role};
 
 const PORT: u16 = 1212;
 
@@ -45,9 +46,9 @@ fn server(lab: &Lab) -> Result<(), Failure> {
     println!("relais en écoute sur le port {port}");
     loop {
         // Step 03 accepted one client; the relay accepts two, in the order they connect.
-        let (emitter, a) = listener.accept().map_err(|e| Failure::new("accept", e))?;
+        let (emitter, a) = listener.accept()?;
         println!("émetteur connecté : {a}");
-        let (receiver, b) = listener.accept().map_err(|e| Failure::new("accept", e))?;
+        let (receiver, b) = listener.accept()?;
         println!("récepteur connecté : {b}");
         if let Err(e) = relay(&emitter, &receiver) {
             eprintln!("relais {a} → {b} : {e}");
@@ -61,20 +62,17 @@ fn server(lab: &Lab) -> Result<(), Failure> {
 
 /// As in step 03, with a backlog of 2: the receiver may connect while the emitter is accepted.
 fn listen_on(port: u16) -> Result<Socket, Failure> {
-    let s = Socket::new(Family::Inet6, Type::Stream).map_err(|e| Failure::new("socket", e))?;
-    s.set_reuseaddr(true)
-        .map_err(|e| Failure::new("setsockopt SO_REUSEADDR", e))?;
-    s.set_only_v6(false)
-        .map_err(|e| Failure::new("setsockopt IPV6_V6ONLY", e))?;
+    let s = Socket::new(Family::Inet6, Type::Stream)?;
+    s.set_reuseaddr(true)?;
+    s.set_only_v6(false)?;
     let addr = SocketAddr::from((Ipv6Addr::UNSPECIFIED, port));
-    s.bind(addr)
-        .map_err(|e| Failure::new(format!("bind {addr}"), e))?;
-    s.listen(2).map_err(|e| Failure::new("listen", e))?;
+    s.bind(addr)?;
+    s.listen(2)?;
     Ok(s)
 }
 
 /// Everything received from `from` is sent to `to`, in order, until `from` closes.
-fn relay(from: &Socket, to: &Socket) -> std::io::Result<()> {
+fn relay(from: &Socket, to: &Socket) -> sock::Result<()> {
     let mut buf = [0u8; 1500];
     loop {
         let n = from.recv(&mut buf)?;
@@ -90,6 +88,8 @@ fn relay(from: &Socket, to: &Socket) -> std::io::Result<()> {
 
 /// The emitter: each line typed is sent; an empty line or the end of the input ends it.
 fn emitter(lab: &Lab) -> Result<(), Failure> {
+    // The emitter and the receiver are clients of the relay: so named in the trace.
+    trace::set_thread("émetteur", Role::Client);
     let s = connect(lab)?;
     let mut input = std::io::stdin().lock();
     let mut line = Vec::new();
@@ -101,24 +101,27 @@ fn emitter(lab: &Lab) -> Result<(), Failure> {
         if n == 0 || line == b"\n" {
             break;
         }
-        s.sendall(&line).map_err(|e| Failure::new("send", e))?;
+        s.sendall(&line)?;
     }
-    s.close().map_err(|e| Failure::new("close", e))
+    s.close()?;
+    Ok(())
 }
 
 /// The receiver: prints what arrives until the server closes the connection.
 fn receiver(lab: &Lab) -> Result<(), Failure> {
+    trace::set_thread("récepteur", Role::Client);
     let s = connect(lab)?;
     let mut buf = [0u8; 1500];
     loop {
-        let n = s.recv(&mut buf).map_err(|e| Failure::new("recv", e))?;
+        let n = s.recv(&mut buf)?;
         if n == 0 {
             break;
         }
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(&buf[..n]).and_then(|_| out.flush());
     }
-    s.close().map_err(|e| Failure::new("close", e))
+    s.close()?;
+    Ok(())
 }
 
 /// As in step 01: resolve, then the first address that accepts the connection.
@@ -129,11 +132,11 @@ fn connect(lab: &Lab) -> Result<Socket, Failure> {
         sock::resolve(host, port).map_err(|e| Failure::new(format!("resolve {host}"), e))?;
     let mut last = None;
     for addr in addrs {
-        let s =
-            Socket::new(Family::of(&addr), Type::Stream).map_err(|e| Failure::new("socket", e))?;
-        match s.connect(addr) {
+        let s = Socket::new(Family::of(&addr), Type::Stream)?;
+        let connected = s.connect(addr);
+        match connected {
             Ok(()) => return Ok(s),
-            Err(e) => last = Some(Failure::new(format!("connect {addr}"), e)),
+            Err(e) => last = Some(Failure::from(e)),
         }
     }
     Err(last.unwrap_or_else(|| {

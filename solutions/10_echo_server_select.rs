@@ -53,12 +53,11 @@ fn run(lab: &Lab) -> Result<(), Failure> {
     let mut buf = [0u8; 1500];
     loop {
         // Watch the listening socket and every client. Rebuilt each time: the list changes.
-        let mut fds: Vec<PollFd> = std::iter::once(PollFd::readable(&listener))
-            .chain(clients.iter().map(PollFd::readable))
-            .collect();
+        let mut fds = vec![PollFd::readable(&listener)];
+        fds.extend(clients.iter().map(PollFd::readable));
         // Blocks until at least one socket is ready: a client to accept, or bytes to read
         // (or the end of a connection, which also makes a socket "readable").
-        sock::poll(&mut fds, None).map_err(|e| Failure::new("poll", e))?;
+        sock::poll(&mut fds, None)?;
 
         // Clients first, from the end of the list, so that removing one does not shift the
         // indexes still to visit. fds[i + 1] is clients[i] (fds[0] is the listener).
@@ -67,7 +66,8 @@ fn run(lab: &Lab) -> Result<(), Failure> {
                 continue;
             }
             // poll said ready: this recv returns at once.
-            let done = match clients[i].recv(&mut buf) {
+            let received = clients[i].recv(&mut buf);
+            let done = match received {
                 // 0 bytes: the client closed. Close ours and forget it.
                 Ok(0) => true,
                 // sendall may still block if this client does not read its echo and its
@@ -75,7 +75,7 @@ fn run(lab: &Lab) -> Result<(), Failure> {
                 // socket and a queue per client would lift it).
                 Ok(n) => clients[i].sendall(&buf[..n]).is_err(),
                 Err(e) => {
-                    eprintln!("recv: {e}");
+                    eprintln!("{e}");
                     true
                 }
             };
@@ -87,7 +87,8 @@ fn run(lab: &Lab) -> Result<(), Failure> {
         // The listening socket is readable when a connection waits in its queue: this accept
         // returns at once, and the new client joins the list.
         if fds[0].is_ready() {
-            match listener.accept() {
+            let accepted = listener.accept();
+            match accepted {
                 Ok((conn, peer)) => {
                     println!(
                         "{} {peer}",
@@ -96,7 +97,7 @@ fn run(lab: &Lab) -> Result<(), Failure> {
                     clients.push(conn);
                 }
                 // Out of descriptors (EMFILE), for instance: the others are still served.
-                Err(e) => eprintln!("accept: {e}"),
+                Err(e) => eprintln!("{e}"),
             }
         }
     }
@@ -104,14 +105,11 @@ fn run(lab: &Lab) -> Result<(), Failure> {
 
 /// As in step 03, with a longer queue: several clients may connect at once.
 fn listen_on(port: u16) -> Result<Socket, Failure> {
-    let s = Socket::new(Family::Inet6, Type::Stream).map_err(|e| Failure::new("socket", e))?;
-    s.set_reuseaddr(true)
-        .map_err(|e| Failure::new("setsockopt SO_REUSEADDR", e))?;
-    s.set_only_v6(false)
-        .map_err(|e| Failure::new("setsockopt IPV6_V6ONLY", e))?;
+    let s = Socket::new(Family::Inet6, Type::Stream)?;
+    s.set_reuseaddr(true)?;
+    s.set_only_v6(false)?;
     let addr = SocketAddr::from((Ipv6Addr::UNSPECIFIED, port));
-    s.bind(addr)
-        .map_err(|e| Failure::new(format!("bind {addr}"), e))?;
-    s.listen(5).map_err(|e| Failure::new("listen", e))?;
+    s.bind(addr)?;
+    s.listen(5)?;
     Ok(s)
 }

@@ -22,7 +22,7 @@ use std::process::ExitCode;
 use socklab::error::Failure;
 use socklab::lab::{self, Lab};
 use socklab::sock::{Family, Socket, Type};
-use socklab::trace;
+use socklab::trace::{self, Role};
 
 fn main() -> ExitCode {
     let lab = lab::start("veilleur");
@@ -46,24 +46,30 @@ fn run(lab: &Lab) -> Result<(), Failure> {
     let mut count = 0u64;
     loop {
         // The veilleur owns the listening socket and only accepts.
-        let (conn, peer) = listener.accept().map_err(|e| Failure::new("accept", e))?;
+        let (conn, peer) = listener.accept()?;
         count += 1;
         let name = format!("exécutant-{count}");
         // The connected socket is MOVED into the thread: from now on the exécutant owns it,
         // and closes it when it is done. The veilleur keeps nothing of this connection.
-        let spawned = std::thread::Builder::new()
-            .name(name.clone())
-            // An echo needs little stack; many clients mean many threads.
-            .stack_size(64 * 1024)
-            .spawn(move || {
-                trace::set_thread(&name, trace::Role::Executant);
-                handle(conn, peer);
-            });
-        if let Err(e) = spawned {
-            // No thread (out of memory or of threads): the connection was dropped, hence
-            // closed, with the closure that owned it. The veilleur goes on.
-            eprintln!("thread: {e}");
-        }
+        spawn(&name, Role::Executant, move || handle(conn, peer));
+    }
+}
+
+/// A new thread that runs `f`, named `name` in the system and in the trace, with its role.
+fn spawn(name: &str, role: Role, f: impl FnOnce() + Send + 'static) {
+    let traced = name.to_string();
+    let spawned = std::thread::Builder::new()
+        .name(name.to_string())
+        // An echo needs little stack; many clients mean many threads.
+        .stack_size(64 * 1024)
+        .spawn(move || {
+            trace::set_thread(&traced, role);
+            f();
+        });
+    if let Err(e) = spawned {
+        // No thread (out of memory or of threads): `f` was dropped, and with it what it owned,
+        // the connected socket, hence closed. The veilleur goes on.
+        eprintln!("thread {name}: {e}");
     }
 }
 
@@ -90,14 +96,11 @@ fn handle(conn: Socket, peer: SocketAddr) {
 
 /// As in step 03, with a longer queue: several clients may connect at once.
 fn listen_on(port: u16) -> Result<Socket, Failure> {
-    let s = Socket::new(Family::Inet6, Type::Stream).map_err(|e| Failure::new("socket", e))?;
-    s.set_reuseaddr(true)
-        .map_err(|e| Failure::new("setsockopt SO_REUSEADDR", e))?;
-    s.set_only_v6(false)
-        .map_err(|e| Failure::new("setsockopt IPV6_V6ONLY", e))?;
+    let s = Socket::new(Family::Inet6, Type::Stream)?;
+    s.set_reuseaddr(true)?;
+    s.set_only_v6(false)?;
     let addr = SocketAddr::from((Ipv6Addr::UNSPECIFIED, port));
-    s.bind(addr)
-        .map_err(|e| Failure::new(format!("bind {addr}"), e))?;
-    s.listen(5).map_err(|e| Failure::new("listen", e))?;
+    s.bind(addr)?;
+    s.listen(5)?;
     Ok(s)
 }

@@ -73,6 +73,7 @@ fn run(lab: &Lab) -> Result<(), Failure> {
         let listener = Arc::clone(&listener);
         let stopping = Arc::clone(&stopping);
         signals::on_interrupt(move || {
+            trace::set_thread("ctrl-c", Role::Helper);
             stopping.store(true, Ordering::SeqCst);
             let _ = listener.shutdown(How::Both);
         });
@@ -89,7 +90,7 @@ fn run(lab: &Lab) -> Result<(), Failure> {
             Ok(accepted) => accepted,
             Err(_) if stopping.load(Ordering::SeqCst) => break,
             Err(e) => {
-                eprintln!("accept: {e}");
+                eprintln!("{e}");
                 continue;
             }
         };
@@ -221,14 +222,11 @@ fn spawn(name: &str, role: Role, f: impl FnOnce() + Send + 'static) -> JoinHandl
 
 /// As in step 11.
 fn listen_on(port: u16) -> Result<Socket, Failure> {
-    let s = Socket::new(Family::Inet6, Type::Stream).map_err(|e| Failure::new("socket", e))?;
-    s.set_reuseaddr(true)
-        .map_err(|e| Failure::new("setsockopt SO_REUSEADDR", e))?;
-    s.set_only_v6(false)
-        .map_err(|e| Failure::new("setsockopt IPV6_V6ONLY", e))?;
+    let s = Socket::new(Family::Inet6, Type::Stream)?;
+    s.set_reuseaddr(true)?;
+    s.set_only_v6(false)?;
     let addr = SocketAddr::from((Ipv6Addr::UNSPECIFIED, port));
-    s.bind(addr)
-        .map_err(|e| Failure::new(format!("bind {addr}"), e))?;
-    s.listen(5).map_err(|e| Failure::new("listen", e))?;
+    s.bind(addr)?;
+    s.listen(5)?;
     Ok(s)
 }

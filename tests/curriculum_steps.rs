@@ -117,6 +117,102 @@ fn the_catalogue_the_files_and_the_cargo_examples_agree() {
     }
 }
 
+/// As rustlings keeps its exercises and their solutions in sync: an exercise is its solution
+/// with the statement on top and, at each `// TODO: français / English` (or the French, then
+/// the English on the next comment line), the one line of the call to write replaced by a
+/// `todo!("the call")`. Nothing else differs, so `socklab diff` between the two shows the
+/// sites only.
+#[test]
+fn every_exercise_is_its_solution_with_the_calls_left_out() {
+    for ex in &catalogue().exercises {
+        let read = |p: std::path::PathBuf| std::fs::read_to_string(root().join(p)).unwrap();
+        let (exercise, solution) = (read(ex.exercise_path()), read(ex.solution_path()));
+        // The code under the statements: the exercise's ends with its `#![allow(...)]`.
+        let mut lines = exercise.lines().skip_while(|l| *l != ")]").skip(1);
+        let mut model = solution.lines().skip_while(|l| l.starts_with("//!"));
+        let mut sites = 0;
+        while let Some(line) = lines.next() {
+            let mut line = line;
+            let site = line.trim_start().starts_with("// TODO: ");
+            if site {
+                if !line.contains(" / ") {
+                    let english = lines.next().unwrap_or_default();
+                    assert!(
+                        english.trim_start().starts_with("//       "),
+                        "{}: after the French of `{line}`, the English on the next line",
+                        ex.id
+                    );
+                }
+                line = lines.next().unwrap_or_default();
+                assert!(
+                    line.contains("todo!(\""),
+                    "{}: a `// TODO:` is followed by its todo!() line, not `{line}`",
+                    ex.id
+                );
+                sites += 1;
+            }
+            let expected = model.next().unwrap_or_else(|| {
+                panic!(
+                    "{}: the exercise goes on past its solution: `{line}`",
+                    ex.id
+                )
+            });
+            match with_the_call(line) {
+                Some(_) if !site => panic!("{}: `{line}` has no `// TODO:` above it", ex.id),
+                Some(filled) => assert!(
+                    filled.iter().any(|f| same_but_ellipsis(f, expected)),
+                    "{}: `{line}` is not the solution's `{expected}` with the call left out",
+                    ex.id
+                ),
+                None => assert_eq!(line, expected, "{}: only the TODO sites differ", ex.id),
+            }
+        }
+        assert_eq!(model.next(), None, "{}: the exercise stops short", ex.id);
+        assert!(sites > 0, "{}: no TODO site", ex.id);
+    }
+}
+
+/// The solution's line a TODO site stands for: `let n: usize = todo!("s.recv(&mut buf)?");`
+/// gives `let n = s.recv(&mut buf)?;`, the call unescaped, the type that the todo!() needed
+/// dropped (or kept, when the solution has it too).
+fn with_the_call(line: &str) -> Option<[String; 2]> {
+    let (before, rest) = line.split_once("todo!(\"")?;
+    let (call, after) = rest.rsplit_once("\")")?;
+    let untyped = match before.split_once(" = ") {
+        Some((pattern, "")) if pattern.trim_start().starts_with("let ") => {
+            let pattern = pattern.split_once(':').map_or(pattern, |(p, _)| p);
+            format!("{pattern} = ")
+        }
+        _ => before.to_string(),
+    };
+    let call = call
+        .replace("\\\"", "\"")
+        .replace("\\\\", "\\")
+        .replace("{{", "{")
+        .replace("}}", "}");
+    Some([before, &untyped].map(|b| format!("{b}{call}{after}")))
+}
+
+/// `line` and `model` are the same, where `…` in `line` stands for any text.
+fn same_but_ellipsis(line: &str, model: &str) -> bool {
+    let mut parts = line.split('…');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = model.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    for (i, part) in parts.iter().enumerate() {
+        if i + 1 == parts.len() {
+            return rest.ends_with(part);
+        }
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.is_empty()
+}
+
 /// `socklab check ID --solution` builds the step with cargo and grades every part of it.
 #[test]
 fn check_builds_the_step_and_grades_every_part() {
