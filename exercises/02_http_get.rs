@@ -1,4 +1,4 @@
-//! Exercice 02 — Client HTTP GET : la page entière, les erreurs distinguées
+//! Exercice 02 — Client HTTP GET : la page entière, en distinguant les erreurs
 //! Exercise 02 — HTTP GET client: the whole page, errors told apart
 //!
 //! D'après / from: TP3 §2.2 « Programmons notre client web ! » et §2.3 « Raffinements » (httpget.py)

@@ -1,4 +1,4 @@
-//! Exercice 12 — Serveur de discussion : canaux crossbeam et Ctrl+C propre
+//! Exercice 12 — Serveur de discussion : canaux crossbeam et arrêt propre par Ctrl+C
 //! Exercise 12 — Chat server: crossbeam channels and a clean Ctrl+C
 //!
 //! D'après / from: au-delà des TP (d'après le veilleur et les exécutants du cours)

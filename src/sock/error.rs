@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::ops::Deref;
 
 use super::addr::brief;
-use crate::trace::{self, Call, PortUse};
+use crate::trace::{self, Call, OptName, PortUse};
 
 /// What `Socket`'s methods return.
 pub type Result<T> = std::result::Result<T, Error>;
@@ -22,6 +22,8 @@ pub struct Error {
     addr: Option<SocketAddr>,
     source: io::Error,
     port_use: Option<PortUse>,
+    /// The option a failed `setsockopt` set.
+    option: Option<OptName>,
 }
 
 impl Error {
@@ -31,7 +33,14 @@ impl Error {
             addr,
             source,
             port_use: None,
+            option: None,
         }
+    }
+
+    /// For a `setsockopt`: the option it set, named in the message.
+    pub(crate) fn with_option(mut self, option: OptName) -> Error {
+        self.option = Some(option);
+        self
     }
 
     /// For a `bind` refused with `EADDRINUSE`: what held the port at that moment.
@@ -62,9 +71,10 @@ impl Error {
 
     /// What was being done, as the labs would write it: `bind [::]:7777`, `accept`.
     pub fn what(&self) -> String {
-        match self.addr {
-            Some(a) => format!("{} {}", self.call, brief(&a)),
-            None => self.call.to_string(),
+        match (self.addr, &self.option) {
+            (Some(a), _) => format!("{} {}", self.call, brief(&a)),
+            (None, Some(o)) => format!("{} {}", self.call, o.name()),
+            (None, None) => self.call.to_string(),
         }
     }
 }

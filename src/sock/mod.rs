@@ -246,7 +246,7 @@ impl Socket {
             value: Some(value),
         });
         perform(spec, || op(self.sock()), |_| Outcome::default())
-            .map_err(Self::fail(Call::Setsockopt, None))
+            .map_err(|e| Error::new(Call::Setsockopt, None, e).with_option(name))
     }
 
     /// `setsockopt(SOL_SOCKET, SO_REUSEADDR, 1)`: lets `bind` take the port while connections
