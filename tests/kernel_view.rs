@@ -367,3 +367,123 @@ fn states_after_the_calls() {
         "TCP_INFO probes in the trace"
     );
 }
+
+/// `demo backlog`: the first client keeps the iterative server busy until the others have
+/// connected, so with `listen(1)` the kernel drops at least one SYN, and says so; with
+/// `--backlog 128` it drops none.
+#[test]
+fn the_backlog_demo_drops_connection_attempts_only_with_a_small_backlog() {
+    let run = |extra: &[&str]| {
+        let out = Command::new(socklab())
+            .args(["--lang", "en", "--trace", "json", "demo", "backlog"])
+            .args(extra)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stdout}\n{stderr}");
+        let dropped: u64 = stdout
+            .split(" connection attempt(s) dropped")
+            .next()
+            .and_then(|head| head.rsplit(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no count of dropped attempts in: {stdout}"));
+        let notes = stderr
+            .lines()
+            .filter(|l| l.contains("\"what\":\"queue_full\""))
+            .count();
+        (dropped, notes)
+    };
+    let (dropped, notes) = run(&[]);
+    assert!(
+        dropped > 0,
+        "listen(1) with four clients at once drops a SYN"
+    );
+    assert!(notes > 0, "the trace says so when it happens");
+    let (dropped, notes) = run(&["--backlog", "128"]);
+    assert_eq!((dropped, notes), (0, 0), "a backlog of 128 holds them all");
+}
+
+fn demo_json(name: &str) -> Vec<serde_json::Value> {
+    let out = Command::new(socklab())
+        .args(["--lang", "en", "--trace", "json", "demo", name])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{name}: {stderr}");
+    stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+/// `demo time-wait`: TIME_WAIT on the side that closed first, then a restart refused without
+/// SO_REUSEADDR and accepted with it.
+#[test]
+fn the_time_wait_demo_moves_time_wait_and_refuses_a_restart() {
+    let events = demo_json("time-wait");
+    let port = events
+        .iter()
+        .find(|v| v["call"] == "getsockname")
+        .and_then(|v| v["addr"].as_str()?.parse::<SocketAddr>().ok())
+        .expect("the server's port")
+        .port();
+    // The kernel's lists taken along the way (the demo shows the table): a TIME_WAIT on the
+    // server's port (it closed first the second time) and one on a client port (the client
+    // closed first the first time).
+    let time_waits: BTreeSet<(bool, u16)> = events
+        .iter()
+        .filter_map(|v| v["sockets"].as_array())
+        .flatten()
+        .filter(|r| r["state"] == "TIME_WAIT")
+        .filter_map(|r| {
+            let local: SocketAddr = r["local"].as_str()?.parse().ok()?;
+            Some((local.port() == port, local.port()))
+        })
+        .collect();
+    assert!(
+        time_waits.iter().any(|(server, _)| *server),
+        "TIME_WAIT on the server's side: {time_waits:?}"
+    );
+    assert!(
+        time_waits.iter().any(|(server, _)| !*server),
+        "TIME_WAIT on a client's side: {time_waits:?}"
+    );
+    let binds: Vec<Option<&str>> = events
+        .iter()
+        .filter(|v| v["call"] == "bind" && v["kind"] == "syscall")
+        .map(|v| v["errno"].as_str())
+        .collect();
+    assert_eq!(binds, vec![None, Some("EADDRINUSE"), None], "{binds:?}");
+    let refused = events.iter().find(|v| v["errno"] == "EADDRINUSE").unwrap();
+    assert!(
+        refused["port_use"]["lingering"].as_u64().unwrap_or(0) > 0
+            && refused["port_use"]["listening"] == 0,
+        "what held the port: connections lingering, no listener: {refused}"
+    );
+}
+
+/// `demo reset`: after the server's FIN a send succeeds, then EPIPE; a close with unread bytes
+/// sends RST: ECONNRESET, then EPIPE.
+#[test]
+fn the_reset_demo_shows_econnreset_and_epipe_in_order() {
+    let events = demo_json("reset");
+    let client: Vec<(String, Option<String>)> = events
+        .iter()
+        .filter(|v| v["role"] == "client" && v["kind"] == "syscall" && v["phase"] != "enter")
+        .filter(|v| v["call"] == "sendto" || v["call"] == "recvfrom")
+        .map(|v| {
+            (
+                v["call"].as_str().unwrap_or("").to_string(),
+                v["errno"].as_str().map(str::to_string),
+            )
+        })
+        .collect();
+    let errors: Vec<&str> = client.iter().filter_map(|(_, e)| e.as_deref()).collect();
+    assert_eq!(errors, vec!["EPIPE", "ECONNRESET", "EPIPE"], "{client:?}");
+    // The first send after the server's FIN succeeded.
+    let first_send = client.iter().find(|(c, _)| c == "sendto").unwrap();
+    assert_eq!(first_send.1, None, "{client:?}");
+}

@@ -66,6 +66,9 @@ pub fn run(args: &ServeArgs, lang: Lang) -> Result<(), Failure> {
     let udp = bound.proto == Proto::Udp;
     let result = bound.serve();
     output::say(ctx.stats.summary(lang, udp));
+    if trace::kernel_view() {
+        output::say(stats::dropped_line(sock::probe::dropped(), lang));
+    }
     result
 }
 

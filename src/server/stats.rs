@@ -70,6 +70,23 @@ impl Stats {
     }
 }
 
+/// With the kernel view: the connection attempts the listening socket's full queue made the
+/// kernel drop, for the summary.
+pub fn dropped_line(dropped: u64, lang: Lang) -> String {
+    match (dropped, lang) {
+        (0, Lang::Fr) => "File d'attente : aucune tentative de connexion perdue.\n".into(),
+        (0, Lang::En) => "Accept queue: no connection attempt dropped.\n".into(),
+        (n, Lang::Fr) => format!(
+            "File d'attente : {n} tentative(s) de connexion ignorée(s), file pleine ; les \
+             clients ont renvoyé leur SYN 1 s plus tard ; --backlog relève la limite.\n"
+        ),
+        (n, Lang::En) => format!(
+            "Accept queue: {n} connection attempt(s) dropped, the queue was full; the clients \
+             sent their SYN again 1 s later; --backlog raises the limit.\n"
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
