@@ -65,6 +65,12 @@ pub const SCENARIOS: &[Scenario] = &[
         clients: Some(2),
     },
     Scenario {
+        name: "message",
+        fr: "le serveur de messages sur :: : un client IPv4 (vu ::ffff:127.0.0.1), un client IPv6",
+        en: "the message server on ::: one IPv4 client (seen as ::ffff:127.0.0.1), one IPv6",
+        clients: None,
+    },
+    Scenario {
         name: "relay",
         fr: "le relais : rôle 1 à l'émetteur, 2 au récepteur, puis transfert",
         en: "the relay: role 1 to the emitter, 2 to the receiver, then forwarding",

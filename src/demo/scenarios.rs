@@ -13,12 +13,12 @@ use crate::error::Failure;
 use crate::kinds::{Mode, Proto, Service};
 use crate::lang::Lang;
 use crate::sock::{Family, Socket, Type};
-use crate::trace;
 
 pub fn play(name: &str, n: usize, lang: Lang) -> Result<(), Failure> {
     match name {
         "daytime" => daytime(lang),
-        "http-get" => http_get(),
+        "http-get" => http_get(lang),
+        "message" => message(lang),
         "echo-iterative" => echo_iterative(n, lang),
         "echo-threads" => echo_concurrent(n, Mode::Threads, lang),
         "echo-select" => echo_concurrent(n, Mode::Select, lang),
@@ -79,45 +79,11 @@ fn daytime(lang: Lang) -> Result<(), Failure> {
     server.stop()
 }
 
-/// A web server of a few lines, in the demo itself, answering one GET with a page larger than
-/// the lab's `recv(1024)`.
-fn http_get() -> Result<(), Failure> {
-    let (tx, rx) = crossbeam_channel::bounded(1);
-    let server = std::thread::Builder::new()
-        .name("http-server".into())
-        .spawn(move || -> io::Result<()> {
-            trace::set_thread("serveur-http", trace::Role::Main);
-            let l = Socket::new(Family::Inet, Type::Stream)?;
-            l.set_reuseaddr(true)?;
-            l.bind("127.0.0.1:0".parse().expect("a valid address"))?;
-            l.listen(5)?;
-            let _ = tx.send(l.getsockname()?);
-            let (c, _) = l.accept()?;
-            // Read the request up to the blank line that ends it.
-            let mut request = Vec::new();
-            let mut buf = [0u8; 1500];
-            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-                let n = c.recv(&mut buf)?;
-                if n == 0 {
-                    break;
-                }
-                request.extend_from_slice(&buf[..n]);
-            }
-            let body = page();
-            let head = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\
-                 Content-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            c.sendall(head.as_bytes())?;
-            c.sendall(body.as_bytes())?;
-            c.close()?;
-            Ok(l.close()?)
-        })
-        .map_err(|e| Failure::new("spawn http server", e))?;
-    let addr: SocketAddr = rx
-        .recv()
-        .map_err(|_| Failure::new("http server", io::Error::other("did not start")))?;
+/// `socklab serve http` as the lab's web server: its built-in page is longer than the lab's
+/// `recv(1024)`.
+fn http_get(lang: Lang) -> Result<(), Failure> {
+    let server = DemoServer::start(Service::Http, Proto::Tcp, Some(Mode::Threads), lang)?;
+    let addr = server.addr;
     run_clients(1, move |_| {
         let s = connect(addr)?;
         let request = format!(
@@ -129,29 +95,61 @@ fn http_get() -> Result<(), Failure> {
         let answer = recv_until_closed(&s, 1024)?;
         s.close()?;
         let status = answer.split(|&b| b == b'\r').next().unwrap_or_default();
+        let n = answer.len();
         crate::output::say_line(format!(
-            "{} ({} bytes)",
+            "{} ({n} {})",
             String::from_utf8_lossy(status),
-            answer.len()
+            lang.pick("octets", "bytes")
         ));
         Ok(())
     })?;
-    server
-        .join()
-        .map_err(|_| Failure::new("http server", io::Error::other("panicked")))?
-        .map_err(|e| Failure::new("http server", e))
+    server.stop()
 }
 
-fn page() -> String {
-    let mut body =
-        String::from("<!doctype html>\n<html><head><title>socklab</title></head><body>\n");
-    for i in 1..=60 {
-        body.push_str(&format!(
-            "<p>Ligne {i} : une page plus longue qu'un recv(1024).</p>\n"
-        ));
-    }
-    body.push_str("</body></html>\n");
-    body
+/// The workshop's message server, listening on `::` (IPv6 and IPv4 at once): one client comes
+/// over IPv4 (the server sees it as `::ffff:127.0.0.1`), the other over IPv6 (`::1`).
+fn message(lang: Lang) -> Result<(), Failure> {
+    let server = DemoServer::start_with(
+        crate::cli::ServeArgs {
+            host: "::".into(),
+            ..DemoServer::args(Service::Message, Proto::Tcp, Some(Mode::Threads))
+        },
+        lang,
+    )?;
+    let port = server.addr.port();
+    // One after the other, so the two conversations read in order.
+    let turn = Arc::new(Barrier::new(2));
+    run_clients(2, move |i| {
+        let to: SocketAddr = if i == 1 {
+            ([127, 0, 0, 1], port).into()
+        } else {
+            (std::net::Ipv6Addr::LOCALHOST, port).into()
+        };
+        if i == 2 {
+            turn.wait();
+        }
+        let s = connect(to)?;
+        let mut buf = [0u8; 1500];
+        for msg in [if i == 1 { "hello" } else { "bonjour" }, "quit"] {
+            s.sendall(msg.as_bytes())?;
+            if msg == "quit" {
+                break;
+            }
+            let n = s.recv(&mut buf)?;
+            crate::output::say_line(format!(
+                "client-{i}: {}",
+                String::from_utf8_lossy(&buf[..n]).trim_end()
+            ));
+        }
+        // After `quit` the server closes: the end of stream, then this side closes.
+        while s.recv(&mut buf)? > 0 {}
+        s.close()?;
+        if i == 1 {
+            turn.wait();
+        }
+        Ok(())
+    })?;
+    server.stop()
 }
 
 fn echo_iterative(n: usize, lang: Lang) -> Result<(), Failure> {
@@ -292,8 +290,8 @@ pub fn what_you_saw(name: &str, n: usize, lang: Lang) -> String {
     let (fr, en) = match name {
         "daytime" => (
             "Ce que vous avez vu : le client a fait connect() puis recv() en boucle. Le serveur \
-             a envoyé une seule ligne puis fermé : le recv() suivant du client a rendu 0, la fin \
-             du flot. C'est tout le protocole daytime (RFC 867).",
+             a envoyé une seule ligne puis fermé : le recv() suivant du client a renvoyé 0, la \
+             fin du flot. C'est tout le protocole daytime (RFC 867).",
             "What you saw: the client called connect(), then recv() in a loop. The server sent \
              one line and closed: the client's next recv() returned 0, the end of the stream. \
              That is the whole daytime protocol (RFC 867).",
@@ -301,10 +299,21 @@ pub fn what_you_saw(name: &str, n: usize, lang: Lang) -> String {
         "http-get" => (
             "Ce que vous avez vu : la requête part en un sendall(), mais la page revient en \
              plusieurs recv() de 1024 octets au plus. Un seul recv() tronquerait la page (la \
-             question du TP) : il faut boucler jusqu'à ce que recv() rende 0.",
+             question du TP) : il faut boucler jusqu'à ce que recv() renvoie 0.",
             "What you saw: the request goes out in one sendall(), but the page comes back in \
              several recv()s of at most 1024 bytes. A single recv() would cut the page (the \
              lab's question): loop until recv() returns 0.",
+        ),
+        "message" => (
+            "Ce que vous avez vu : le serveur écoute sur :: (IPv6, IPV6_V6ONLY à 0). Le client \
+             1 est venu en IPv4 : accept4 le montre comme ::ffff:127.0.0.1, une adresse IPv4 \
+             logée dans une adresse IPv6 ; le client 2 est venu en IPv6 (::1). Le serveur a \
+             affiché « Reçu : … », répondu « Bonjour client, j'ai bien reçu ton message : … », \
+             et fermé après « quit ».",
+            "What you saw: the server listens on :: (IPv6, IPV6_V6ONLY at 0). Client 1 came \
+             over IPv4: accept4 shows it as ::ffff:127.0.0.1, an IPv4 address held in an IPv6 \
+             one; client 2 came over IPv6 (::1). The server printed \"Reçu : …\", answered \
+             \"Bonjour client, j'ai bien reçu ton message : …\", and closed after \"quit\".",
         ),
         "echo-iterative" => (
             "Ce que vous avez vu : le client 2 a fait connect() avec succès et envoyé ses \
@@ -342,7 +351,7 @@ pub fn what_you_saw(name: &str, n: usize, lang: Lang) -> String {
         "relay" => (
             "Ce que vous avez vu : le serveur a envoyé 1 au premier client accepté (l'émetteur) \
              et 2 au second (le récepteur), puis a recopié chaque message de l'un vers l'autre. \
-             Quand l'émetteur a fermé, son recv() a rendu 0 et le serveur a fermé le récepteur.",
+             Quand l'émetteur a fermé, son recv() a renvoyé 0 et le serveur a fermé le récepteur.",
             "What you saw: the server sent 1 to the first client it accepted (the emitter) and \
              2 to the second (the receiver), then copied each message from one to the other. \
              When the emitter closed, its recv() returned 0 and the server closed the receiver.",
