@@ -254,12 +254,12 @@ fn each_grades_a_whole_class() {
     let csv = run(&["--csv"]);
     assert_eq!(
         csv,
-        "file,listens,echo_small,echo_large,ipv4_ipv6,next_client,restart,passed,total\n\
-         alice.py,pass,pass,pass,pass,pass,pass,6,6\n\
-         bruno.py,pass,pass,fail,pass,pass,pass,5,6\n\
-         chloe.py,pass,pass,pass,pass,pass,fail,5,6\n\
-         david.py,pass,pass,pass,pass,pass,pass,6,6\n\
-         emma.py,pass,pass,pass,fail,pass,pass,5,6\n"
+        "file,listens,echo_small,echo_large,ipv4_ipv6,next_client,closes,restart,passed,total\n\
+         alice.py,pass,pass,pass,pass,pass,pass,pass,7,7\n\
+         bruno.py,pass,pass,fail,pass,pass,pass,pass,6,7\n\
+         chloe.py,pass,pass,pass,pass,pass,pass,fail,6,7\n\
+         david.py,pass,pass,pass,pass,pass,pass,pass,7,7\n\
+         emma.py,pass,pass,pass,fail,pass,pass,pass,6,7\n"
     );
     let table = run(&[]);
     let lines: Vec<&str> = table.lines().collect();
@@ -269,7 +269,7 @@ fn each_grades_a_whole_class() {
         "{table}"
     );
     assert!(
-        lines[2].starts_with("bruno.py") && lines[2].ends_with("5/6"),
+        lines[2].starts_with("bruno.py") && lines[2].ends_with("6/7"),
         "{table}"
     );
     assert_eq!(lines[2].matches('✘').count(), 1, "{table}");
@@ -297,4 +297,35 @@ fn a_program_can_read_its_port_from_the_environment_through_a_shell() {
     let (out, json) = check_json("03", &["--", "sh", "-c", &script]);
     assert!(out.status.success(), "{:?}", failures(&json));
     assert_eq!(status(&json, "restart"), "pass");
+}
+
+/// A server that never closes its connected socket: the client that half-closes waits for an
+/// end of stream that never comes, and the reason names the missing close. (It passed every
+/// other criterion: the next client is served all the same.)
+#[test]
+fn a_server_that_never_closes_its_connection_fails_on_the_close() {
+    if !common::have_tool("python3") {
+        return;
+    }
+    for (step, file) in [
+        ("03", "03_echo_server_no_close.py"),
+        ("11", "11_echo_threads_no_close.py"),
+    ] {
+        let json = check_python(step, None, file, &["{port}"]);
+        let failed = failures(&json);
+        let ids: Vec<&str> = failed.iter().map(|(id, _)| id.as_str()).collect();
+        // Step 03's restart criterion may fail too: connections the server never closed keep
+        // the port. The close is what must be named.
+        assert!(ids.contains(&"closes"), "{step}: {failed:#?}");
+        assert!(
+            ids.iter().all(|id| ["closes", "restart"].contains(id)),
+            "{step}: only the close (and its consequence) fails: {failed:#?}"
+        );
+        let reason = &failed.iter().find(|(id, _)| id == "closes").unwrap().1;
+        assert!(
+            reason.contains("does not close the connected socket")
+                && reason.contains("close() at the end of the conversation is missing"),
+            "{step}: {reason}"
+        );
+    }
 }
