@@ -99,6 +99,7 @@ Examples:
   socklab serve echo                          threads: a veilleur accepts, one exécutant per client
   socklab serve echo --mode iterative         one client at a time, as in the first lab version
   socklab serve echo --mode select            one thread, poll on every socket (the labs' select)
+  socklab serve echo --mode fork              a veilleur process forks one exécutant process per client
   socklab serve echo --proto udp              recvfrom/sendto, datagrams kept whole
   socklab serve echo --host :: --port 7777    every interface, IPv6 and IPv4 (AF_INET6, \"\")
   socklab serve message                       the workshop's server, port 5000

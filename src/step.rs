@@ -54,6 +54,10 @@ pub fn active() -> bool {
 
 /// Waits until the stepper lets this call through.
 pub fn gate(call: &Event) {
+    // A forked exécutant has no stepper of its own: it waits at its parent's.
+    if trace::remote::gate(call) {
+        return;
+    }
     let Some(tx) = GATE.get() else { return };
     let (go_tx, go_rx) = crossbeam_channel::bounded(1);
     let request = Request {

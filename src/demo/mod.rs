@@ -53,6 +53,12 @@ pub const SCENARIOS: &[Scenario] = &[
         clients: Some(3),
     },
     Scenario {
+        name: "echo-fork",
+        fr: "un processus veilleur, un processus exécutant (fork) par client, chacun son pid",
+        en: "a veilleur process, one exécutant process (fork) per client, each with its pid",
+        clients: Some(3),
+    },
+    Scenario {
         name: "echo-select",
         fr: "un seul thread, poll sur toutes les sockets (le select des TP)",
         en: "one thread, poll on every socket (the labs' select)",

@@ -768,6 +768,39 @@ impl Socket {
         .map_err(Self::fail(Call::Close, None))
     }
 
+    /// Records that `fork` duplicated this descriptor: another process holds one to the same
+    /// socket. The kernel counts the descriptors open on a socket, in every process, and only
+    /// the `close` of the last one ends it (FIN for a connection, the port freed for a
+    /// listening socket); the explanation under this process's `close` says so.
+    pub fn set_shared(&self) {
+        self.update(|s| s.shared = true);
+    }
+
+    /// `close()` in a child process, right after `fork`, of a descriptor it inherited: frees
+    /// the child's descriptor only; the parent's keeps the socket open (see
+    /// [`Socket::set_shared`]). The `Socket` belongs to code of the parent's that the child
+    /// does not run any more, so it cannot be taken and consumed here: the child must neither
+    /// use it nor drop it afterwards. It leaves with `_exit`, which runs no destructor.
+    pub fn close_inherited(&self) -> Result<()> {
+        self.set_shared();
+        let fd = self.fd;
+        let args = || (format!("{fd}"), format!("{fd}"));
+        perform(
+            Spec::on(self, Call::Close, &args).blocking(),
+            || {
+                // SAFETY: a plain close of this process's copy of `fd`; the object that owns
+                // it is never used or dropped in this process again (see above).
+                if unsafe { libc::close(fd) } == 0 {
+                    Ok(())
+                } else {
+                    Err(io::Error::last_os_error())
+                }
+            },
+            |_| Outcome::default(),
+        )
+        .map_err(Self::fail(Call::Close, None))
+    }
+
     /// `ioctl(fd, FIONREAD)` before a `close`, asked by socklab itself (a probe, traced as
     /// such): how many received bytes the program never read. More than 0 makes the kernel
     /// answer the `close` with RST rather than FIN, and the explanation says so.

@@ -194,6 +194,9 @@ fn push_socket(out: &mut String, s: &SockInfo) {
     if s.shut_read {
         out.push_str(",\"shut_read\":true");
     }
+    if s.shared {
+        out.push_str(",\"shared\":true");
+    }
     out.push('}');
 }
 
@@ -388,6 +391,7 @@ mod tests {
                             closed_first: [Some(Side::Peer), Some(Side::Local)][i % 2],
                             unread: Some(u32::MAX),
                             shut_read: i % 2 == 1,
+                            shared: i % 2 == 0,
                         }),
                     };
                     if i > 0 {

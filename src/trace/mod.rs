@@ -16,6 +16,7 @@ mod event;
 mod json;
 mod note;
 mod pretty;
+pub mod remote;
 mod sockinfo;
 mod strace_fmt;
 mod table;
@@ -263,9 +264,32 @@ pub fn emit(mut ev: Event) {
         ev.role = t.role;
         ev.thread.clone_from(&t.name);
     });
+    // A forked exécutant has no writer thread: its events go to its parent, over a pipe.
+    if remote::in_child() {
+        remote::send(ev);
+        return;
+    }
     if BEHIND.load(Ordering::Relaxed) {
         wait_for_room(tracer);
     }
+    dispatch(tracer, ev);
+}
+
+/// Hands the writer an event another process traced (a forked exécutant's, read from its
+/// pipe by [`remote`]): it keeps its own time, pid, thread and role.
+pub(crate) fn forward(ev: Event) {
+    let Some(tracer) = TRACER.get() else { return };
+    if !enabled() {
+        return;
+    }
+    if BEHIND.load(Ordering::Relaxed) {
+        wait_for_room(tracer);
+    }
+    dispatch(tracer, ev);
+}
+
+/// Sends a stamped event to the writer.
+fn dispatch(tracer: &Tracer, mut ev: Event) {
     // The writer only goes away in `finish`, after which nothing is traced any more.
     if tracer.prerender {
         // The number is taken here, so it is the order in which the calls were traced; the
