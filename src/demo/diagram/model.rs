@@ -126,7 +126,27 @@ impl Sockets {
         // A `close` in progress, per thread: the descriptor is no longer open (another thread
         // may already get the same number back), but its return still concerns this socket.
         let mut closing: HashMap<u32, SockId> = HashMap::new();
+        // `--mode fork`: a child process starts with a copy of its parent's descriptors. The
+        // veilleur's hand-over names the exécutant; the child's first event, under that name,
+        // takes the parent's descriptors as they were at the hand-over.
+        let mut inherits: HashMap<String, Vec<((u32, i32), SockId)>> = HashMap::new();
+        let mut pids: std::collections::HashSet<u32> = std::collections::HashSet::new();
         for (i, e) in ev.iter().enumerate() {
+            if let Some(Note::HandOver { executant, .. }) = &e.note {
+                let copy: Vec<((u32, i32), SockId)> = open
+                    .iter()
+                    .filter(|((pid, _), _)| *pid == e.pid)
+                    .map(|(k, v)| (*k, *v))
+                    .collect();
+                inherits.insert(Note::executant_name(*executant), copy);
+            }
+            if pids.insert(e.pid)
+                && let Some(copy) = inherits.remove(&e.thread)
+            {
+                for ((_, fd), id) in copy {
+                    open.insert((e.pid, fd), id);
+                }
+            }
             if matches!(e.kind, Kind::Note | Kind::Library) {
                 continue;
             }
@@ -727,8 +747,11 @@ pub fn build(events: &[Event], lang: Lang) -> Diagram {
                 let (Some(id), Some(sock)) = (id, sock) else {
                     continue;
                 };
+                // A descriptor another process also holds (fork): closing this copy sends
+                // nothing, the connection lives on in the other process.
+                let shared = e.socket.is_some_and(|s| s.shared);
                 let sends_fin = match (&e.call, e.how) {
-                    (Call::Close, _) => !fin_sent[id],
+                    (Call::Close, _) => !fin_sent[id] && !shared,
                     (_, Some(How::Write | How::Both)) => true,
                     _ => false,
                 };
