@@ -189,6 +189,7 @@ impl Socket {
             option: None,
             how: None,
             size: None,
+            addr: None,
             args: &args,
         };
         let inner = perform(
@@ -346,7 +347,7 @@ impl Socket {
             )
         };
         perform(
-            Spec::on(self, Call::Bind, &args),
+            Spec::on(self, Call::Bind, &args).to(addr),
             || {
                 let r = self.sock().bind(&addr.into());
                 if r.is_ok() {
@@ -459,7 +460,7 @@ impl Socket {
         let short = format!("{fd}, {}", brief(&addr));
         let enter = || (args.clone(), short.clone());
         perform(
-            Spec::on(self, Call::Connect, &enter).blocking(),
+            Spec::on(self, Call::Connect, &enter).blocking().to(addr),
             || {
                 let r = self.sock().connect(&addr.into());
                 if r.is_ok() {
@@ -663,7 +664,7 @@ impl Socket {
             )
         };
         perform(
-            Spec::on(self, Call::Sendto, &args).blocking(),
+            Spec::on(self, Call::Sendto, &args).blocking().to(addr),
             || self.sock().send_to(data, &addr.into()),
             |r| Outcome {
                 ret: r.map_or(-1, |n| *n as i64),
