@@ -102,6 +102,9 @@ fn reaches(addr: SocketAddr, local: SocketAddr) -> bool {
     addr.port() == local.port() && (addr.ip() == local.ip() || local.ip().is_unspecified())
 }
 
+/// A descriptor of a process: (pid, fd).
+type Descriptor = (u32, i32);
+
 /// What the events say of every socket.
 struct Sockets {
     socks: Vec<Sock>,
@@ -129,11 +132,11 @@ impl Sockets {
         // `--mode fork`: a child process starts with a copy of its parent's descriptors. The
         // veilleur's hand-over names the exécutant; the child's first event, under that name,
         // takes the parent's descriptors as they were at the hand-over.
-        let mut inherits: HashMap<String, Vec<((u32, i32), SockId)>> = HashMap::new();
+        let mut inherits: HashMap<String, Vec<(Descriptor, SockId)>> = HashMap::new();
         let mut pids: std::collections::HashSet<u32> = std::collections::HashSet::new();
         for (i, e) in ev.iter().enumerate() {
             if let Some(Note::HandOver { executant, .. }) = &e.note {
-                let copy: Vec<((u32, i32), SockId)> = open
+                let copy: Vec<(Descriptor, SockId)> = open
                     .iter()
                     .filter(|((pid, _), _)| *pid == e.pid)
                     .map(|(k, v)| (*k, *v))
