@@ -4,7 +4,7 @@
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, UdpSocket};
 use std::time::Duration;
 
-use super::{Ctx, c, start_server};
+use super::{Ctx, c, server_listening};
 use crate::grade::child::{HOST, Running};
 use crate::grade::net::{self, End, IO_LIMIT, Proto};
 use crate::grade::verdict::{Checklist, Criterion, Reason};
@@ -140,14 +140,9 @@ fn closes_after_half_close(port: u16) -> Result<(), Reason> {
 
 /// Step 03.
 pub fn tcp_iterative(ctx: &Ctx, list: &mut Checklist) {
-    let (mut run, port) = match start_server(ctx, Proto::Tcp) {
-        Ok(x) => x,
-        Err(r) => {
-            list.fail("listens", r);
-            return;
-        }
+    let Some((mut run, port)) = server_listening(ctx, Proto::Tcp, list) else {
+        return;
     };
-    list.pass("listens");
     // One client for the short message, a fresh one for the long: a server that stops after
     // its first recv fails the second, not both.
     list.record(
@@ -320,14 +315,9 @@ fn udp_echo(s: &UdpSocket, server: SocketAddr, msg: &[u8]) -> Result<(), Reason>
 
 /// Step 05.
 pub fn udp(ctx: &Ctx, list: &mut Checklist) {
-    let (mut run, port) = match start_server(ctx, Proto::Udp) {
-        Ok(x) => x,
-        Err(r) => {
-            list.fail("listens", r);
-            return;
-        }
+    let Some((mut run, port)) = server_listening(ctx, Proto::Udp, list) else {
+        return;
     };
-    list.pass("listens");
     let (a, server) = match udp_client(port, false) {
         Ok(x) => x,
         Err(r) => return list.fail_rest(&r),
@@ -455,14 +445,9 @@ pub const TCP_CONCURRENT: &[Criterion] = &[
 
 /// Steps 10 and 11.
 pub fn tcp_concurrent(ctx: &Ctx, list: &mut Checklist) {
-    let (_run, port) = match start_server(ctx, Proto::Tcp) {
-        Ok(x) => x,
-        Err(r) => {
-            list.fail("listens", r);
-            return;
-        }
+    let Some((_run, port)) = server_listening(ctx, Proto::Tcp, list) else {
+        return;
     };
-    list.pass("listens");
     list.record(
         "echo_large",
         connect_and_echo(port, false, &net::binary_message(LARGE)).map(drop),

@@ -147,6 +147,25 @@ pub(crate) fn start_server(ctx: &Ctx, proto: Proto) -> Result<(Running, u16), Re
     Ok((run, port))
 }
 
+/// Starts a server program and records the `listens` criterion: the running program and its
+/// port when it listens, `None` (the criterion failed with its reason) when it does not.
+pub(crate) fn server_listening(
+    ctx: &Ctx,
+    proto: Proto,
+    list: &mut Checklist,
+) -> Option<(Running, u16)> {
+    match start_server(ctx, proto) {
+        Ok(started) => {
+            list.pass("listens");
+            Some(started)
+        }
+        Err(r) => {
+            list.fail("listens", r);
+            None
+        }
+    }
+}
+
 /// Lines of `text` that mean a crash rather than a message: a Python traceback or a Rust panic.
 pub(crate) fn crashed(text: &str) -> bool {
     text.contains("Traceback (most recent call last)") || text.contains("panicked at")
