@@ -35,17 +35,34 @@ impl Key {
     }
 }
 
-/// The terminal's settings while no key is awaited, kept to be put back on every way out.
-static SAVED: Mutex<Option<(RawFd, Termios)>> = Mutex::new(None);
+/// The terminal's settings while no key is awaited, kept to be put back on every way out;
+/// and whether the program is on its way out (then the terminal is not changed again).
+struct Saved {
+    settings: Option<(RawFd, Termios)>,
+    leaving: bool,
+}
 
-/// Puts the terminal back as it was, if a key was being awaited (Ctrl+C, `q`, the end).
-pub fn restore() {
-    let saved = SAVED.lock().unwrap_or_else(|e| e.into_inner()).take();
-    if let Some((fd, settings)) = saved {
+/// One lock for both: Ctrl+C's thread and the stepper's cannot cross, so the terminal is never
+/// left in one-key mode by a key read that started while the program was already leaving.
+static SAVED: Mutex<Saved> = Mutex::new(Saved {
+    settings: None,
+    leaving: false,
+});
+
+/// Puts the terminal back as it was, if a key was being awaited.
+fn restore_locked(saved: &mut Saved) {
+    if let Some((fd, settings)) = saved.settings.take() {
         // SAFETY: the descriptor is the open /dev/tty this module keeps for the whole run.
         let tty = unsafe { BorrowedFd::borrow_raw(fd) };
         let _ = termios::tcsetattr(tty, SetArg::TCSANOW, &settings);
     }
+}
+
+/// The program is leaving (Ctrl+C, `q`, the end): the terminal back as it was, for good.
+pub fn restore() {
+    let mut saved = SAVED.lock().unwrap_or_else(|e| e.into_inner());
+    saved.leaving = true;
+    restore_locked(&mut saved);
 }
 
 pub enum Keys {
@@ -109,11 +126,17 @@ fn read_keypress(tty: &mut File) -> io::Result<Option<char>> {
     raw.local_flags.insert(LocalFlags::ISIG);
     raw.control_chars[SpecialCharacterIndices::VMIN as usize] = 1;
     raw.control_chars[SpecialCharacterIndices::VTIME as usize] = 0;
-    *SAVED.lock().unwrap_or_else(|e| e.into_inner()) = Some((tty.as_raw_fd(), before));
-    termios::tcsetattr(tty.as_fd(), SetArg::TCSANOW, &raw)?;
+    {
+        let mut saved = SAVED.lock().unwrap_or_else(|e| e.into_inner());
+        if saved.leaving {
+            return Ok(None);
+        }
+        saved.settings = Some((tty.as_raw_fd(), before));
+        termios::tcsetattr(tty.as_fd(), SetArg::TCSANOW, &raw)?;
+    }
     let mut byte = [0u8; 1];
     let read = tty.read(&mut byte);
-    restore();
+    restore_locked(&mut SAVED.lock().unwrap_or_else(|e| e.into_inner()));
     match read? {
         0 => Ok(None),
         _ => Ok(Some(byte[0] as char)),
