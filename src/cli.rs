@@ -145,7 +145,7 @@ Examples:
   socklab diagram t.jsonl -o chat.svg
   socklab diagram t.jsonl -o chat.mmd         Mermaid text, for a Markdown page")]
     Diagram(DiagramArgs),
-    /// The curriculum's twelve steps, each with its state (not started, compiles, passes).
+    /// The curriculum's steps, each with its state (not started, compiles, passes).
     #[command(after_help = "\
 Examples:
   socklab exercises                       the progress board
