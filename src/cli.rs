@@ -82,6 +82,26 @@ pub struct GlobalOpts {
     /// the backlog; an ss-like table of the program's sockets when one changes state.
     #[arg(long, global = true)]
     pub sockets: bool,
+    /// The packets themselves: the TCP segments (SYN, SYN-ACK, ACK, data, FIN, RST) and UDP
+    /// datagrams of the run, captured on loopback, in the timeline between the calls that sent
+    /// them and drawn in the diagrams. Demos need no privileges (socklab enters a network
+    /// namespace of its own); serve and connect need CAP_NET_RAW (root, or `sudo setcap
+    /// cap_net_raw+ep $(command -v socklab)`). On by default for the demos backlog, time-wait
+    /// and reset.
+    #[arg(long, global = true, conflicts_with = "no_packets")]
+    pub packets: bool,
+    /// No packet capture, not even in the demos that show it by default.
+    #[arg(long, global = true)]
+    pub no_packets: bool,
+    /// Also write the captured packets to this file, for Wireshark or `tcpdump -r` (implies
+    /// --packets).
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        conflicts_with = "no_packets"
+    )]
+    pub pcap: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -36,7 +36,7 @@ impl Topic {
 /// The keys for `ev`, or `None` for an event nothing is said about.
 pub fn topic(ev: &Event) -> Option<Topic> {
     match ev.kind {
-        Kind::Note | Kind::Probe => return None,
+        Kind::Note | Kind::Probe | Kind::Packet => return None,
         Kind::Library => return Some(Topic::one("getaddrinfo")),
         Kind::Syscall => {}
     }
