@@ -539,22 +539,20 @@ fn the_capture_keeps_the_parity_with_strace() {
     }
     let dir = temp_dir("packets-parity");
     let (s_log, t_log) = (dir.join("S"), dir.join("T"));
-    let mut cmd = Command::new("strace");
-    cmd.args([
-        "-f",
-        "-qq",
-        "-e",
-        "signal=none",
-        "-e",
-        "trace=%net,close,poll,ppoll,select,pselect6",
-        "-o",
-    ])
-    .arg(&s_log)
-    .arg(socklab())
-    .args(["--packets", "--trace", "json", "--trace-file"])
-    .arg(&t_log)
-    .args(["serve", "echo", "--mode", "iterative", "--port", "0"])
-    .stderr(Stdio::piped());
+    let cmd = parity::socklab_under_strace(
+        parity::STRACE_SET,
+        &s_log,
+        &t_log,
+        &[
+            "--packets",
+            "serve",
+            "echo",
+            "--mode",
+            "iterative",
+            "--port",
+            "0",
+        ],
+    );
     let server = Server::start(cmd);
     let mut s = connect(server.addr);
     assert_eq!(echo_round_trip(&mut s, b"hello\n"), b"hello\n");

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
@@ -197,22 +197,12 @@ fn children_trace_matches_strace() {
     }
     let dir = temp_dir("fork-parity");
     let (s_log, t_log) = (dir.join("S"), dir.join("T"));
-    let mut cmd = Command::new("strace");
-    cmd.args([
-        "-f",
-        "-qq",
-        "-e",
-        "signal=none",
-        "-e",
+    let cmd = parity::socklab_under_strace(
         "trace=%net,close,poll",
-        "-o",
-    ])
-    .arg(&s_log)
-    .arg(socklab())
-    .args(["--trace", "json", "--trace-file"])
-    .arg(&t_log)
-    .args(["serve", "echo", "--mode", "fork", "--port", "0"])
-    .stderr(Stdio::piped());
+        &s_log,
+        &t_log,
+        &["serve", "echo", "--mode", "fork", "--port", "0"],
+    );
     let server = Server::start(cmd);
     three_concurrent_clients(server.addr);
     let server_pid = server.pid;
