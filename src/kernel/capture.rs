@@ -19,7 +19,7 @@ use std::collections::BTreeSet;
 use std::io::{self, IoSliceMut};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -416,6 +416,19 @@ struct Reader {
     sink: Sink,
 }
 
+/// The time up to which every captured packet has been handed over: packets are stamped as
+/// the kernel queues them, so all those stamped before a drain started were read by it. The
+/// trace writer merges an event once the capture has caught up with its time.
+static CAUGHT_UP_US: AtomicU64 = AtomicU64::new(0);
+
+/// Every packet stamped up to this time (µs since the epoch) has been handed over.
+pub fn caught_up_us() -> u64 {
+    CAUGHT_UP_US.load(Ordering::Acquire)
+}
+
+/// How often the capture says it has caught up while no packet comes.
+const IDLE_TICK_MS: i32 = 5;
+
 impl Reader {
     fn run(&mut self, wake: RawFd, control: &Receiver<Control>) {
         loop {
@@ -432,7 +445,7 @@ impl Reader {
                 },
             ];
             // SAFETY: poll(2) on two pollfd structs that live across the call.
-            let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
+            let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, IDLE_TICK_MS) };
             if n < 0 && io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
                 break;
             }
@@ -441,7 +454,9 @@ impl Reader {
                 // SAFETY: reading an eventfd's 8-byte counter resets it.
                 unsafe { libc::read(wake, (&mut count as *mut u64).cast(), 8) };
             }
+            let start = now_us();
             self.read_all();
+            CAUGHT_UP_US.fetch_max(start, Ordering::AcqRel);
             let mut stop = false;
             while let Ok(c) = control.try_recv() {
                 match c {

@@ -53,6 +53,9 @@ const POLL: Duration = Duration::from_millis(1);
 /// timestamp; this leaves it tens of milliseconds, on a busy machine.
 const MERGE: Duration = Duration::from_millis(40);
 
+/// The longest an event waits for the capture to catch up with its time.
+const MERGE_MAX: Duration = Duration::from_millis(1000);
+
 /// Renders and writes every event until stopped; returns them all when `keep` is set (for a
 /// diagram drawn at the end). With `packets`, events and packets are merged by time.
 pub(super) fn run(
@@ -313,8 +316,18 @@ impl Merge {
     /// What may go now, in timeline order: whatever has waited [`MERGE`], and the packets
     /// before it; everything, with `all`.
     fn ready(&mut self, now: Instant, all: bool) -> Vec<Event> {
+        self.ready_with(now, all, crate::kernel::capture::caught_up_us())
+    }
+
+    /// As [`ready`](Merge::ready), the capture having handed over every packet stamped up to
+    /// `caught_up` (µs): an event goes once it has waited and the capture has caught up with
+    /// its time (a loaded machine can leave the capture thread behind), or once it has waited
+    /// [`MERGE_MAX`] whatever happens.
+    fn ready_with(&mut self, now: Instant, all: bool, caught_up: u64) -> Vec<Event> {
         let waited = |q: &VecDeque<(Event, Instant)>| {
-            q.front().is_some_and(|(_, at)| all || now >= *at + MERGE)
+            q.front().is_some_and(|(ev, at)| {
+                all || (now >= *at + MERGE && ev.ts_us <= caught_up) || now >= *at + MERGE_MAX
+            })
         };
         let mut out = Vec::new();
         while let Some(packet) = self.next_is_packet() {
@@ -698,6 +711,25 @@ mod tests {
         evs.iter().map(|e| (e.kind, e.ts_us)).collect()
     }
 
+    /// A capture thread left behind on a loaded machine: the event waits until the capture has
+    /// caught up with its time, so the packet stamped before it still goes first.
+    #[test]
+    fn an_event_waits_for_the_capture_to_catch_up() {
+        let t = Instant::now();
+        let mut m = Merge::default();
+        m.events.push_back((at(Phase::Exit, Kind::Syscall, 300), t));
+        assert!(
+            m.ready_with(t + MERGE, false, 250).is_empty(),
+            "the capture has not read up to the event's time yet"
+        );
+        m.add_packet(at(Phase::Call, Kind::Packet, 200), t + MERGE);
+        let out = m.ready_with(t + MERGE, false, 300);
+        assert_eq!(order(&out), [(Kind::Packet, 200), (Kind::Syscall, 300)]);
+        // However far behind the capture is, an event does not wait more than MERGE_MAX.
+        m.events.push_back((at(Phase::Exit, Kind::Syscall, 900), t));
+        assert_eq!(m.ready_with(t + MERGE_MAX, false, 0).len(), 1);
+    }
+
     /// Events keep their order; each packet goes before the first event later than it (after
     /// an `Enter` of the same microsecond, before an `Exit`), once it or that event has waited.
     #[test]
@@ -712,9 +744,12 @@ mod tests {
         m.add_packet(at(Phase::Call, Kind::Packet, 50), t);
         m.add_packet(at(Phase::Call, Kind::Packet, 300), t);
         m.add_packet(at(Phase::Call, Kind::Packet, 400), t);
-        assert!(m.ready(t, false).is_empty(), "nothing has waited yet");
+        assert!(
+            m.ready_with(t, false, u64::MAX).is_empty(),
+            "nothing has waited yet"
+        );
         assert_eq!(m.deadline(), Some(t + MERGE));
-        let out = m.ready(t + MERGE, false);
+        let out = m.ready_with(t + MERGE, false, u64::MAX);
         assert_eq!(
             order(&out),
             [
@@ -741,9 +776,9 @@ mod tests {
         m.events
             .push_back((at(Phase::Enter, Kind::Syscall, 100), later));
         assert_eq!(m.deadline(), Some(later + MERGE));
-        assert!(m.ready(t + MERGE, false).is_empty());
+        assert!(m.ready_with(t + MERGE, false, u64::MAX).is_empty());
         assert_eq!(
-            order(&m.ready(later + MERGE, false)),
+            order(&m.ready_with(later + MERGE, false, u64::MAX)),
             [(Kind::Syscall, 100), (Kind::Packet, 500)]
         );
         // Alone, a packet goes once it has waited; `all` takes everything at once.
@@ -751,7 +786,7 @@ mod tests {
         m.events
             .push_back((at(Phase::Exit, Kind::Syscall, 700), later));
         assert_eq!(
-            order(&m.ready(later, true)),
+            order(&m.ready_with(later, true, u64::MAX)),
             [(Kind::Packet, 600), (Kind::Syscall, 700)]
         );
     }
