@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::report::Report;
-use super::verdict::Status;
+use super::verdict::{Status, Verdict};
 use crate::lang::Lang;
 
 /// How many of the most frequent reasons the page lists.
@@ -236,10 +236,20 @@ pub fn page(reports: &[Report], lang: Lang) -> String {
 
     // The mistakes the class made most often.
     let mut mistakes: BTreeMap<(usize, String), Mistake> = BTreeMap::new();
+    let not_checked = |v: &&Verdict| {
+        v.reason
+            .as_ref()
+            .is_some_and(|r| r.en.starts_with("not checked"))
+    };
     for r in reports {
-        let verdicts = r.parts.iter().flat_map(|p| &p.verdicts);
-        for (i, v) in verdicts.enumerate() {
-            if v.status != Status::Fail {
+        let verdicts: Vec<&Verdict> = r.parts.iter().flat_map(|p| &p.verdicts).collect();
+        // A criterion not checked because another one failed is that one's consequence, not
+        // a mistake of its own; unless nothing else failed (a program that does not build).
+        let has_cause = verdicts
+            .iter()
+            .any(|v| v.status == Status::Fail && !not_checked(v));
+        for (i, v) in verdicts.iter().enumerate() {
+            if v.status != Status::Fail || (has_cause && not_checked(v)) {
                 continue;
             }
             let text = v.reason.as_ref().map_or("", |r| r.text(lang)).to_string();
