@@ -189,9 +189,15 @@ Examples:
   socklab check 06 --part client -- python3 client.py {host} {port}
   socklab check 03 --each 'tp/*.py' -- python3 {file} {port}
                                           a whole class: one row per file (--csv, --json)
+  socklab check 03 --each 'tp/*.py' --jobs 4 --html classe.html -- python3 {file} {port}
+                                          four at a time, and the class report as a web page
 
 The grader plays the client for a server, and the server for a client, on loopback, with
-ephemeral ports. Exit status: 0 when every criterion passes, 1 otherwise.")]
+ephemeral ports. Exit status: 0 when every criterion passes, 1 otherwise.
+
+Each program runs in a sandbox: its own user, network and PID namespaces (only a loopback),
+limits on CPU time, memory, processes, open files and file size, writes only in a private
+temporary directory ($TMPDIR), and everything it started ended when its grading ends.")]
     Check(CheckArgs),
     /// A coloured diff between two steps' solutions (or two files).
     #[command(after_help = "\
@@ -267,6 +273,18 @@ pub struct CheckArgs {
     /// Grade every file matching this pattern (`dir/*.py`), put in the command as {file}.
     #[arg(long, value_name = "GLOB", requires = "command")]
     pub each: Option<String>,
+    /// With --each: how many programs to grade at once (default: the number of cores). Each
+    /// has its own network namespace, so fixed ports do not collide; without the sandbox, 1.
+    #[arg(long, value_name = "N", requires = "each", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// With --each: also write the class report as one HTML page (pass rates per criterion,
+    /// the most frequent failure reasons).
+    #[arg(long, value_name = "FILE", requires = "each")]
+    pub html: Option<PathBuf>,
+    /// Run the programs as plain processes: no namespaces, no resource limits, no private
+    /// directory.
+    #[arg(long)]
+    pub no_sandbox: bool,
     /// The program to grade, after `--`; {port}, {host} (and {file}) are filled in.
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<String>,

@@ -3,6 +3,11 @@
 use clap::Parser;
 
 fn main() {
+    // The grader's sandbox re-executes socklab; that child must still have one thread when it
+    // enters its namespaces, so it is dispatched before anything else starts.
+    if let Some(code) = socklab::grade::sandbox::inner_main() {
+        std::process::exit(code);
+    }
     let cli = socklab::cli::Cli::parse();
     // First, while the process has one thread: a demo's capture may need a namespace of its
     // own, which the kernel refuses to a threaded process.

@@ -1,5 +1,7 @@
 //! The program under test, run as a process of its own: its command line with `{port}` and
-//! `{host}` filled in, its output collected as it comes, and every wait bounded.
+//! `{host}` filled in, its output collected as it comes (up to a limit), every wait bounded,
+//! and, when it is jailed, its resource limits and its private directory applied between
+//! fork and exec (see [`limits`](super::limits)).
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -7,6 +9,7 @@ use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::limits::{self, Jail, Limit, OUTPUT_LIMIT, Watch};
 use super::verdict::Reason;
 
 /// Where the grader's peer is, for `{host}`: the loopback, always.
@@ -17,9 +20,23 @@ pub const HOST: &str = "127.0.0.1";
 pub struct Program {
     pub argv: Vec<String>,
     pub dir: Option<PathBuf>,
+    /// Limits and a private directory for every run (`None`: `--no-sandbox`).
+    pub jail: Option<Arc<Jail>>,
+    /// The limits its runs ran into, for the report.
+    pub watch: Arc<Watch>,
 }
 
 impl Program {
+    /// A program run as it is, without a jail.
+    pub fn new(argv: Vec<String>, dir: Option<PathBuf>) -> Program {
+        Program {
+            argv,
+            dir,
+            jail: None,
+            watch: Arc::default(),
+        }
+    }
+
     /// The command with `{port}` and `{host}` replaced.
     pub fn command_line(&self, host: &str, port: u16) -> Vec<String> {
         self.argv
@@ -61,6 +78,13 @@ impl Program {
         wrapper: &[&str],
     ) -> Result<Running, Reason> {
         let line = self.command_line(host, port);
+        let jail = self.jail.as_deref();
+        // `unshare -rn` gives the program a network namespace where nothing answers. In the
+        // sandbox the program is root of its own user namespace, so the grader makes that
+        // namespace itself (between fork and exec): `unshare` would have to write its
+        // uid_map, a write the sandbox refuses.
+        let own_netns = jail.is_some_and(|j| j.sandboxed) && wrapper == ["unshare", "-rn"];
+        let wrapper = if own_netns { &[][..] } else { wrapper };
         let mut full: Vec<String> = wrapper.iter().map(|s| s.to_string()).collect();
         full.extend(line.iter().cloned());
         let mut cmd = Command::new(&full[0]);
@@ -80,19 +104,31 @@ impl Program {
             })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        if let Some(j) = jail {
+            // Where it may write: temporary files go there.
+            cmd.env("TMPDIR", &j.dir);
+        }
         // Its own process group: stopping it stops whatever it started (a shell script,
         // `unshare`), and Ctrl+C can be sent to the group as a terminal does.
         std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        let confine = jail.map(Jail::pre_exec);
         // socklab blocks SIGINT, SIGTERM and SIGHUP in its main thread (see `signals`), and a
         // blocked mask survives exec: the program would never see the grader's Ctrl+C.
-        // SAFETY: the closure runs in the child between fork and exec and only calls
-        // sigemptyset and sigprocmask, which are async-signal-safe.
+        // SAFETY: the closure runs in the child between fork and exec and only makes system
+        // calls (sigprocmask, unshare, setrlimit, prctl, landlock_restrict_self) on values
+        // copied in before the fork: all async-signal-safe.
         unsafe {
-            std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
                 let mut set: libc::sigset_t = std::mem::zeroed();
                 libc::sigemptyset(&mut set);
                 libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
-                Ok(())
+                if own_netns && libc::unshare(libc::CLONE_NEWNET) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                match confine {
+                    Some(c) => c.apply(),
+                    None => Ok(()),
+                }
             });
         }
         if let Some(dir) = &self.dir {
@@ -104,8 +140,9 @@ impl Program {
                 format!("cannot start `{}`: {e}", full.join(" ")),
             )
         })?;
-        let stdout = collect(child.stdout.take());
-        let stderr = collect(child.stderr.take());
+        let pgid = child.id() as i32;
+        let stdout = collect(child.stdout.take(), pgid, &self.watch);
+        let stderr = collect(child.stderr.take(), pgid, &self.watch);
         let mut keyboard = None;
         match (child.stdin.take(), input) {
             (Some(mut pipe), Stdin::Given(data)) => {
@@ -125,6 +162,10 @@ impl Program {
             stderr,
             status: None,
             keyboard,
+            watch: Arc::clone(&self.watch),
+            confined: jail.is_some_and(Jail::confines_writes),
+            sandboxed: jail.is_some_and(|j| j.sandboxed),
+            overdue: None,
         })
     }
 }
@@ -139,16 +180,33 @@ enum Stdin<'a> {
     Keyboard,
 }
 
-fn collect(pipe: Option<impl Read + Send + 'static>) -> Arc<Mutex<Vec<u8>>> {
+/// Collects what comes out of `pipe`, at most [`OUTPUT_LIMIT`] bytes: a program that prints
+/// more is stopped (its process group `pgid` killed), and the watch says why.
+fn collect(
+    pipe: Option<impl Read + Send + 'static>,
+    pgid: i32,
+    watch: &Arc<Watch>,
+) -> Arc<Mutex<Vec<u8>>> {
     let buf = Arc::new(Mutex::new(Vec::new()));
     if let Some(mut pipe) = pipe {
         let sink = Arc::clone(&buf);
+        let watch = Arc::clone(watch);
         std::thread::spawn(move || {
-            let mut chunk = [0u8; 4096];
+            let mut chunk = [0u8; 16 * 1024];
             while let Ok(n @ 1..) = pipe.read(&mut chunk) {
-                sink.lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .extend_from_slice(&chunk[..n]);
+                let mut kept = sink.lock().unwrap_or_else(|e| e.into_inner());
+                let room = OUTPUT_LIMIT - kept.len();
+                kept.extend_from_slice(&chunk[..n.min(room)]);
+                if n > room {
+                    drop(kept);
+                    watch.note(Limit::Output);
+                    // SAFETY: kill(2) on the process group of the program, which is still
+                    // writing, so the group exists.
+                    unsafe { libc::kill(-pgid, libc::SIGKILL) };
+                    // Nothing more is kept; the pipe is closed, so a writer left in the
+                    // group cannot block on it.
+                    return;
+                }
             }
         });
     }
@@ -163,6 +221,13 @@ pub struct Running {
     status: Option<ExitStatus>,
     /// The standard input still open, for a program started with [`Program::start_typing`].
     keyboard: Option<ChildStdin>,
+    watch: Arc<Watch>,
+    /// Its writes are confined to its private directory.
+    confined: bool,
+    /// It runs in the sandbox's PID namespace, whose tasks can be counted.
+    sandboxed: bool,
+    /// The grader waited this long for its end, in vain.
+    overdue: Option<Duration>,
 }
 
 impl Running {
@@ -245,6 +310,10 @@ impl Running {
                 return Some(s);
             }
             if Instant::now() > deadline {
+                // A short wait is a pause; a long one was the time the program had to end.
+                if limit >= Duration::from_secs(1) {
+                    self.overdue = Some(limit);
+                }
                 return None;
             }
             std::thread::sleep(Duration::from_millis(10));
@@ -260,6 +329,11 @@ impl Running {
     /// Stops the program at once (SIGKILL) and waits for it.
     pub fn kill(&mut self) {
         if self.exited().is_none() {
+            if let Some(waited) = self.overdue {
+                self.watch.note(Limit::Time {
+                    secs: waited.as_secs(),
+                });
+            }
             self.signal(libc::SIGKILL);
             let _ = self.child.wait();
         }
@@ -305,7 +379,40 @@ impl Running {
 
 impl Drop for Running {
     fn drop(&mut self) {
+        // Counted before the kill: the processes it forked are in its group and die with it.
+        if self.sandboxed
+            && let Some(n) = super::sandbox::tasks_in_this_pid_namespace()
+            && n + 2 >= limits::LIMITS.processes
+        {
+            self.watch.note(Limit::Processes { seen: Some(n) });
+        }
         self.kill();
+        for limit in limits::from_ending(self.status, &self.stderr_text(), self.confined) {
+            self.watch.note(limit);
+        }
+    }
+}
+
+/// The name of a signal a program may die of, and what it means here.
+fn signal_name(sig: i32) -> (&'static str, &'static str, &'static str) {
+    match sig {
+        libc::SIGKILL => ("SIGKILL", "", ""),
+        libc::SIGSEGV => ("SIGSEGV", "", ""),
+        libc::SIGABRT => ("SIGABRT", "", ""),
+        libc::SIGINT => ("SIGINT", "", ""),
+        libc::SIGTERM => ("SIGTERM", "", ""),
+        libc::SIGPIPE => ("SIGPIPE", "", ""),
+        libc::SIGXCPU => (
+            "SIGXCPU",
+            " : son temps processeur est épuisé",
+            ": its CPU time ran out",
+        ),
+        libc::SIGXFSZ => (
+            "SIGXFSZ",
+            " : fichier trop grand",
+            ": a file grew past the size limit",
+        ),
+        _ => ("", "", ""),
     }
 }
 
@@ -313,7 +420,10 @@ pub fn status_fr(s: ExitStatus) -> String {
     use std::os::unix::process::ExitStatusExt;
     match (s.code(), s.signal()) {
         (Some(c), _) => format!("code de sortie {c}"),
-        (None, Some(sig)) => format!("tué par le signal {sig}"),
+        (None, Some(sig)) => match signal_name(sig) {
+            ("", _, _) => format!("tué par le signal {sig}"),
+            (name, why, _) => format!("tué par le signal {sig}, {name}{why}"),
+        },
         _ => "fin inconnue".into(),
     }
 }
@@ -322,7 +432,10 @@ pub fn status_en(s: ExitStatus) -> String {
     use std::os::unix::process::ExitStatusExt;
     match (s.code(), s.signal()) {
         (Some(c), _) => format!("exit status {c}"),
-        (None, Some(sig)) => format!("killed by signal {sig}"),
+        (None, Some(sig)) => match signal_name(sig) {
+            ("", _, _) => format!("killed by signal {sig}"),
+            (name, _, why) => format!("killed by signal {sig}, {name}{why}"),
+        },
         _ => "unknown end".into(),
     }
 }

@@ -1,14 +1,17 @@
 //! The curriculum's subcommands: `exercises`, `hint`, `check` and `diff`.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use colored::Colorize;
 
 use super::catalogue::{self, Catalogue, Exercise};
 use super::progress::{self, State};
 use super::report::{self, Report};
-use super::runner::{self, Subject};
+use super::runner::{self, Isolation, Options, Subject};
+use super::sandbox;
 use crate::cli::{CheckArgs, ColorChoice, DiffArgs, HintArgs};
 use crate::error::exit;
 use crate::lang::Lang;
@@ -205,6 +208,12 @@ pub fn check(args: &CheckArgs, lang: Lang, color: ColorChoice) -> i32 {
         return exit::USAGE;
     };
 
+    let isolation = isolation(args.no_sandbox, lang);
+    let opts = Options {
+        port: args.port,
+        isolation,
+    };
+
     if let Some(pattern) = &args.each {
         let files = match expand_glob(pattern) {
             Ok(f) if !f.is_empty() => f,
@@ -220,21 +229,25 @@ pub fn check(args: &CheckArgs, lang: Lang, color: ColorChoice) -> i32 {
                 return exit::USAGE;
             }
         };
-        let reports: Vec<Report> = files
-            .iter()
-            .map(|f| {
-                let file = f.display().to_string();
-                let argv = args
-                    .command
-                    .iter()
-                    .map(|a| a.replace("{file}", &file))
-                    .collect();
-                let label = f
-                    .file_name()
-                    .map_or(file.clone(), |n| n.to_string_lossy().into_owned());
-                runner::grade(ex, Subject::Command { argv, part, label }, args.port, lang)
-            })
-            .collect();
+        let jobs = jobs(args.jobs, isolation, lang);
+        let reports = grade_all(&files, jobs, lang, |f| {
+            let file = f.display().to_string();
+            let argv = args
+                .command
+                .iter()
+                .map(|a| a.replace("{file}", &file))
+                .collect();
+            let label = f
+                .file_name()
+                .map_or(file.clone(), |n| n.to_string_lossy().into_owned());
+            runner::grade(ex, Subject::Command { argv, part, label }, &opts, lang)
+        });
+        if let Some(path) = &args.html
+            && let Err(e) = std::fs::write(path, super::html::page(&reports, lang))
+        {
+            eprintln!("socklab: --html {}: {e}", path.display());
+            return exit::FAILURE;
+        }
         if args.json {
             let all: Vec<_> = reports.iter().map(|r| r.json(lang)).collect();
             println!("{}", serde_json::Value::Array(all));
@@ -259,7 +272,7 @@ pub fn check(args: &CheckArgs, lang: Lang, color: ColorChoice) -> i32 {
                 part,
                 label,
             },
-            args.port,
+            &opts,
             lang,
         )
     } else {
@@ -272,7 +285,7 @@ pub fn check(args: &CheckArgs, lang: Lang, color: ColorChoice) -> i32 {
                 root,
                 solution: args.solution,
             },
-            args.port,
+            &opts,
             lang,
         );
         if !args.solution {
@@ -293,6 +306,152 @@ pub fn check(args: &CheckArgs, lang: Lang, color: ColorChoice) -> i32 {
         }
     }
     if report.ok() { exit::OK } else { exit::FAILURE }
+}
+
+/// How programs are isolated here: a sandbox each, unless asked otherwise or unless this
+/// machine cannot make namespaces (said once; then the limits alone). Landlock missing is
+/// said once too.
+fn isolation(no_sandbox: bool, lang: Lang) -> Isolation {
+    if no_sandbox {
+        return Isolation::Off;
+    }
+    let support = sandbox::probe();
+    let isolation = match &support.namespaces {
+        Ok(()) => Isolation::Sandbox,
+        Err(why) => {
+            eprintln!(
+                "socklab: {} ({}){}",
+                lang.pick("pas de bac à sable ici", "no sandbox here"),
+                why.text(lang),
+                lang.pick(
+                    " : les programmes sont notés avec les seules limites de ressources, un à \
+                     la fois",
+                    ": programs are graded with the resource limits alone, one at a time"
+                )
+            );
+            Isolation::Limits
+        }
+    };
+    if !support.landlock {
+        eprintln!(
+            "socklab: {}",
+            lang.pick(
+                "Landlock est indisponible sur ce noyau : les écritures des programmes ne sont \
+                 pas limitées à leur dossier temporaire",
+                "Landlock is not available on this kernel: the programs' writes are not \
+                 confined to their temporary directory"
+            )
+        );
+    }
+    isolation
+}
+
+/// How many programs to grade at once: `--jobs`, or the number of cores; one without the
+/// sandbox, where programs on fixed ports would collide.
+fn jobs(asked: Option<u16>, isolation: Isolation, lang: Lang) -> usize {
+    if isolation != Isolation::Sandbox {
+        if asked.is_some_and(|n| n > 1) {
+            eprintln!(
+                "socklab: --jobs 1 {}",
+                lang.pick(
+                    "sans bac à sable : deux programmes sur le même port fixe se gêneraient",
+                    "without the sandbox: two programs on the same fixed port would collide"
+                )
+            );
+        }
+        return 1;
+    }
+    asked.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        usize::from,
+    )
+}
+
+/// Grades every file with `jobs` at a time, in the files' order; a progress bar on stderr
+/// when it is a terminal.
+fn grade_all(
+    files: &[PathBuf],
+    jobs: usize,
+    lang: Lang,
+    grade: impl Fn(&Path) -> Report + Sync,
+) -> Vec<Report> {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Report>>> = Mutex::new(files.iter().map(|_| None).collect());
+    let bar = Bar::new(files.len(), lang);
+    std::thread::scope(|s| {
+        for _ in 0..jobs.clamp(1, files.len().max(1)) {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(file) = files.get(i) else { break };
+                    let report = grade(file);
+                    bar.done(&report.subject);
+                    results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(report);
+                }
+            });
+        }
+    });
+    bar.clear();
+    results
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// The progress of a class's grading, on stderr, only when it is a terminal.
+struct Bar {
+    total: usize,
+    done: AtomicUsize,
+    on: bool,
+    lang: Lang,
+}
+
+impl Bar {
+    fn new(total: usize, lang: Lang) -> Bar {
+        let bar = Bar {
+            total,
+            done: AtomicUsize::new(0),
+            on: std::io::stderr().is_terminal(),
+            lang,
+        };
+        bar.draw(0, "");
+        bar
+    }
+
+    fn done(&self, what: &str) {
+        let n = self.done.fetch_add(1, Ordering::SeqCst) + 1;
+        self.draw(n, what);
+    }
+
+    fn draw(&self, n: usize, what: &str) {
+        if !self.on {
+            return;
+        }
+        let width = 24;
+        let filled = (n * width).checked_div(self.total).unwrap_or(0);
+        let mut err = std::io::stderr().lock();
+        // \r and "erase the line": the bar is redrawn in place.
+        let _ = write!(
+            err,
+            "\r\x1b[2K[{}{}] {n}/{} {} {}",
+            "█".repeat(filled),
+            "░".repeat(width - filled),
+            self.total,
+            self.lang.pick("notés", "graded"),
+            super::child::shorten(what, 40)
+        );
+        let _ = err.flush();
+    }
+
+    fn clear(&self) {
+        if self.on {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2K");
+            let _ = err.flush();
+        }
+    }
 }
 
 /// Remembers the result for `socklab exercises`.

@@ -7,15 +7,21 @@
 //!   network, every wait bounded.
 //! - [`runner`]: builds a step's program with cargo and runs its scenarios; [`verdict`] and
 //!   [`report`]: what was found, as a checklist, a class table, CSV or JSON.
+//! - [`sandbox`]: one sandbox per graded program (user, network and PID namespaces);
+//!   [`limits`]: its resource limits, its private directory, and the limits a program ran
+//!   into; [`html`]: the class report as one HTML page.
 //! - [`progress`]: the last result of each exercise, for the progress board.
 //! - [`cmd`]: the subcommands `exercises`, `hint`, `check` and `diff`.
 
 pub mod catalogue;
 pub mod child;
 pub mod cmd;
+pub mod html;
+pub mod limits;
 pub mod net;
 pub mod progress;
 pub mod report;
 pub mod runner;
+pub mod sandbox;
 pub mod scenario;
 pub mod verdict;

@@ -1,9 +1,10 @@
 //! What the grader found, shown: a checklist for one program, a table (or CSV) for a class,
-//! JSON for instructors who aggregate.
+//! JSON for instructors who aggregate (and, in [`html`](super::html), a page for the class).
 
 use colored::Colorize;
 use serde_json::{Value, json};
 
+use super::limits::Limit;
 use super::verdict::{Status, Verdict};
 use crate::lang::Lang;
 
@@ -15,6 +16,8 @@ pub struct PartReport {
     /// The command line, `{port}` and `{host}` still in it.
     pub command: Vec<String>,
     pub verdicts: Vec<Verdict>,
+    /// The limits its runs ran into (out of memory, too many processes...).
+    pub limits: Vec<Limit>,
 }
 
 /// The grading of one program (or of a step's program, all its parts).
@@ -32,6 +35,17 @@ pub struct Report {
 impl Report {
     fn all(&self) -> impl Iterator<Item = &Verdict> {
         self.parts.iter().flat_map(|p| &p.verdicts)
+    }
+
+    /// Every limit the program ran into, in any part.
+    pub fn limits(&self) -> Vec<&Limit> {
+        let mut all: Vec<&Limit> = Vec::new();
+        for l in self.parts.iter().flat_map(|p| &p.limits) {
+            if !all.iter().any(|a| a.id() == l.id()) {
+                all.push(l);
+            }
+        }
+        all
     }
 
     pub fn count(&self, status: Status) -> usize {
@@ -111,6 +125,13 @@ impl Report {
                     out.push_str(&format!("      → {}\n", r.text(lang)));
                 }
             }
+            for l in &p.limits {
+                out.push_str(&format!(
+                    "  {} {}\n",
+                    "⚠".yellow().bold(),
+                    l.reason().text(lang)
+                ));
+            }
         }
         let passed = self.count(Status::Pass);
         let counted = self.counted();
@@ -147,6 +168,7 @@ impl Report {
                         "status": v.status,
                         "reason": v.reason.as_ref().map(|r| r.text(lang)),
                     })).collect::<Vec<_>>(),
+                    "limits": limits_json(&p.limits, lang),
                 })
             })
             .collect();
@@ -161,12 +183,24 @@ impl Report {
             "skipped": self.count(Status::Skip),
             "total": self.counted(),
             "ok": self.ok(),
+            "limits": limits_json(&self.limits().into_iter().cloned().collect::<Vec<_>>(), lang),
         })
     }
 
-    fn cells(&self) -> Vec<Status> {
+    pub fn cells(&self) -> Vec<Status> {
         self.all().map(|v| v.status).collect()
     }
+}
+
+fn limits_json(limits: &[Limit], lang: Lang) -> Vec<Value> {
+    limits
+        .iter()
+        .map(|l| {
+            let mut v = l.to_json();
+            v["reason"] = Value::from(l.reason().text(lang));
+            v
+        })
+        .collect()
 }
 
 fn mark(s: Status) -> &'static str {
@@ -214,7 +248,12 @@ pub fn table(reports: &[Report], lang: Lang) -> String {
                 " ".repeat(right)
             ));
         }
-        out.push_str(&format!("  {}/{}\n", r.count(Status::Pass), r.counted()));
+        out.push_str(&format!("  {}/{}", r.count(Status::Pass), r.counted()));
+        let limits: Vec<&str> = r.limits().iter().map(|l| l.id()).collect();
+        if !limits.is_empty() {
+            out.push_str(&format!("  {} {}", "⚠".yellow(), limits.join(", ")));
+        }
+        out.push('\n');
     }
     out
 }

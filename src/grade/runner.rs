@@ -1,14 +1,36 @@
-//! Grading a step: build the step's program if needed, run each part's scenario, collect the
-//! verdicts into a report.
+//! Grading a step: build the step's program if needed, run each part's scenario (in a
+//! sandbox of its own, by default), collect the verdicts into a report.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 
 use super::catalogue::{Exercise, Part};
 use super::child::Program;
+use super::limits::{Jail, PrivateDir};
 use super::report::{PartReport, Report};
+use super::sandbox;
 use super::scenario::{self, Ctx};
 use crate::lang::Lang;
+
+/// How a graded program is kept from the machine and from the others.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Isolation {
+    /// A sandbox per program: namespaces, resource limits, writes in a private directory.
+    Sandbox,
+    /// No namespaces on this machine: the resource limits and the private directory alone.
+    Limits,
+    /// `--no-sandbox`: a plain process, as the grader always ran them before.
+    Off,
+}
+
+/// How to grade.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// The port imposed with `--port`.
+    pub port: Option<u16>,
+    pub isolation: Isolation,
+}
 
 /// What to grade.
 pub enum Subject<'a> {
@@ -23,19 +45,16 @@ pub enum Subject<'a> {
 }
 
 /// Grades `ex` and returns the report.
-pub fn grade(ex: &Exercise, subject: Subject, port: Option<u16>, lang: Lang) -> Report {
+pub fn grade(ex: &Exercise, subject: Subject, opts: &Options, lang: Lang) -> Report {
     let title = ex.title(lang).to_string();
     match subject {
-        Subject::Command { argv, part, label } => {
-            let program = Program { argv, dir: None };
-            Report {
-                id: ex.id.clone(),
-                title,
-                subject: label,
-                build: None,
-                parts: vec![run_part(part, &program, port)],
-            }
-        }
+        Subject::Command { argv, part, label } => Report {
+            id: ex.id.clone(),
+            title,
+            subject: label,
+            build: None,
+            parts: vec![run_part(part, argv, None, opts)],
+        },
         Subject::Step { root, solution } => {
             let name = ex.example(solution);
             let file = if solution {
@@ -52,11 +71,7 @@ pub fn grade(ex: &Exercise, subject: Subject, port: Option<u16>, lang: Lang) -> 
                         .map(|part| {
                             let mut argv = vec![binary.display().to_string()];
                             argv.extend(part.args.iter().cloned());
-                            let program = Program {
-                                argv,
-                                dir: Some(root.to_path_buf()),
-                            };
-                            run_part(part, &program, port)
+                            run_part(part, argv, Some(root.to_path_buf()), opts)
                         })
                         .collect();
                     Report {
@@ -83,13 +98,44 @@ pub fn grade(ex: &Exercise, subject: Subject, port: Option<u16>, lang: Lang) -> 
     }
 }
 
-fn run_part(part: &Part, program: &Program, port: Option<u16>) -> PartReport {
-    let ctx = Ctx { program, port };
+fn run_part(part: &Part, argv: Vec<String>, dir: Option<PathBuf>, opts: &Options) -> PartReport {
+    let command = argv.clone();
+    let here = |program: Program| {
+        let ctx = Ctx {
+            program: &program,
+            port: opts.port,
+        };
+        let verdicts = scenario::run(&part.scenario, &ctx);
+        (verdicts, program.watch.take())
+    };
+    let (verdicts, limits) = match opts.isolation {
+        Isolation::Sandbox => sandbox::grade_part(&part.scenario, &argv, dir.as_deref(), opts.port),
+        Isolation::Limits => match PrivateDir::new() {
+            Ok(private) => {
+                let mut program = Program::new(argv, dir);
+                program.jail = Some(Arc::new(Jail::new(private.path(), false)));
+                here(program)
+            }
+            Err(e) => {
+                let reason = super::verdict::Reason::new(
+                    format!("non vérifié : pas de dossier temporaire privé ({e})"),
+                    format!("not checked: no private temporary directory ({e})"),
+                );
+                let mut list = super::verdict::Checklist::new(
+                    scenario::criteria(&part.scenario).unwrap_or(&[]),
+                );
+                list.fail_all(&reason);
+                (list.finish(), Vec::new())
+            }
+        },
+        Isolation::Off => here(Program::new(argv, dir)),
+    };
     PartReport {
         role: part.role.clone(),
         scenario: part.scenario.clone(),
-        command: program.argv.clone(),
-        verdicts: scenario::run(&part.scenario, &ctx),
+        command,
+        verdicts,
+        limits,
     }
 }
 
@@ -106,6 +152,7 @@ fn not_run(part: &Part, args: &[String]) -> PartReport {
         scenario: part.scenario.clone(),
         command: args.to_vec(),
         verdicts: list.finish(),
+        limits: Vec::new(),
     }
 }
 
