@@ -9,6 +9,8 @@
 //!   [`report`]: what was found, as a checklist, a class table, CSV or JSON.
 //! - [`progress`]: the last result of each exercise, for the progress board.
 //! - [`cmd`]: the subcommands `exercises`, `hint`, `check` and `diff`.
+//! - [`track`]: the Python track, the same steps as the labs' Python programs, run with
+//!   `python3`.
 
 pub mod catalogue;
 pub mod child;
@@ -18,4 +20,5 @@ pub mod progress;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod track;
 pub mod verdict;
