@@ -252,7 +252,9 @@ pub fn run(cli: Cli, packets: Packets) -> i32 {
         Command::Demo(args) => run_demo(args, lang),
         Command::Diagram(args) => draw(args, lang),
         // The curriculum's commands print their own results and choose their exit code.
-        Command::Exercises => return finished(grade::cmd::exercises(lang, cli.global.color)),
+        Command::Exercises(args) => {
+            return finished(grade::cmd::exercises(args, lang, cli.global.color));
+        }
         Command::Hint(args) => return finished(grade::cmd::hint(args, lang)),
         Command::Check(args) => return finished(grade::cmd::check(args, lang, cli.global.color)),
         Command::Diff(args) => return finished(grade::cmd::diff(args, cli.global.color)),

@@ -170,7 +170,7 @@ Examples:
 Examples:
   socklab exercises                       the progress board
   socklab --lang fr exercises")]
-    Exercises,
+    Exercises(ExercisesArgs),
     /// The hint of a step.
     #[command(after_help = "\
 Examples:
@@ -245,9 +245,19 @@ pub struct DiagramArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ExercisesArgs {
+    /// The board of the Python track: exercises/python/*.py and their last checks.
+    #[arg(long)]
+    pub python: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct HintArgs {
     /// The step: its number (3 or 03) or its name (echo_server_tcp).
     pub id: String,
+    /// The hint of the Python track (exercises/python/).
+    #[arg(long)]
+    pub python: bool,
 }
 
 #[derive(Debug, Args)]
@@ -257,6 +267,10 @@ pub struct CheckArgs {
     /// Grade the reference solution (solutions/) instead of the exercise.
     #[arg(long, conflicts_with_all = ["command", "each"])]
     pub solution: bool,
+    /// The Python track: grade exercises/python/ID_*.py (solutions/python/ with --solution),
+    /// run with python3, instead of building the Rust program.
+    #[arg(long, conflicts_with_all = ["command", "each"])]
+    pub python: bool,
     /// Print the verdicts as JSON.
     #[arg(long)]
     pub json: bool,

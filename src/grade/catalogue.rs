@@ -23,7 +23,8 @@ pub struct Catalogue {
     pub exercises: Vec<Exercise>,
 }
 
-/// One step: an exercise in `exercises/`, its solution in `solutions/`, same file name.
+/// One step: an exercise in `exercises/`, its solution in `solutions/`, same file name; and
+/// for the Python track the same in `exercises/python/` and `solutions/python/`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Exercise {
@@ -39,6 +40,12 @@ pub struct Exercise {
     pub source: String,
     pub hint_fr: String,
     pub hint_en: String,
+    /// The hint of the Python track (`socklab hint ID --python`), when it says other things
+    /// than the Rust one; that one otherwise.
+    #[serde(default)]
+    pub hint_python_fr: Option<String>,
+    #[serde(default)]
+    pub hint_python_en: Option<String>,
     /// The port the program uses when none is given, as the lab says.
     pub default_port: u16,
     /// What is graded: one part per program role (a server, a client...).
@@ -101,7 +108,7 @@ impl Catalogue {
     /// The step named by `key`: its id (`3` or `03`), its file stem (`03_echo_server_tcp`)
     /// or its name (`echo_server_tcp`).
     pub fn find(&self, key: &str) -> Option<&Exercise> {
-        let key = key.trim_end_matches(".rs");
+        let key = key.trim_end_matches(".rs").trim_end_matches(".py");
         let key = key.rsplit('/').next().unwrap_or(key);
         self.exercises.iter().find(|e| {
             e.id == key
@@ -141,6 +148,16 @@ impl Exercise {
         PathBuf::from(format!("solutions/{}.rs", self.stem()))
     }
 
+    /// The Python track's exercise file, relative to the root.
+    pub fn python_exercise_path(&self) -> PathBuf {
+        PathBuf::from(format!("exercises/python/{}.py", self.stem()))
+    }
+
+    /// The Python track's solution file, relative to the root.
+    pub fn python_solution_path(&self) -> PathBuf {
+        PathBuf::from(format!("solutions/python/{}.py", self.stem()))
+    }
+
     /// The cargo example that builds the exercise (`ex03_echo_server_tcp`) or the solution
     /// (`sol03_echo_server_tcp`).
     pub fn example(&self, solution: bool) -> String {
@@ -158,6 +175,15 @@ impl Exercise {
 
     pub fn hint(&self, lang: Lang) -> &str {
         lang.pick(&self.hint_fr, &self.hint_en)
+    }
+
+    /// The hint of the Python track, or the step's hint when it has none of its own.
+    pub fn hint_python(&self, lang: Lang) -> &str {
+        match (lang, &self.hint_python_fr, &self.hint_python_en) {
+            (Lang::Fr, Some(fr), _) => fr,
+            (Lang::En, _, Some(en)) => en,
+            _ => self.hint(lang),
+        }
     }
 
     /// The part named `role`, or the first one (the main program of the step).
@@ -213,7 +239,34 @@ mod tests {
             "03"
         );
         assert_eq!(cat.find("15").unwrap().stem(), "15_select_client");
+        assert_eq!(
+            cat.find("exercises/python/03_echo_server_tcp.py")
+                .unwrap()
+                .id,
+            "03"
+        );
         assert!(cat.find("16").is_none());
+    }
+
+    /// Every step has a Python hint of its own in both languages, and a catalogue without
+    /// one falls back on the step's hint.
+    #[test]
+    fn every_step_has_its_python_hint_and_one_without_falls_back() {
+        let cat = Catalogue::parse(SHIPPED).unwrap();
+        for ex in &cat.exercises {
+            for lang in [Lang::Fr, Lang::En] {
+                assert_ne!(ex.hint_python(lang), ex.hint(lang), "{} {lang:?}", ex.id);
+                assert!(!ex.hint_python(lang).trim().is_empty(), "{}", ex.id);
+            }
+        }
+        let mut ex = Catalogue::parse(SHIPPED).unwrap().exercises.remove(2);
+        ex.hint_python_en = None;
+        assert_eq!(ex.hint_python(Lang::En), ex.hint_en);
+        assert_ne!(ex.hint_python(Lang::Fr), ex.hint_fr);
+        assert_eq!(
+            ex.python_exercise_path(),
+            PathBuf::from("exercises/python/03_echo_server_tcp.py")
+        );
     }
 
     #[test]

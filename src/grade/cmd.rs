@@ -12,7 +12,8 @@ use super::progress::{self, State};
 use super::report::{self, Report};
 use super::runner::{self, Isolation, Options, Subject};
 use super::sandbox;
-use crate::cli::{CheckArgs, ColorChoice, DiffArgs, HintArgs};
+use super::track::{self, Track};
+use crate::cli::{CheckArgs, ColorChoice, DiffArgs, ExercisesArgs, HintArgs};
 use crate::error::exit;
 use crate::lang::Lang;
 
@@ -69,9 +70,10 @@ fn no_root(lang: Lang) -> i32 {
 
 // ---------------------------------------------------------------- exercises
 
-/// `socklab exercises`: the progress board.
-pub fn exercises(lang: Lang, color: ColorChoice) -> i32 {
+/// `socklab exercises`: the progress board (`--python`: the Python track's).
+pub fn exercises(args: &ExercisesArgs, lang: Lang, color: ColorChoice) -> i32 {
     use_color(color);
+    let track = Track::new(args.python);
     let root = root();
     let cat = match load(root.as_deref()) {
         Ok(c) => c,
@@ -89,10 +91,10 @@ pub fn exercises(lang: Lang, color: ColorChoice) -> i32 {
     for ex in &cat.exercises {
         let source = root
             .as_deref()
-            .and_then(|r| std::fs::read_to_string(r.join(ex.exercise_path())).ok());
-        let state = source
-            .as_deref()
-            .map(|s| progress::state(s, records.get(&ex.id)));
+            .and_then(|r| std::fs::read_to_string(r.join(track.exercise_path(ex))).ok());
+        let state = source.as_deref().map(|s| {
+            progress::state_with(s, records.get(&track.progress_key(ex)), track.unwritten())
+        });
         if state == Some(State::Passes) {
             done += 1;
         }
@@ -103,6 +105,10 @@ pub fn exercises(lang: Lang, color: ColorChoice) -> i32 {
                 .pick("modifié, à vérifier", "edited, not checked")
                 .yellow(),
             Some(State::Broken) => lang.pick("ne compile pas", "does not build").red(),
+            // A Python program is not built: it passes some of the criteria.
+            Some(State::Compiles { passed, total }) if track == Track::Python => {
+                format!("{} ({passed}/{total})", lang.pick("en partie", "partly")).yellow()
+            }
             Some(State::Compiles { passed, total }) => {
                 format!("{} ({passed}/{total})", lang.pick("compile", "compiles")).yellow()
             }
@@ -123,9 +129,16 @@ pub fn exercises(lang: Lang, color: ColorChoice) -> i32 {
     let total = cat.exercises.len();
     let width: usize = 24;
     let filled = (done * width).checked_div(total).unwrap_or(0);
+    let heading = match track {
+        Track::Rust => lang.pick("Parcours socklab", "socklab curriculum"),
+        Track::Python => lang.pick(
+            "Parcours socklab, en Python",
+            "socklab curriculum, in Python",
+        ),
+    };
     println!(
         "{} {}",
-        lang.pick("Parcours socklab", "socklab curriculum").bold(),
+        heading.bold(),
         lang.pick("— des sockets, étape par étape", "— sockets, step by step")
             .dimmed()
     );
@@ -140,14 +153,18 @@ pub fn exercises(lang: Lang, color: ColorChoice) -> i32 {
     }
     let next = cat.exercises.iter().find(|ex| {
         root.as_deref()
-            .and_then(|r| std::fs::read_to_string(r.join(ex.exercise_path())).ok())
-            .is_some_and(|s| progress::state(&s, records.get(&ex.id)) != State::Passes)
+            .and_then(|r| std::fs::read_to_string(r.join(track.exercise_path(ex))).ok())
+            .is_some_and(|s| {
+                let record = records.get(&track.progress_key(ex));
+                progress::state_with(&s, record, track.unwritten()) != State::Passes
+            })
     });
     if let Some(ex) = next {
+        let flag = track.flag();
         println!(
-            "\n{} {}   {} socklab hint {}   {} socklab check {}",
+            "\n{} {}   {} socklab hint {}{flag}   {} socklab check {}{flag}",
             lang.pick("Suivant :", "Next:").bold(),
-            ex.exercise_path().display(),
+            track.exercise_path(ex).display(),
             lang.pick("indice :", "hint:").dimmed(),
             ex.id,
             lang.pick("vérifier :", "check:").dimmed(),
@@ -170,14 +187,16 @@ pub fn hint(args: &HintArgs, lang: Lang) -> i32 {
     println!("{} {} — {}", ex.id, ex.stem(), ex.title(lang));
     println!("{} {}", lang.pick("d'après :", "from:"), ex.source);
     println!();
-    println!("{}", ex.hint(lang).trim_end());
+    let track = Track::new(args.python);
+    println!("{}", track.hint(ex, lang).trim_end());
     println!();
     println!(
-        "{} {}   {} socklab check {}",
+        "{} {}   {} socklab check {}{}",
         lang.pick("fichier :", "file:"),
-        ex.exercise_path().display(),
+        track.exercise_path(ex).display(),
         lang.pick("vérifier :", "check:"),
-        ex.id
+        ex.id,
+        track.flag()
     );
     exit::OK
 }
@@ -275,6 +294,22 @@ pub fn check(args: &CheckArgs, lang: Lang, color: ColorChoice) -> i32 {
             &opts,
             lang,
         )
+    } else if args.python {
+        // The Python track: the step's Python file, run with python3 in every part.
+        let Some(root) = root.as_deref() else {
+            return no_root(lang);
+        };
+        let report = match track::grade_python(ex, root, args.solution, &opts, lang) {
+            Ok(report) => report,
+            Err(why) => {
+                eprintln!("socklab: {}", why.text(lang));
+                return exit::FAILURE;
+            }
+        };
+        if !args.solution {
+            record(root, ex, Track::Python, &report);
+        }
+        report
     } else {
         let Some(root) = root.as_deref() else {
             return no_root(lang);
@@ -289,7 +324,7 @@ pub fn check(args: &CheckArgs, lang: Lang, color: ColorChoice) -> i32 {
             lang,
         );
         if !args.solution {
-            record(root, ex, &report);
+            record(root, ex, Track::Rust, &report);
         }
         report
     };
@@ -299,9 +334,10 @@ pub fn check(args: &CheckArgs, lang: Lang, color: ColorChoice) -> i32 {
         print!("{}", report.text(lang));
         if !report.ok() && args.command.is_empty() && !args.solution {
             println!(
-                "{} socklab hint {}",
+                "{} socklab hint {}{}",
                 lang.pick("Un indice :", "A hint:").dimmed(),
-                ex.id
+                ex.id,
+                Track::new(args.python).flag()
             );
         }
     }
@@ -454,14 +490,14 @@ impl Bar {
     }
 }
 
-/// Remembers the result for `socklab exercises`.
-fn record(root: &Path, ex: &Exercise, report: &Report) {
-    let Ok(source) = std::fs::read(root.join(ex.exercise_path())) else {
+/// Remembers the result for `socklab exercises` (`--python` for the Python track's).
+fn record(root: &Path, ex: &Exercise, track: Track, report: &Report) {
+    let Ok(source) = std::fs::read(root.join(track.exercise_path(ex))) else {
         return;
     };
     progress::save(
         root,
-        &ex.id,
+        &track.progress_key(ex),
         progress::Record {
             fingerprint: progress::fingerprint(&source),
             builds: !matches!(report.build, Some(Err(_))),

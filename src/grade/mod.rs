@@ -12,6 +12,8 @@
 //!   into; [`html`]: the class report as one HTML page.
 //! - [`progress`]: the last result of each exercise, for the progress board.
 //! - [`cmd`]: the subcommands `exercises`, `hint`, `check` and `diff`.
+//! - [`track`]: the Python track, the same steps as the labs' Python programs, run with
+//!   `python3`.
 
 pub mod catalogue;
 pub mod child;
@@ -24,4 +26,5 @@ pub mod report;
 pub mod runner;
 pub mod sandbox;
 pub mod scenario;
+pub mod track;
 pub mod verdict;

@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+# Exercice 09 — Relais avec les rôles 1 et 2
+# Exercise 09 — Relay with roles 1 and 2
+#
+# D'après / from: RES 302 TP2, exercice 2.3 « Optimisation et semblant de protocole de signalisation »
+#
+# L'étape 08 avec un « semblant de protocole de signalisation ». `serveur [PORT]` : envoie « 1 »
+# au premier client dès qu'il l'accepte, « 2 » au deuxième, puis transmet les messages du
+# premier au deuxième. `client [HÔTE] [PORT]` : un seul programme client, qui lit son rôle puis envoie les
+# lignes saisies (rôle 1) ou affiche ce qu'il reçoit (rôle 2).
+#
+# Step 08 with a "semblance of a signalling protocol". `serveur [PORT]`: sends "1" to the first
+# client as soon as it accepts it, "2" to the second, then passes messages from the first to the
+# second. `client [HOST] [PORT]`: one client program, which reads its role, then sends the lines
+# typed (role 1) or prints what it receives (role 2).
+#
+# Remplacer chaque `raise NotImplementedError(…)` marqué `# TODO:` par la ligne qu'il
+# cite, puis `socklab check 09 --python` (indice : `socklab hint 09 --python`).
+# Replace each `raise NotImplementedError(…)` marked `# TODO:` with the line it quotes,
+# then `socklab check 09 --python` (hint: `socklab hint 09 --python`).
+import socket
+import sys
+
+PORT = 1212
+
+
+# ---------------------------------------------------------------- serveur
+
+def serveur(port):
+    # Comme à l'étape 08.
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind(("", port))
+    s.listen(2)
+    print(f"relais en écoute sur le port {port}")
+    while True:
+        premier, a = s.accept()
+        # Le rôle part juste après accept, avant même que le deuxième client existe : le
+        # premier sait tout de suite que c'est lui qui envoie.
+        try:
+            # TODO: dire son rôle au premier client / tell the first client its role
+            raise NotImplementedError('premier.sendall(b"1")')
+        except OSError as err:
+            print(f"{a[0]} : {err}", file=sys.stderr)
+            premier.close()
+            continue
+        print(f"client 1 (émetteur) : {a[0]} port {a[1]}")
+        deuxieme, b = s.accept()
+        try:
+            # TODO: dire son rôle au deuxième client / tell the second client its role
+            raise NotImplementedError('deuxieme.sendall(b"2")')
+        except OSError as err:
+            print(f"{b[0]} : {err}", file=sys.stderr)
+            premier.close()
+            deuxieme.close()
+            continue
+        print(f"client 2 (récepteur) : {b[0]} port {b[1]}")
+        try:
+            relayer(premier, deuxieme)
+        except OSError as err:
+            print(f"relais {a[0]} → {b[0]} : {err}", file=sys.stderr)
+        premier.close()
+        deuxieme.close()
+
+
+def relayer(source, destination):
+    """Comme à l'étape 08 : du premier client au deuxième, jusqu'à ce que le premier ferme."""
+    while True:
+        data = source.recv(1500)
+        if not data:
+            return
+        destination.sendall(data)
+
+
+# ---------------------------------------------------------------- client
+
+def connecter(hote, port):
+    """Comme à l'étape 01 : la première adresse de l'hôte qui accepte la connexion."""
+    erreur = OSError(f"aucune adresse pour {hote}")
+    for famille, _, _, _, adresse in socket.getaddrinfo(hote, port, type=socket.SOCK_STREAM):
+        s = socket.socket(famille, socket.SOCK_STREAM)
+        try:
+            s.connect(adresse)
+            return s
+        except OSError as e:
+            s.close()
+            erreur = e
+    raise erreur
+
+
+def client(hote, port):
+    s = connecter(hote, port)
+    # Le rôle est le premier octet envoyé par le serveur. recv(1) prend exactement cet octet
+    # et laisse la suite (les messages relayés) au recv suivant.
+    # TODO: recevoir le rôle : exactement un octet / receive the role: exactly one byte
+    raise NotImplementedError("role = s.recv(1)")
+    if role == b"1":
+        print("rôle 1 : j'envoie", flush=True)
+        envoyer_lignes(s)
+    elif role == b"2":
+        print("rôle 2 : je reçois", flush=True)
+        afficher_recu(s)
+    else:
+        print(f"rôle inattendu : {role!r}", file=sys.stderr)
+    s.close()
+
+
+def envoyer_lignes(s):
+    """Rôle 1, l'émetteur de l'étape 08 : une ligne vide ou la fin de l'entrée termine."""
+    while True:
+        ligne = sys.stdin.readline()
+        if ligne == "" or ligne == "\n":
+            return
+        s.sendall(ligne.encode("utf-8"))
+
+
+def afficher_recu(s):
+    """Rôle 2, le récepteur de l'étape 08 : affiche ce qui arrive jusqu'à la fermeture."""
+    while True:
+        data = s.recv(1500)
+        if not data:
+            return
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+
+
+role = sys.argv[1] if len(sys.argv) > 1 else ""
+try:
+    if role in ("serveur", "server"):
+        serveur(int(sys.argv[2]) if len(sys.argv) > 2 else PORT)
+    elif role == "client":
+        client(sys.argv[2] if len(sys.argv) > 2 else "localhost",
+               int(sys.argv[3]) if len(sys.argv) > 3 else PORT)
+    else:
+        print("usage : 09_relay_roles.py serveur [PORT] | client [HÔTE] [PORT]",
+              file=sys.stderr)
+        sys.exit(2)
+except OSError as err:
+    print(f"Erreur : {err}", file=sys.stderr)
+    sys.exit(1)
+except KeyboardInterrupt:
+    print("Fin du relais")
