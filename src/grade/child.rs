@@ -141,8 +141,9 @@ impl Program {
             )
         })?;
         let pgid = child.id() as i32;
-        let stdout = collect(child.stdout.take(), pgid, &self.watch);
-        let stderr = collect(child.stderr.take(), pgid, &self.watch);
+        let (drained_tx, drained) = crossbeam_channel::unbounded();
+        let stdout = collect(child.stdout.take(), pgid, &self.watch, drained_tx.clone());
+        let stderr = collect(child.stderr.take(), pgid, &self.watch, drained_tx);
         let mut keyboard = None;
         match (child.stdin.take(), input) {
             (Some(mut pipe), Stdin::Given(data)) => {
@@ -158,6 +159,7 @@ impl Program {
         }
         Ok(Running {
             child,
+            drained,
             stdout,
             stderr,
             status: None,
@@ -182,16 +184,20 @@ enum Stdin<'a> {
 
 /// Collects what comes out of `pipe`, at most [`OUTPUT_LIMIT`] bytes: a program that prints
 /// more is stopped (its process group `pgid` killed), and the watch says why.
+/// `drained` hears once the pipe's end was read (every byte the program wrote is kept).
 fn collect(
     pipe: Option<impl Read + Send + 'static>,
     pgid: i32,
     watch: &Arc<Watch>,
+    drained: crossbeam_channel::Sender<()>,
 ) -> Arc<Mutex<Vec<u8>>> {
     let buf = Arc::new(Mutex::new(Vec::new()));
     if let Some(mut pipe) = pipe {
         let sink = Arc::clone(&buf);
         let watch = Arc::clone(watch);
         std::thread::spawn(move || {
+            // Said when this thread ends, however it ends.
+            let _drained = Defer(drained);
             let mut chunk = [0u8; 16 * 1024];
             while let Ok(n @ 1..) = pipe.read(&mut chunk) {
                 let mut kept = sink.lock().unwrap_or_else(|e| e.into_inner());
@@ -209,13 +215,30 @@ fn collect(
                 }
             }
         });
+    } else {
+        let _ = drained.send(());
     }
     buf
 }
 
+/// Sends on drop.
+struct Defer(crossbeam_channel::Sender<()>);
+
+impl Drop for Defer {
+    fn drop(&mut self) {
+        let _ = self.0.send(());
+    }
+}
+
+/// How long, at most, the output of a program that exited is awaited: a process it started
+/// may still hold its pipes open.
+const DRAIN_LIMIT: Duration = Duration::from_secs(2);
+
 /// A program running under the grader. Dropping it kills it (and its process group).
 pub struct Running {
     child: Child,
+    /// Hears once per output pipe read to its end.
+    drained: crossbeam_channel::Receiver<()>,
     stdout: Arc<Mutex<Vec<u8>>>,
     stderr: Arc<Mutex<Vec<u8>>>,
     status: Option<ExitStatus>,
@@ -305,8 +328,14 @@ impl Running {
         let deadline = Instant::now() + limit;
         loop {
             if let Some(s) = self.exited() {
-                // Let the output threads take the last bytes out of the pipes.
-                std::thread::sleep(Duration::from_millis(30));
+                // The output threads take the last bytes out of the pipes: wait until both
+                // read the end (bounded: a process the program started may keep them open).
+                let until = Instant::now() + DRAIN_LIMIT;
+                for _ in 0..2 {
+                    if self.drained.recv_deadline(until).is_err() {
+                        break;
+                    }
+                }
                 return Some(s);
             }
             if Instant::now() > deadline {
