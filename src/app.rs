@@ -10,11 +10,23 @@ use crate::error::{Failure, exit};
 use crate::explain::Explainer;
 use crate::lang::Lang;
 use crate::trace::{Format, PrettyRender};
-use crate::{bench, clients, grade, server, signals, step, trace};
+use crate::{bench, cli_lang, clients, grade, server, signals, step, trace};
 
 /// Runs the command and returns the process's exit code.
 pub fn run(cli: Cli) -> i32 {
     let lang = cli.global.lang.unwrap_or_else(Lang::from_env);
+    // What describes the command line itself runs no socket: nothing to set up.
+    match &cli.command {
+        Command::Completions(args) => {
+            crate::output::say(cli_lang::completions(args.shell, lang));
+            return exit::OK;
+        }
+        Command::Man => {
+            crate::output::say(cli_lang::man_page(lang));
+            return exit::OK;
+        }
+        _ => {}
+    }
     if let Err(e) = signals::install() {
         eprintln!("socklab: cannot install the Ctrl+C handler: {e}");
         return exit::FAILURE;
@@ -88,6 +100,8 @@ pub fn run(cli: Cli) -> i32 {
         Command::Check(args) => return finished(grade::cmd::check(args, lang, cli.global.color)),
         Command::Diff(args) => return finished(grade::cmd::diff(args, cli.global.color)),
         Command::Bench(args) => bench::run(args, lang),
+        // Answered above.
+        Command::Completions(_) | Command::Man => Ok(()),
     };
     // Everything traced is written before the error message, so the message comes last.
     trace::finish();

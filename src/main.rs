@@ -1,8 +1,7 @@
 //! `socklab`: parse the command line, run it, exit with its code.
 
-use clap::Parser;
-
 fn main() {
-    let cli = socklab::cli::Cli::parse();
+    // Parsed in the user's language: clap alone would answer --help and usage errors in English.
+    let cli = socklab::cli_lang::parse_or_exit();
     std::process::exit(socklab::app::run(cli));
 }
