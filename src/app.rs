@@ -14,7 +14,7 @@ use crate::kernel::pcap::PcapOut;
 use crate::kinds::Client;
 use crate::lang::Lang;
 use crate::trace::{Format, PrettyRender};
-use crate::{bench, clients, grade, server, signals, step, trace};
+use crate::{bench, cli_lang, clients, grade, server, signals, step, trace};
 
 /// The packet capture `main` prepared, before any thread started.
 pub struct Packets {
@@ -164,6 +164,18 @@ fn say_packets(lang: Lang, fr: String, en: String) {
 /// Runs the command and returns the process's exit code.
 pub fn run(cli: Cli, packets: Packets) -> i32 {
     let lang = cli.global.lang.unwrap_or_else(Lang::from_env);
+    // What describes the command line itself runs no socket: nothing to set up.
+    match &cli.command {
+        Command::Completions(args) => {
+            crate::output::say(cli_lang::completions(args.shell, lang));
+            return exit::OK;
+        }
+        Command::Man => {
+            crate::output::say(cli_lang::man_page(lang));
+            return exit::OK;
+        }
+        _ => {}
+    }
     // Created before anything runs, so a path that cannot be written fails at once.
     let pcap = match (&packets.capture, &cli.global.pcap) {
         (Some(_), Some(path)) => match PcapOut::create(path) {
@@ -259,6 +271,8 @@ pub fn run(cli: Cli, packets: Packets) -> i32 {
         Command::Check(args) => return finished(grade::cmd::check(args, lang, cli.global.color)),
         Command::Diff(args) => return finished(grade::cmd::diff(args, cli.global.color)),
         Command::Bench(args) => bench::run(args, lang),
+        // Answered above.
+        Command::Completions(_) | Command::Man => Ok(()),
     };
     // Everything traced is written before the error message, so the message comes last.
     trace::finish();

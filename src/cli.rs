@@ -220,6 +220,19 @@ Examples:
 Every byte echoed is checked against what was sent; a single difference makes the bench fail.
 The bench's own sockets are not traced: it measures the server, not the tracer.")]
     Bench(BenchArgs),
+    /// Print the completion script of a shell (bash, zsh, fish...) to stdout.
+    #[command(after_help = "\
+Examples:
+  socklab completions bash > ~/.local/share/bash-completion/completions/socklab
+  socklab completions zsh > ~/.zfunc/_socklab     with fpath+=~/.zfunc before compinit in ~/.zshrc
+  socklab completions fish > ~/.config/fish/completions/socklab.fish")]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) to stdout, in French with --lang fr.
+    #[command(after_help = "\
+Examples:
+  socklab man > ~/.local/share/man/man1/socklab.1     then: man socklab
+  socklab man | man -l -                      read it without installing it")]
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -437,4 +450,11 @@ pub struct BenchArgs {
     /// Print the figures as JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }

@@ -32,6 +32,8 @@
 //! - [`bench`]: `socklab bench`, a load generator for echo servers, and the modes compared.
 //! - [`cli`], [`app`], [`error`], [`signals`], [`output`]: the command line, the run of a
 //!   command, the messages and exit codes, Ctrl+C, the program's own stdout.
+//! - [`cli_lang`]: the command line in French or English: help, usage errors, completions,
+//!   the manual page.
 //!
 //! # From the labs' Python to socklab
 //!
@@ -49,6 +51,7 @@
 pub mod app;
 pub mod bench;
 pub mod cli;
+pub mod cli_lang;
 pub mod clients;
 pub mod demo;
 pub mod error;
