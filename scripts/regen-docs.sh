@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates the pictures in docs/ and the README's capture from today's build.
+# Regenerates the pictures in docs/ and the README's capture from today's build, and the
+# excerpts of the teachers' guides.
 #
 # For each demo: its JSON trace (docs/NAME.jsonl), and the diagrams drawn from that trace
 # (docs/NAME.svg, docs/NAME.mmd), so `socklab diagram docs/NAME.jsonl -o docs/NAME.svg` redraws
@@ -70,3 +71,15 @@ awk -v begin="$begin" -v end="$end" -v capture="$capture" '
 ' README.md >"$capture.readme"
 mv "$capture.readme" README.md
 echo "README.md: capture of demo echo-threads --clients 2"
+
+# The teachers' guides (docs/guide-enseignant.md, docs/teacher-guide.md): each excerpt between
+# `<!-- socklab: COMMAND -->` and `<!-- /socklab -->` is run again and rewritten when its
+# normalised form changed (ports, dates, descriptors, the interleaving of threads are left
+# out, so an unchanged command leaves its excerpt alone). The runner and the normaliser are
+# tests/guide.rs's, the same that check the guides in `cargo test`.
+if [[ "$profile" == release ]]; then
+    SOCKLAB_REGEN_GUIDES=1 cargo test --release --quiet --test guide -- --ignored --exact regenerate --nocapture
+else
+    SOCKLAB_REGEN_GUIDES=1 cargo test --quiet --test guide -- --ignored --exact regenerate --nocapture
+fi
+echo "docs/guide-enseignant.md, docs/teacher-guide.md: excerpts checked"
