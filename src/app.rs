@@ -10,7 +10,7 @@ use crate::error::{Failure, exit};
 use crate::explain::Explainer;
 use crate::lang::Lang;
 use crate::trace::{Format, PrettyRender};
-use crate::{bench, clients, grade, server, signals, step, trace};
+use crate::{bench, clients, grade, ptrace, server, signals, step, trace};
 
 /// Runs the command and returns the process's exit code.
 pub fn run(cli: Cli) -> i32 {
@@ -47,9 +47,15 @@ pub fn run(cli: Cli) -> i32 {
         sockets_table: cli.global.sockets
             || matches!(&cli.command, Command::Demo(d) if d.scenario.as_deref() == Some("time-wait")),
     };
-    // The demo lays the pretty trace out in two columns, clients left, server right.
+    // The demo lays the pretty trace out in two columns, clients left, server right; so does
+    // `trace --server --client`.
+    let columns = match &cli.command {
+        Command::Demo(d) => d.scenario.is_some(),
+        Command::Trace(t) => t.server.is_some(),
+        _ => false,
+    };
     let started = match (&cli.command, config.format) {
-        (Command::Demo(d), Format::Pretty) if d.scenario.is_some() => {
+        (_, Format::Pretty) if columns => {
             let inner = PrettyRender::new(
                 Explainer::new(lang, config.explain),
                 config.hexdump,
@@ -77,6 +83,8 @@ pub fn run(cli: Cli) -> i32 {
             return exit::FAILURE;
         }
     }
+    // The exit status of a traced program, which becomes socklab's.
+    let mut code = exit::OK;
     let outcome = match &cli.command {
         Command::Serve(args) => server::run(args, lang),
         Command::Connect(args) => clients::run(args, lang),
@@ -88,6 +96,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Check(args) => return finished(grade::cmd::check(args, lang, cli.global.color)),
         Command::Diff(args) => return finished(grade::cmd::diff(args, cli.global.color)),
         Command::Bench(args) => bench::run(args, lang),
+        Command::Trace(args) => ptrace::run(args, lang).map(|c| code = c),
     };
     // Everything traced is written before the error message, so the message comes last.
     trace::finish();
@@ -97,7 +106,7 @@ pub fn run(cli: Cli) -> i32 {
         None => Ok(()),
     });
     match outcome {
-        Ok(()) => exit::OK,
+        Ok(()) => code,
         Err(failure) => {
             eprintln!("{}", failure.report(lang));
             failure.exit_code()

@@ -28,7 +28,18 @@ struct Request {
     thread: String,
     /// The call about to run, as its `Enter` event would show it (its socket, its option).
     call: Event,
-    go: Sender<()>,
+    /// The caller handles `q` itself ([`ask`]): it is answered instead of the process exiting.
+    answers_quit: bool,
+    go: Sender<Answer>,
+}
+
+/// What the gate says to a call that waited at it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// Run the call.
+    Run,
+    /// `q`: stop the program (only for callers of [`ask`]).
+    Quit,
 }
 
 static GATE: OnceLock<Sender<Request>> = OnceLock::new();
@@ -38,12 +49,24 @@ static OPEN: AtomicBool = AtomicBool::new(false);
 /// Turns step mode on: every traced call from now on waits at the gate. `delay` plays the
 /// steps automatically instead of waiting for keys.
 pub fn init(delay: Option<Duration>, lang: Lang) -> io::Result<()> {
+    if delay.is_none() && !tty_keys() {
+        KEYS_FROM_STDIN.store(true, Ordering::Relaxed);
+    }
     let (tx, rx) = crossbeam_channel::unbounded();
     std::thread::Builder::new()
         .name("stepper".into())
         .spawn(move || stepper(rx, delay, lang))?;
     let _ = GATE.set(tx);
     Ok(())
+}
+
+/// Set when the keys come from standard input (no terminal): a program socklab starts must
+/// then not read it too (`socklab trace` gives it `/dev/null`).
+static KEYS_FROM_STDIN: AtomicBool = AtomicBool::new(false);
+
+/// True when step mode reads its keys from standard input.
+pub fn keys_from_stdin() -> bool {
+    KEYS_FROM_STDIN.load(Ordering::Relaxed)
 }
 
 /// True while calls must stop at the gate.
@@ -54,17 +77,37 @@ pub fn active() -> bool {
 
 /// Waits until the stepper lets this call through.
 pub fn gate(call: &Event) {
-    let Some(tx) = GATE.get() else { return };
+    wait_at_gate(call, false);
+}
+
+/// Waits at the gate like [`gate`], for a caller that stops its program itself on `q`
+/// (`socklab trace`, whose program runs in other processes): `q` is answered, not acted on.
+/// The call's `thread` names who waits (the traced thread), when it is set.
+pub fn ask(call: &Event) -> Answer {
+    wait_at_gate(call, true)
+}
+
+fn wait_at_gate(call: &Event, answers_quit: bool) -> Answer {
+    let Some(tx) = GATE.get() else {
+        return Answer::Run;
+    };
     let (go_tx, go_rx) = crossbeam_channel::bounded(1);
+    let thread = if call.thread.is_empty() {
+        trace::thread_name()
+    } else {
+        call.thread.clone()
+    };
     let request = Request {
-        thread: trace::thread_name(),
+        thread,
         call: call.clone(),
+        answers_quit,
         go: go_tx,
     };
     if tx.send(request).is_ok() {
         // The stepper answers every request; if it is gone, the process is exiting.
-        let _ = go_rx.recv();
+        return go_rx.recv().unwrap_or(Answer::Run);
     }
+    Answer::Run
 }
 
 enum Key {
@@ -79,6 +122,11 @@ struct Keys {
     input: Box<dyn BufRead + Send>,
     /// A terminal echoes the key and its Enter; a script's keys are not echoed.
     echoed: bool,
+}
+
+/// True when the keys come from the terminal.
+fn tty_keys() -> bool {
+    io::stderr().is_terminal() && File::open("/dev/tty").is_ok()
 }
 
 /// The terminal if there is one, otherwise standard input.
@@ -124,7 +172,7 @@ fn stepper(rx: Receiver<Request>, delay: Option<Duration>, lang: Lang) {
     };
     for req in rx.iter() {
         if OPEN.load(Ordering::Relaxed) {
-            let _ = req.go.send(());
+            let _ = req.go.send(Answer::Run);
             continue;
         }
         let key = loop {
@@ -150,13 +198,20 @@ fn stepper(rx: Receiver<Request>, delay: Option<Duration>, lang: Lang) {
             Key::Sockets => {}
             Key::Run => {}
             Key::Continue => OPEN.store(true, Ordering::Relaxed),
+            Key::Quit if req.answers_quit => {
+                trace::note(trace::Note::StepQuit);
+                // The caller stops its program; nothing waits at the gate any more.
+                OPEN.store(true, Ordering::Relaxed);
+                let _ = req.go.send(Answer::Quit);
+                continue;
+            }
             Key::Quit => {
                 trace::note(trace::Note::StepQuit);
                 trace::finish();
                 std::process::exit(0);
             }
         }
-        let _ = req.go.send(());
+        let _ = req.go.send(Answer::Run);
     }
 }
 

@@ -36,6 +36,7 @@ pub use event::{
     Call, Event, Family, How, Kind, Note, Opt, OptName, Phase, PortUse, Queue, Role, Side,
     SockInfo, SockRole, SockType, TcpState,
 };
+pub use note::RoleOf;
 pub use pretty::PrettyRender;
 
 use crate::explain::{ExplainMode, Explainer};
@@ -263,6 +264,19 @@ pub fn emit(mut ev: Event) {
         ev.role = t.role;
         ev.thread.clone_from(&t.name);
     });
+    send(tracer, ev);
+}
+
+/// Sends an event of another program, one `socklab trace` follows with ptrace: its `pid`,
+/// `tid`, `thread` and `role` are the traced thread's, filled in by the caller; only the time
+/// is stamped here (when socklab saw the call, as `strace -ttt` does).
+pub fn emit_traced(mut ev: Event) {
+    let Some(tracer) = TRACER.get() else { return };
+    ev.ts_us = now_us();
+    send(tracer, ev);
+}
+
+fn send(tracer: &Tracer, mut ev: Event) {
     if BEHIND.load(Ordering::Relaxed) {
         wait_for_room(tracer);
     }
