@@ -101,7 +101,7 @@ pub fn run(cli: Cli) -> i32 {
     // Everything traced is written before the error message, so the message comes last.
     trace::finish();
     let outcome = outcome.and_then(|()| match &cli.global.diagram {
-        Some(path) => diagram::write(path, &trace::take_recorded(), lang)
+        Some(path) => diagram::write(path, &ptrace::final_names(trace::take_recorded()), lang)
             .map_err(|e| Failure::new(format!("--diagram {}", path.display()), e)),
         None => Ok(()),
     });

@@ -508,6 +508,8 @@ fn server_and_client_play_in_two_columns() {
             .args(["--lang", "en", "--explain", "never", "--trace", format])
             .arg("--trace-file")
             .arg(file)
+            .arg("--diagram")
+            .arg(dir.join("pair.mmd"))
             .args(["trace", "--server", &server, "--client", &client]);
         run_with_input(c, b"")
     };
@@ -539,6 +541,12 @@ fn server_and_client_play_in_two_columns() {
 
     let json = dir.join("trace.jsonl");
     let (status, _, stderr) = run("json", &json);
+    // The diagram, drawn at the end, has one lifeline per thread under its final name.
+    let mmd = read_to_string(&dir.join("pair.mmd"));
+    for who in ["client-1", "veilleur", "exécutant-1"] {
+        assert!(mmd.contains(who), "no {who} in the diagram:\n{mmd}");
+    }
+    assert!(!mmd.contains("thread-"), "a thread left unnamed:\n{mmd}");
     assert!(status.success(), "{status:?}\n{stderr}");
     let events = json_lines(&read_to_string(&json));
     let calls = |role: &str| -> Vec<(String, i64)> {

@@ -35,12 +35,33 @@ use std::sync::Mutex;
 use crate::cli::TraceArgs;
 use crate::error::Failure;
 use crate::lang::Lang;
+use crate::trace::{Event, Role};
 use crate::{signals, step, trace};
 use spawn::{Program, Setup, SpawnError};
 use tracer::{End, Tracer, Tree};
 
 /// The process groups of the programs socklab started: Ctrl+C is passed on to them.
 static GROUPS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
+
+/// Every traced thread's name at the end of the run, by thread id.
+static NAMES: Mutex<Vec<(u32, String, Role)>> = Mutex::new(Vec::new());
+
+/// The events of a run with each thread under its final name: a thread is `thread-TID` in
+/// the live trace until its calls say what it is, but the diagram, drawn at the end, shows one
+/// lifeline per thread, under the name it earned. Events of no traced thread are unchanged.
+pub fn final_names(mut events: Vec<Event>) -> Vec<Event> {
+    let names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
+    for ev in &mut events {
+        if ev.role == Role::Harness {
+            continue;
+        }
+        if let Some((_, name, role)) = names.iter().find(|(tid, _, _)| *tid == ev.tid) {
+            ev.thread.clone_from(name);
+            ev.role = *role;
+        }
+    }
+    events
+}
 
 fn add_group(pid: i32) {
     GROUPS.lock().unwrap_or_else(|e| e.into_inner()).push(pid);
@@ -71,12 +92,15 @@ pub fn run(args: &TraceArgs, lang: Lang) -> Result<i32, Failure> {
     // The program may own the terminal, as under a shell, unless the step gate reads it.
     let foreground = !stepping && spawn::owns_terminal();
     let stdin_null = step::keys_from_stdin();
+    // The gate reads the terminal: the program shares it, in socklab's process group.
+    let own_group = !(stepping && !stdin_null && spawn::owns_terminal());
     let mut tracer = Tracer::new(arch, lang);
     let pair = match (&args.server, &args.client) {
         (Some(server), Some(client)) => {
             let server = program(&words(server, lang)?, lang)?;
             let client = program(&words(client, lang)?, lang)?;
             let quiet = Setup {
+                own_group: true,
                 stdin_null: true,
                 foreground: false,
             };
@@ -84,6 +108,7 @@ pub fn run(args: &TraceArgs, lang: Lang) -> Result<i32, Failure> {
             tracer.client_after_listen(
                 client,
                 Setup {
+                    own_group,
                     stdin_null,
                     foreground,
                 },
@@ -93,6 +118,7 @@ pub fn run(args: &TraceArgs, lang: Lang) -> Result<i32, Failure> {
         _ => {
             let prog = program(&args.command, lang)?;
             let setup = Setup {
+                own_group,
                 stdin_null,
                 foreground,
             };
@@ -101,6 +127,7 @@ pub fn run(args: &TraceArgs, lang: Lang) -> Result<i32, Failure> {
         }
     };
     let end = tracer.run();
+    *NAMES.lock().unwrap_or_else(|e| e.into_inner()) = tracer.final_names();
     if foreground {
         spawn::reclaim_terminal();
     }

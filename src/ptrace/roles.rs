@@ -166,6 +166,14 @@ impl Roles {
         }
     }
 
+    /// Every thread's name and role now, by thread id.
+    pub fn finals(&self) -> Vec<(u32, String, Role)> {
+        self.threads
+            .iter()
+            .map(|(tid, n)| (*tid as u32, n.name.clone(), n.role))
+            .collect()
+    }
+
     /// Every thread seen, in order of appearance, for the closing note.
     pub fn all(&self) -> Vec<RoleOf> {
         self.order

@@ -89,6 +89,10 @@ fn is_executable(p: &Path) -> bool {
 
 /// How the child starts.
 pub struct Setup {
+    /// A process group of its own, so Ctrl+C reaches all its processes through socklab. Not
+    /// when the step gate reads the terminal: the program then stays in socklab's group and
+    /// shares the terminal with the gate, as a program of socklab's own does.
+    pub own_group: bool,
     /// `/dev/null` as its standard input (the step keys come from socklab's stdin, or the
     /// program is the server of a `--server`/`--client` pair).
     pub stdin_null: bool,
@@ -97,7 +101,7 @@ pub struct Setup {
     pub foreground: bool,
 }
 
-/// A started program: its pid (also its process group's id) and the pipe on which its child
+/// A started program: its pid (its process group's id, with `own_group`) and the pipe on which its child
 /// side reports a failure before `execve` (closed by a successful `execve`).
 pub struct Started {
     pub pid: i32,
@@ -161,7 +165,9 @@ pub fn start(
             drop((sync_r, err_w));
             // Its own process group, so Ctrl+C can be passed on to all its processes at once;
             // set from both sides, whichever runs first.
-            let _ = nix::unistd::setpgid(child, child);
+            if setup.own_group {
+                let _ = nix::unistd::setpgid(child, child);
+            }
             // PTRACE_SEIZE: socklab becomes the child's tracer, without stopping it.
             if let Err(e) = ptrace::seize(child, options()) {
                 let _ = nix::sys::signal::kill(child, nix::sys::signal::Signal::SIGKILL);
@@ -194,7 +200,9 @@ unsafe fn child(
 ) -> ! {
     // SAFETY: only async-signal-safe calls, on values prepared before the fork.
     unsafe {
-        libc::setpgid(0, 0);
+        if setup.own_group {
+            libc::setpgid(0, 0);
+        }
         if setup.foreground {
             // A background group asking for the terminal gets SIGTTOU unless it ignores it.
             libc::signal(libc::SIGTTOU, libc::SIG_IGN);

@@ -159,7 +159,9 @@ impl Tracer {
     pub fn spawn(&mut self, prog: &Program, setup: &Setup, tree: Tree) -> Result<i32, SpawnError> {
         let started = spawn::start(prog, setup, &self.filter)?;
         let pid = started.pid;
-        super::add_group(pid);
+        if setup.own_group {
+            super::add_group(pid);
+        }
         self.tasks.insert(
             pid,
             Task {
@@ -193,6 +195,11 @@ impl Tracer {
     /// How the first program of `tree` ended.
     pub fn status(&self, tree: Tree) -> Option<Status> {
         self.roots.iter().find(|r| r.tree == tree)?.status
+    }
+
+    /// Every thread's final name and role, by thread id.
+    pub fn final_names(&self) -> Vec<(u32, String, Role)> {
+        self.roles.finals()
     }
 
     /// True when the client of a pair was started.
@@ -476,15 +483,19 @@ impl Tracer {
             // A successful execve closed the child's end of the error pipe.
             root.errors = None;
         }
-        let program = std::fs::read_link(format!("/proc/{pid}/exe"))
-            .map_or_else(|_| "?".into(), |p| p.display().to_string());
-        self.note(tid, Note::Exec { program });
+        self.note(
+            tid,
+            Note::Exec {
+                program: command_line(pid),
+            },
+        );
         self.resume(tid, 0);
     }
 
     /// A thread or a process has ended.
     fn gone(&mut self, tid: i32, status: Status) -> Result<(), SpawnError> {
         self.held.remove(&tid);
+        self.release_held();
         let Some(pid) = self.tasks.get(&tid).map(|t| t.pid) else {
             // Not a traced thread: an orphan handed to socklab (the subreaper) and reaped.
             return Ok(());
@@ -534,6 +545,40 @@ impl Tracer {
             self.stop_server();
         }
         Ok(())
+    }
+
+    /// New threads still waiting for their parent's clone event when some thread ends: that
+    /// parent may have died before reporting it. They go on, as members of their own thread
+    /// group, rather than wait for ever.
+    fn release_held(&mut self) {
+        let held: Vec<i32> = self.held.iter().copied().collect();
+        for tid in held {
+            let tgid = read_tgid(tid).unwrap_or(tid);
+            // Its creator: a thread of its own process, or its parent process.
+            let creator = if tgid == tid {
+                read_status(tid, "PPid:").unwrap_or(0)
+            } else {
+                tgid
+            };
+            if self.tasks.values().any(|t| t.pid == creator) {
+                continue;
+            }
+            self.held.remove(&tid);
+            self.procs.entry(tgid).or_insert_with(|| Proc {
+                fds: Fds::default(),
+                tree: Tree::Single,
+            });
+            self.tasks.insert(
+                tid,
+                Task {
+                    pid: tgid,
+                    pending: None,
+                    started: true,
+                },
+            );
+            self.roles.add(tid, tgid, false);
+            self.resume(tid, 0);
+        }
     }
 
     /// `--client` has ended (or would not start): the server is stopped as a user would, with
@@ -618,11 +663,30 @@ impl Tracer {
     }
 }
 
+/// The program and its arguments as `execve` received them (`/proc/PID/cmdline`: the words
+/// separated by zero bytes).
+fn command_line(pid: i32) -> String {
+    match std::fs::read(format!("/proc/{pid}/cmdline")) {
+        Ok(raw) => raw
+            .split(|b| *b == 0)
+            .filter(|w| !w.is_empty())
+            .map(String::from_utf8_lossy)
+            .collect::<Vec<_>>()
+            .join(" "),
+        Err(_) => "?".into(),
+    }
+}
+
 /// The thread group (process) a thread belongs to, from `/proc/TID/status`.
 fn read_tgid(tid: i32) -> Option<i32> {
+    read_status(tid, "Tgid:")
+}
+
+/// A number of `/proc/TID/status` (`Tgid:`, `PPid:`).
+fn read_status(tid: i32, field: &str) -> Option<i32> {
     let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("Tgid:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().parse().ok())
 }

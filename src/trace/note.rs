@@ -61,7 +61,8 @@ pub enum Note {
     /// (`clone`, `fork`, `vfork`); `child` is the new thread's id, which is the new process's
     /// pid for a process.
     Spawn { child: u32, thread: bool },
-    /// `socklab trace`: the thread's process replaced its program (`execve`).
+    /// `socklab trace`: the thread's process replaced its program (`execve`); `program` is
+    /// its command line.
     Exec { program: String },
     /// `socklab trace`: a traced process ended, with its exit status or killed by a signal.
     Exit {
@@ -221,15 +222,11 @@ impl Note {
             (Note::Roles { roles }, lang) => {
                 let list: Vec<String> = roles
                     .iter()
-                    .map(|r| match lang {
-                        Lang::Fr => format!(
+                    .map(|r| {
+                        format!(
                             "{} = pid {}, thread {} ({})",
                             r.thread, r.pid, r.tid, r.comm
-                        ),
-                        Lang::En => format!(
-                            "{} = pid {}, thread {} ({})",
-                            r.thread, r.pid, r.tid, r.comm
-                        ),
+                        )
                     })
                     .collect();
                 format!("{}{}", lang.pick("rôles : ", "roles: "), list.join(" ; "))
