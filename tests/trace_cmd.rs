@@ -708,3 +708,55 @@ fn unknown_command_is_a_clean_failure() {
     assert_clean_failure(&out, 1);
     assert!(err(&out).contains("command not found"), "{}", err(&out));
 }
+
+/// A UDP pair: the client starts once the server's socket is bound (a UDP server never calls
+/// listen); the server, which runs for ever, is stopped by socklab when the client is done,
+/// and socklab exits with the client's status.
+#[test]
+fn udp_server_and_client_pair() {
+    let Some(py) = python() else { return };
+    if !have_netns() {
+        return;
+    }
+    let dir = temp_dir("trace-udp");
+    let json = dir.join("trace.jsonl");
+    let udp_echo = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/udp_echo.py");
+    let server = format!("{py} {} 9999", udp_echo.display());
+    let client = format!("{py} {} 127.0.0.1 9999 ping pong", fixture("udp_client.py"));
+    let mut c = Command::new("unshare");
+    c.args([
+        "-rn",
+        "sh",
+        "-c",
+        "ip link set lo up || exit 91; exec \"$@\"",
+        "sh",
+    ])
+    .arg(socklab())
+    .args(["--lang", "en", "--trace", "json", "--trace-file"])
+    .arg(&json)
+    .args(["trace", "--server", &server, "--client", &client]);
+    let (status, stdout, stderr) = run_with_input(c, b"");
+    assert!(status.success(), "{status:?}\n{stderr}");
+    assert!(String::from_utf8_lossy(&stdout).contains("ping\npong\n"));
+    let events = json_lines(&read_to_string(&json));
+    let bind = events.iter().position(|v| v["call"] == "bind").unwrap();
+    let first_client = events.iter().position(|v| v["role"] == "client").unwrap();
+    assert!(
+        bind < first_client,
+        "the client comes after the server's bind"
+    );
+    let served: Vec<&str> = events
+        .iter()
+        .filter(|v| v["kind"] == "syscall" && v["phase"] != "enter" && v["thread"] == "main")
+        .map(|v| v["call"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        &served[..4],
+        ["recvfrom", "sendto", "recvfrom", "sendto"],
+        "{served:?}"
+    );
+    assert!(
+        events.iter().any(|v| v["note"]["what"] == "trace_stop"),
+        "socklab stops the server"
+    );
+}

@@ -17,7 +17,8 @@
 //! - [`roles`]: veilleur, exécutant, client, named from what the threads do.
 //!
 //! `socklab trace --server CMD --client CMD` runs two programs, the client once the server
-//! listens, and lays them out in the demos' two columns.
+//! listens (`listen`, or `bind` for a UDP server), and lays them out in the demos' two
+//! columns.
 
 pub mod calls;
 pub mod decode;
@@ -140,8 +141,10 @@ pub fn run(args: &TraceArgs, lang: Lang) -> Result<i32, Failure> {
         if !tracer.client_started() {
             return Err(message(
                 lang,
-                "le serveur s'est terminé sans appeler listen : le client n'a pas été lancé",
-                "the server ended without calling listen: the client was not started",
+                "le serveur s'est terminé sans appeler listen (ni bind en UDP) : le client n'a pas \
+                 été lancé",
+                "the server ended without calling listen (nor bind, for UDP): the client was not \
+                 started",
             ));
         }
         tracer.status(Tree::Client)

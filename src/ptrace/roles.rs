@@ -33,6 +33,7 @@ pub struct Roles {
     order: Vec<i32>,
     veilleurs: u32,
     executants: u32,
+    mains: u32,
     clients: u32,
 }
 
@@ -140,12 +141,18 @@ impl Roles {
                 });
             }
             // A datagram sent from a socket never bound: the kernel chose its port, as it
-            // does for a client.
-            if datagram && ev.call.sends() && ev.addr.is_some() {
-                let bound = ev.socket.is_some_and(|s| s.local.is_some());
-                if !bound {
-                    self.client(tid);
-                }
+            // does for a client. Datagrams awaited on a socket the thread bound: a UDP server,
+            // which serves everyone itself, as socklab's own (`main`).
+            let bound = ev.socket.is_some_and(|s| s.local.is_some());
+            if datagram && ev.call.sends() && ev.addr.is_some() && !bound {
+                self.client(tid);
+            } else if datagram && ev.call.receives() && bound {
+                self.mains += 1;
+                let name = match self.mains {
+                    1 => "main".to_string(),
+                    n => format!("main-{n}"),
+                };
+                self.name(tid, name, Role::Main);
             }
         }
         None

@@ -36,7 +36,7 @@ use super::roles::Roles;
 use super::spawn::{self, Program, Setup, SpawnError};
 use crate::lang::Lang;
 use crate::step;
-use crate::trace::{self, Call, Event, Kind, Note, Phase, Role};
+use crate::trace::{self, Call, Event, Kind, Note, Phase, Role, SockType};
 
 /// Which program a process belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -367,7 +367,11 @@ impl Tracer {
         if let Some(hand) = self.roles.observe(tid, &ev, &proc.fds) {
             self.note(hand.veilleur, hand.note);
         }
-        let listened = ev.call == Call::Listen && ev.ret == Some(0);
+        // A server is ready for its client once it listens (TCP), or once its datagram socket
+        // is bound (UDP: the kernel keeps datagrams for it from then on).
+        let listened = ev.ret == Some(0)
+            && (ev.call == Call::Listen
+                || ev.call == Call::Bind && ev.socket.is_some_and(|s| s.ty == SockType::Dgram));
         self.stamp(&mut ev, tid);
         if trace::enabled() {
             trace::emit_traced(ev);
