@@ -701,12 +701,18 @@ fn ptrace_refused_is_said_in_one_line() {
     }
 }
 
-/// A command that does not exist: one line, no trace of anything.
+/// A command that does not exist, or a file that is no program: one line, no trace.
 #[test]
 fn unknown_command_is_a_clean_failure() {
     let out = socklab_run("en", &["trace", "--", "no-such-program-here"], b"");
     assert_clean_failure(&out, 1);
     assert!(err(&out).contains("command not found"), "{}", err(&out));
+    let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let out = socklab_run("fr", &["trace", "--", readme.to_str().unwrap()], b"");
+    assert_clean_failure(&out, 1);
+    let text = err(&out);
+    assert!(text.contains("execve a échoué (EACCES"), "{text}");
+    assert_eq!(text.lines().count(), 1, "{text}");
 }
 
 /// A UDP pair: the client starts once the server's socket is bound (a UDP server never calls

@@ -59,9 +59,10 @@ pub enum Sc {
 pub enum Stop {
     /// Always: the call is a socket call, or may concern a socket (`close`, `dup`, `poll`).
     Always,
-    /// Only when its first argument, a descriptor, is 3 or more: `read`, `write` and `close`
-    /// on 0, 1 and 2 (the terminal, the pipes of a shell) are let through without a stop,
-    /// which spares every `print` of the program a round trip through socklab.
+    /// Only when its first argument, a descriptor, is 3 or more: `read` and `write` on 0, 1
+    /// and 2 (the terminal, the pipes of a shell) are let through without a stop, which
+    /// spares every `print` and `input()` of the program a round trip through socklab. (A
+    /// socket made standard input or output with `dup2`, inetd-style, is then not seen.)
     FdFrom3,
     /// `fcntl` only when it duplicates a descriptor (`F_DUPFD`, `F_DUPFD_CLOEXEC`): the other
     /// commands (`F_GETFL`, `F_SETFD`...) make no new descriptor.
@@ -113,7 +114,7 @@ impl Sc {
 
     pub fn stop(self) -> Stop {
         match self {
-            Sc::Read | Sc::Write | Sc::Readv | Sc::Writev | Sc::Close => Stop::FdFrom3,
+            Sc::Read | Sc::Write | Sc::Readv | Sc::Writev => Stop::FdFrom3,
             Sc::Fcntl => Stop::FcntlDup,
             _ => Stop::Always,
         }

@@ -516,12 +516,16 @@ fn wait_ms(ms: Option<i64>) -> (String, bool) {
     }
 }
 
+/// A `struct timespec` (seconds, nanoseconds) at `addr`; `None` for `NULL`, which means "no
+/// timeout, wait for ever".
 fn read_timespec(tid: i32, addr: u64) -> Option<(i64, i64)> {
     let s = memory::read_u64(tid, addr)? as i64;
     let ns = memory::read_u64(tid, addr + 8)? as i64;
     Some((s, ns))
 }
 
+/// A `struct timeval` (seconds, microseconds): the same two 64-bit fields on both
+/// architectures.
 fn read_timeval(tid: i32, addr: u64) -> Option<(i64, i64)> {
     read_timespec(tid, addr)
 }

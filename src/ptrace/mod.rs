@@ -224,8 +224,10 @@ fn spawn_failure(e: SpawnError, lang: Lang) -> Failure {
             "the seccomp filter is refused ({}): this kernel or container does not allow seccomp",
             errno(c)
         ),
-        (SpawnError::Exec(c), Lang::Fr) => format!("execve a échoué ({})", errno(c)),
-        (SpawnError::Exec(c), Lang::En) => format!("execve failed ({})", errno(c)),
+        (SpawnError::Exec(p, c), Lang::Fr) => {
+            format!("{p} : execve a échoué ({})", errno(c))
+        }
+        (SpawnError::Exec(p, c), Lang::En) => format!("{p}: execve failed ({})", errno(c)),
         (SpawnError::Os(e), _) => e.to_string(),
     };
     Failure::new("trace", io::Error::other(text))

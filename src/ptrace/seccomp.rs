@@ -89,7 +89,7 @@ pub fn filter(arch: &Arch) -> Vec<libc::sock_filter> {
     ops.extend([
         Op::Here(Label::Allow),
         Op::Ret(libc::SECCOMP_RET_ALLOW),
-        // read, write, close: only on descriptor 3 and up.
+        // read and write: only on descriptor 3 and up.
         Op::Here(Label::CheckFd),
         Op::Load(arg(0)),
         Op::JumpIfGe(3, Label::Trace, Label::AllowFd),
@@ -237,6 +237,7 @@ mod tests {
         );
         assert_eq!(run(&prog, a, 0, [4, 0, 0, 0, 0, 0]), trace, "read on fd 4");
         assert_eq!(run(&prog, a, 3, [5, 0, 0, 0, 0, 0]), trace, "close(5)");
+        assert_eq!(run(&prog, a, 3, [1, 0, 0, 0, 0, 0]), trace, "close(1)");
         let fcntl = 72;
         assert_eq!(run(&prog, a, fcntl, [4, 3, 0, 0, 0, 0]), allow, "F_GETFL");
         let dupfd = libc::F_DUPFD_CLOEXEC as u32;

@@ -49,8 +49,8 @@ pub enum SpawnError {
     PtraceRefused(i32),
     /// The seccomp filter could not be installed.
     Seccomp(i32),
-    /// `execve` failed.
-    Exec(i32),
+    /// `execve` of this program failed.
+    Exec(String, i32),
     /// `fork` or a pipe failed.
     Os(io::Error),
 }
@@ -244,8 +244,8 @@ unsafe fn report(fd: i32, stage: u8, errno: i32) -> ! {
     }
 }
 
-/// What the child reported before it exited, if it failed before `execve`.
-pub fn startup_error(errors: &OwnedFd) -> Option<SpawnError> {
+/// What the child of `program` reported before it exited, if it failed before `execve`.
+pub fn startup_error(errors: &OwnedFd, program: &str) -> Option<SpawnError> {
     let mut msg = [0u8; 5];
     // SAFETY: read(2) into a local buffer; the write end is closed (the child exited or
     // exec'd), so this does not block.
@@ -256,7 +256,7 @@ pub fn startup_error(errors: &OwnedFd) -> Option<SpawnError> {
     let errno = i32::from_ne_bytes(msg[1..].try_into().unwrap());
     Some(match msg[0] {
         STAGE_SECCOMP => SpawnError::Seccomp(errno),
-        _ => SpawnError::Exec(errno),
+        _ => SpawnError::Exec(program.to_string(), errno),
     })
 }
 

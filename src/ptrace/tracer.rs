@@ -96,6 +96,8 @@ struct Root {
     tree: Tree,
     /// The child's error pipe, until its `execve`.
     errors: Option<OwnedFd>,
+    /// Its command's first word, for messages.
+    program: String,
     status: Option<Status>,
 }
 
@@ -182,6 +184,7 @@ impl Tracer {
             pid,
             tree,
             errors: Some(started.errors),
+            program: prog.words.first().cloned().unwrap_or_default(),
             status: None,
         });
         Ok(pid)
@@ -222,7 +225,7 @@ impl Tracer {
                 }
             }
             if libc::WIFEXITED(raw) || libc::WIFSIGNALED(raw) {
-                self.gone(tid, Status::of(raw))?;
+                self.gone(tid, Status::of(raw));
             } else if libc::WIFSTOPPED(raw) {
                 if self.quitting {
                     // Killed already; one created meanwhile is killed too.
@@ -232,10 +235,10 @@ impl Tracer {
                 self.stopped(tid, libc::WSTOPSIG(raw), (raw >> 16) & 0xff);
             }
         }
-        self.closing_note();
         if let Some(e) = self.failure.take() {
             return Err(e);
         }
+        self.closing_note();
         Ok(if self.quitting {
             End::Quit
         } else {
@@ -497,18 +500,18 @@ impl Tracer {
     }
 
     /// A thread or a process has ended.
-    fn gone(&mut self, tid: i32, status: Status) -> Result<(), SpawnError> {
+    fn gone(&mut self, tid: i32, status: Status) {
         self.held.remove(&tid);
         self.release_held();
         let Some(pid) = self.tasks.get(&tid).map(|t| t.pid) else {
             // Not a traced thread: an orphan handed to socklab (the subreaper) and reaped.
-            return Ok(());
+            return;
         };
         let leader = pid == tid;
         if let Some(root) = self.roots.iter_mut().find(|r| r.pid == tid) {
             root.status = Some(status);
             if let Some(errors) = root.errors.take()
-                && let Some(e) = spawn::startup_error(&errors)
+                && let Some(e) = spawn::startup_error(&errors, &root.program)
             {
                 // Failed before its execve: no program ran.
                 self.procs.remove(&tid);
@@ -516,11 +519,11 @@ impl Tracer {
                 if root.tree == Tree::Client {
                     self.failure = Some(e);
                     self.stop_server();
-                    return Ok(());
+                    return;
                 }
                 self.quit();
                 self.failure = Some(e);
-                return Ok(());
+                return;
             }
         }
         if leader {
@@ -548,7 +551,6 @@ impl Tracer {
         if client_done {
             self.stop_server();
         }
-        Ok(())
     }
 
     /// New threads still waiting for their parent's clone event when some thread ends: that
