@@ -1,20 +1,181 @@
-//! Sets up what every command shares (language, Ctrl+C, trace), runs the command, and turns
-//! its outcome into a message and an exit code.
+//! Sets up what every command shares (language, the packet capture, Ctrl+C, trace), runs the
+//! command, and turns its outcome into a message and an exit code.
 
-use std::io::IsTerminal;
+use std::io::{self, IsTerminal};
 
-use crate::cli::{Cli, ColorChoice, Command, DemoArgs, DiagramArgs};
+use crate::cli::{Cli, ColorChoice, Command, ConnectArgs, DemoArgs, DiagramArgs};
 use crate::demo::columns::{self, ColumnsRender};
 use crate::demo::{self, diagram};
 use crate::error::{Failure, exit};
 use crate::explain::Explainer;
+use crate::kernel::capture::{self, Capture};
+use crate::kernel::netns::{self, NoNamespace};
+use crate::kernel::pcap::PcapOut;
+use crate::kinds::Client;
 use crate::lang::Lang;
 use crate::trace::{Format, PrettyRender};
 use crate::{bench, clients, grade, ptrace, server, signals, step, trace};
 
+/// The packet capture `main` prepared, before any thread started.
+pub struct Packets {
+    capture: Option<Capture>,
+}
+
+impl Packets {
+    const OFF: Packets = Packets { capture: None };
+}
+
+/// Opens the capture `--packets` (or a demo that shows packets by default) asks for. It must
+/// run before any other thread exists: a demo without privileges enters a user and network
+/// namespace of its own, which the kernel refuses to a threaded process. Where no capture can
+/// be had, one line says why and the command runs without packets.
+pub fn prepare_packets(cli: &Cli) -> Packets {
+    let g = &cli.global;
+    let lang = g.lang.unwrap_or_else(Lang::from_env);
+    let demo = match &cli.command {
+        Command::Demo(d) => d.scenario.as_deref().filter(|n| demo::find(n).is_some()),
+        _ => None,
+    };
+    let by_default = demo.is_some_and(demo::shows_the_kernel) && !g.no_packets;
+    if !(g.packets || g.pcap.is_some() || by_default) {
+        return Packets::OFF;
+    }
+    // Nothing would show them.
+    if g.trace == Format::Off && g.pcap.is_none() && g.diagram.is_none() {
+        return Packets::OFF;
+    }
+    // The ports known before the first packet: a server's, the one a client connects to. The
+    // others are added as the program binds them.
+    let ports = match &cli.command {
+        Command::Serve(a) => vec![a.port.unwrap_or(a.service.default_port())],
+        Command::Connect(a) => vec![connect_port(a)],
+        Command::Demo(_) if demo.is_some() => Vec::new(),
+        Command::Demo(_) => return Packets::OFF,
+        _ => {
+            say_packets(
+                lang,
+                "seuls serve, connect et demo capturent des paquets ; ignoré ici.".into(),
+                "only serve, connect and demo capture packets; ignored here.".into(),
+            );
+            return Packets::OFF;
+        }
+    };
+    // With CAP_NET_RAW (root, or a binary given it), the capture is on the loopback where the
+    // program is, filtered to its ports: a test's tcpdump in the same namespace sees the same
+    // packets. Root keeps its capabilities (a server on port 13 stays possible); anyone else
+    // drops the one it needed only for this.
+    if netns::has_net_raw() {
+        let opened = capture::open_shared(&ports);
+        if !netns::is_root() {
+            let _ = netns::drop_capabilities();
+        }
+        return match opened {
+            Ok(c) => Packets { capture: Some(c) },
+            Err(e) => {
+                cannot_capture(lang, &e);
+                Packets::OFF
+            }
+        };
+    }
+    if demo.is_none() {
+        say_packets(
+            lang,
+            "capturer sur la boucle locale de cette machine demande CAP_NET_RAW (root) ; pour \
+             l'autoriser : sudo setcap cap_net_raw+ep $(command -v socklab). La suite sans les \
+             paquets."
+                .into(),
+            "capturing on this machine's loopback needs CAP_NET_RAW (root); to allow it: sudo \
+             setcap cap_net_raw+ep $(command -v socklab). Going on without packets."
+                .into(),
+        );
+        return Packets::OFF;
+    }
+    // A demo is whole in one process: a network of its own, where every packet is its own.
+    if let Err(why) = netns::enter() {
+        let (fr, en) = match why {
+            NoNamespace::Disabled => (
+                format!("désactivés ({}=1)", netns::NO_USERNS),
+                format!("disabled ({}=1)", netns::NO_USERNS),
+            ),
+            NoNamespace::Refused(e) => (format!("refusés : {e}"), format!("refused: {e}")),
+        };
+        say_packets(
+            lang,
+            format!(
+                "pas d'espace de noms réseau à soi ici : espaces de noms utilisateur {fr} ; \
+                 capturer sur la boucle locale partagée demande CAP_NET_RAW (root). La démo \
+                 continue sans les paquets."
+            ),
+            format!(
+                "no network namespace of its own here: user namespaces {en}; capturing on \
+                 the shared loopback needs CAP_NET_RAW (root). The demo goes on without \
+                 packets."
+            ),
+        );
+        return Packets::OFF;
+    }
+    let opened = capture::open_namespace();
+    // The namespace gave every capability: none is kept, so the demo's calls fail where they
+    // would fail outside (a port below 1024: EACCES).
+    if let Err(e) = netns::drop_capabilities() {
+        cannot_capture(lang, &e);
+        return Packets::OFF;
+    }
+    match opened {
+        Ok(c) => Packets { capture: Some(c) },
+        Err(e) => {
+            cannot_capture(lang, &e);
+            Packets::OFF
+        }
+    }
+}
+
+/// The port a client connects to: its PORT, the one in an http-get URL, or the lab's.
+fn connect_port(a: &ConnectArgs) -> u16 {
+    if let Some(p) = a.port {
+        return p;
+    }
+    if a.client == Client::HttpGet
+        && let Some(rest) = a.host.strip_prefix("http://")
+    {
+        let authority = rest.split('/').next().unwrap_or("");
+        if let Some((_, port)) = authority.rsplit_once(':')
+            && let Ok(p) = port.parse()
+        {
+            return p;
+        }
+    }
+    a.client.default_port()
+}
+
+fn cannot_capture(lang: Lang, e: &io::Error) {
+    say_packets(
+        lang,
+        format!("impossible de capturer sur lo : {e} ; la suite sans les paquets."),
+        format!("cannot capture on lo: {e}; going on without packets."),
+    );
+}
+
+/// The one line `--packets` prints when it cannot do its work.
+fn say_packets(lang: Lang, fr: String, en: String) {
+    eprintln!("socklab: --packets: {}", lang.pick(&fr, &en));
+}
+
 /// Runs the command and returns the process's exit code.
-pub fn run(cli: Cli) -> i32 {
+pub fn run(cli: Cli, packets: Packets) -> i32 {
     let lang = cli.global.lang.unwrap_or_else(Lang::from_env);
+    // Created before anything runs, so a path that cannot be written fails at once.
+    let pcap = match (&packets.capture, &cli.global.pcap) {
+        (Some(_), Some(path)) => match PcapOut::create(path) {
+            Ok(out) => Some(out),
+            Err(e) => {
+                eprintln!("socklab: --pcap {}: {e}", path.display());
+                return exit::FAILURE;
+            }
+        },
+        _ => None,
+    };
+    let capturing = packets.capture.is_some();
     if let Err(e) = signals::install() {
         eprintln!("socklab: cannot install the Ctrl+C handler: {e}");
         return exit::FAILURE;
@@ -38,14 +199,17 @@ pub fn run(cli: Cli) -> i32 {
         color,
         hexdump: cli.global.hexdump,
         keep: cli.global.diagram.is_some(),
-        // The demos of the kernel's side show it without being asked.
+        // The demos of the kernel's side show it without being asked; the packets come with
+        // the states they move the connections to.
         kernel_view: cli.global.sockets
+            || capturing
             || matches!(&cli.command, Command::Demo(d)
                 if d.scenario.as_deref().is_some_and(demo::shows_the_kernel)),
         // TIME_WAIT moves to the side that closed first after that side's call: the table shows
         // it there.
         sockets_table: cli.global.sockets
             || matches!(&cli.command, Command::Demo(d) if d.scenario.as_deref() == Some("time-wait")),
+        packets: capturing,
     };
     // The demo lays the pretty trace out in two columns, clients left, server right; so does
     // `trace --server --client`.
@@ -76,6 +240,11 @@ pub fn run(cli: Cli) -> i32 {
         eprintln!("socklab: {e}");
         return exit::FAILURE;
     }
+    if let Some(capture) = packets.capture
+        && let Err(e) = trace::start_capture(capture, pcap)
+    {
+        cannot_capture(lang, &e);
+    }
     if cli.global.step || cli.global.step_delay.is_some() {
         let delay = cli.global.step_delay.map(std::time::Duration::from_millis);
         if let Err(e) = step::init(delay, lang) {
@@ -100,6 +269,7 @@ pub fn run(cli: Cli) -> i32 {
     };
     // Everything traced is written before the error message, so the message comes last.
     trace::finish();
+    step::restore_terminal();
     let outcome = outcome.and_then(|()| match &cli.global.diagram {
         Some(path) => diagram::write(path, &ptrace::final_names(trace::take_recorded()), lang)
             .map_err(|e| Failure::new(format!("--diagram {}", path.display()), e)),

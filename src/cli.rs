@@ -82,6 +82,26 @@ pub struct GlobalOpts {
     /// the backlog; an ss-like table of the program's sockets when one changes state.
     #[arg(long, global = true)]
     pub sockets: bool,
+    /// The packets themselves: the TCP segments (SYN, SYN-ACK, ACK, data, FIN, RST) and UDP
+    /// datagrams of the run, captured on loopback, in the timeline between the calls that sent
+    /// them and drawn in the diagrams. Demos need no privileges (socklab enters a network
+    /// namespace of its own); serve and connect need CAP_NET_RAW (root, or `sudo setcap
+    /// cap_net_raw+ep $(command -v socklab)`). On by default for the demos backlog, time-wait
+    /// and reset.
+    #[arg(long, global = true, conflicts_with = "no_packets")]
+    pub packets: bool,
+    /// No packet capture, not even in the demos that show it by default.
+    #[arg(long, global = true)]
+    pub no_packets: bool,
+    /// Also write the captured packets to this file, for Wireshark or `tcpdump -r` (implies
+    /// --packets).
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        conflicts_with = "no_packets"
+    )]
+    pub pcap: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -99,6 +119,7 @@ Examples:
   socklab serve echo                          threads: a veilleur accepts, one exécutant per client
   socklab serve echo --mode iterative         one client at a time, as in the first lab version
   socklab serve echo --mode select            one thread, poll on every socket (the labs' select)
+  socklab serve echo --mode fork              a veilleur process forks one exécutant process per client
   socklab serve echo --proto udp              recvfrom/sendto, datagrams kept whole
   socklab serve echo --host :: --port 7777    every interface, IPv6 and IPv4 (AF_INET6, \"\")
   socklab serve message                       the workshop's server, port 5000
@@ -144,7 +165,7 @@ Examples:
   socklab diagram t.jsonl -o chat.svg
   socklab diagram t.jsonl -o chat.mmd         Mermaid text, for a Markdown page")]
     Diagram(DiagramArgs),
-    /// The curriculum's twelve steps, each with its state (not started, compiles, passes).
+    /// The curriculum's steps, each with its state (not started, compiles, passes).
     #[command(after_help = "\
 Examples:
   socklab exercises                       the progress board

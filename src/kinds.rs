@@ -60,6 +60,9 @@ pub enum Mode {
     /// One thread serves every client, waiting on all sockets at once with poll (the labs'
     /// select.select).
     Select,
+    /// A veilleur process accepts; each connection gets its own exécutant process (fork), as in
+    /// the course's slides.
+    Fork,
 }
 
 impl Mode {
@@ -68,6 +71,7 @@ impl Mode {
             Mode::Threads => "threads",
             Mode::Iterative => "iterative",
             Mode::Select => "select",
+            Mode::Fork => "fork",
         }
     }
 }

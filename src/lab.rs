@@ -113,6 +113,7 @@ pub fn start(thread: &str) -> Lab {
         keep: false,
         kernel_view: false,
         sockets_table: false,
+        packets: false,
     };
     if let Err(e) = trace::init(config) {
         eprintln!("socklab: {e}");

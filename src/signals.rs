@@ -30,6 +30,8 @@ pub fn install() -> std::io::Result<()> {
     // them first, so the ctrlc thread created next can receive them.
     mask_signals(libc::SIG_UNBLOCK);
     ctrlc::set_handler(|| {
+        // A step prompt may have the terminal in one-key mode: give it back first.
+        crate::step::restore_terminal();
         let n = COUNT.fetch_add(1, Ordering::SeqCst) + 1;
         if n == 1 {
             let guard = HANDLER.lock().unwrap_or_else(|e| e.into_inner());

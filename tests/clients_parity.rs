@@ -8,7 +8,7 @@ mod common;
 mod parity;
 mod peers;
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use common::*;
 use parity::*;
@@ -16,16 +16,7 @@ use peers::*;
 
 /// `strace -f` writing to `s_log`, running socklab with its JSON trace in `t_log`.
 fn under_strace(s_log: &std::path::Path, t_log: &std::path::Path, args: &[&str]) -> Command {
-    let mut c = Command::new("strace");
-    c.args(["-f", "-qq", "-e", "signal=none"])
-        .args(["-e", "trace=%net,close,poll,ppoll,select,pselect6", "-o"])
-        .arg(s_log)
-        .arg(socklab())
-        .args(["--trace", "json", "--trace-file"])
-        .arg(t_log)
-        .args(args)
-        .stderr(Stdio::piped());
-    c
+    socklab_under_strace(STRACE_SET, s_log, t_log, args)
 }
 
 /// Runs `args` under strace with `input`, and compares the two traces; returns the calls seen.

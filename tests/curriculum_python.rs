@@ -45,6 +45,22 @@ fn lab_style_programs_pass_their_steps() {
         ("09", Some("client"), "09_relay_client.py", &client),
         ("10", None, "10_echo_select.py", &server),
         ("11", None, "11_echo_threads.py", &server),
+        ("13", None, "13_one_way_server.py", &server),
+        ("13", Some("client"), "13_one_way_client.py", &client),
+        (
+            "13",
+            Some("serveur-udp"),
+            "13_one_way_server_udp.py",
+            &server,
+        ),
+        (
+            "13",
+            Some("client-udp"),
+            "13_one_way_client_udp.py",
+            &client,
+        ),
+        ("14", None, "14_relay_udp.py", &server),
+        ("15", None, "15_select_client.py", &client),
     ];
     std::thread::scope(|s| {
         for &(id, part, file, args) in cases {
@@ -232,6 +248,83 @@ fn a_select_server_that_serves_one_client_at_a_time_fails_concurrency() {
     assert_eq!(status(&json, "echo_large"), "pass");
 }
 
+/// The lab's server without `if not data: break`: once the client has closed, every recv
+/// returns b"" at once, and the loop prints empty messages without end.
+#[test]
+fn a_one_way_server_that_ignores_the_end_of_the_stream_fails_on_the_client_leaving() {
+    if !common::have_tool("python3") {
+        return;
+    }
+    let json = check_python("13", None, "13_one_way_server_no_end.py", &["{port}"]);
+    assert_fails_on(
+        &json,
+        &[
+            (
+                "client_leaves",
+                "once the client has closed, recv returns 0, at once and on every call",
+            ),
+            (
+                "next_client",
+                "not checked: the server loops on the client that left",
+            ),
+        ],
+    );
+    assert_eq!(status(&json, "several"), "pass");
+}
+
+/// A UDP relay that passes on whatever arrives once the roles are given, from any address.
+#[test]
+fn a_udp_relay_that_ignores_the_senders_address_fails_on_the_stranger() {
+    if !common::have_tool("python3") {
+        return;
+    }
+    let json = check_python("14", None, "14_relay_udp_any_sender.py", &["{port}"]);
+    assert_fails_on(
+        &json,
+        &[(
+            "only_emitter",
+            "the receiver got \"intrus\", sent from a third address: compare the address \
+             recvfrom gives with the emitter's",
+        )],
+    );
+    assert_eq!(status(&json, "role_1"), "pass");
+}
+
+/// The client without select: readline, send, recv. Blocked in readline, it neither prints
+/// what the server says unprompted nor sees the server close; the end of input it does see.
+#[test]
+fn a_client_blocked_on_the_keyboard_fails_where_the_server_speaks_first() {
+    if !common::have_tool("python3") {
+        return;
+    }
+    let json = check_python(
+        "15",
+        None,
+        "15_client_stdin_first.py",
+        &["{host}", "{port}"],
+    );
+    assert_fails_on(
+        &json,
+        &[
+            (
+                "prints_unprompted",
+                "sent by the server while nothing was typed, is not printed within 3 s",
+            ),
+            (
+                "prints_again",
+                "sent right after it while nothing was typed: is the client blocked reading its \
+                 standard input?",
+            ),
+            (
+                "ends_on_close",
+                "blocked reading its standard input, it does not see it",
+            ),
+        ],
+    );
+    assert_eq!(status(&json, "sends_typed"), "pass");
+    assert_eq!(status(&json, "ends_on_eof"), "pass");
+}
+
 /// Five programs for step 03, some right, some with one classic mistake each: one row per
 /// file, one column per criterion.
 #[test]
@@ -254,12 +347,12 @@ fn each_grades_a_whole_class() {
     let csv = run(&["--csv"]);
     assert_eq!(
         csv,
-        "file,listens,echo_small,echo_large,ipv4_ipv6,next_client,restart,passed,total\n\
-         alice.py,pass,pass,pass,pass,pass,pass,6,6\n\
-         bruno.py,pass,pass,fail,pass,pass,pass,5,6\n\
-         chloe.py,pass,pass,pass,pass,pass,fail,5,6\n\
-         david.py,pass,pass,pass,pass,pass,pass,6,6\n\
-         emma.py,pass,pass,pass,fail,pass,pass,5,6\n"
+        "file,listens,echo_small,echo_large,ipv4_ipv6,next_client,closes,restart,passed,total\n\
+         alice.py,pass,pass,pass,pass,pass,pass,pass,7,7\n\
+         bruno.py,pass,pass,fail,pass,pass,pass,pass,6,7\n\
+         chloe.py,pass,pass,pass,pass,pass,pass,fail,6,7\n\
+         david.py,pass,pass,pass,pass,pass,pass,pass,7,7\n\
+         emma.py,pass,pass,pass,fail,pass,pass,pass,6,7\n"
     );
     let table = run(&[]);
     let lines: Vec<&str> = table.lines().collect();
@@ -269,7 +362,7 @@ fn each_grades_a_whole_class() {
         "{table}"
     );
     assert!(
-        lines[2].starts_with("bruno.py") && lines[2].ends_with("5/6"),
+        lines[2].starts_with("bruno.py") && lines[2].ends_with("6/7"),
         "{table}"
     );
     assert_eq!(lines[2].matches('✘').count(), 1, "{table}");
@@ -297,4 +390,35 @@ fn a_program_can_read_its_port_from_the_environment_through_a_shell() {
     let (out, json) = check_json("03", &["--", "sh", "-c", &script]);
     assert!(out.status.success(), "{:?}", failures(&json));
     assert_eq!(status(&json, "restart"), "pass");
+}
+
+/// A server that never closes its connected socket: the client that half-closes waits for an
+/// end of stream that never comes, and the reason names the missing close. (It passed every
+/// other criterion: the next client is served all the same.)
+#[test]
+fn a_server_that_never_closes_its_connection_fails_on_the_close() {
+    if !common::have_tool("python3") {
+        return;
+    }
+    for (step, file) in [
+        ("03", "03_echo_server_no_close.py"),
+        ("11", "11_echo_threads_no_close.py"),
+    ] {
+        let json = check_python(step, None, file, &["{port}"]);
+        let failed = failures(&json);
+        let ids: Vec<&str> = failed.iter().map(|(id, _)| id.as_str()).collect();
+        // Step 03's restart criterion may fail too: connections the server never closed keep
+        // the port. The close is what must be named.
+        assert!(ids.contains(&"closes"), "{step}: {failed:#?}");
+        assert!(
+            ids.iter().all(|id| ["closes", "restart"].contains(id)),
+            "{step}: only the close (and its consequence) fails: {failed:#?}"
+        );
+        let reason = &failed.iter().find(|(id, _)| id == "closes").unwrap().1;
+        assert!(
+            reason.contains("does not close the connected socket")
+                && reason.contains("close() at the end of the conversation is missing"),
+            "{step}: {reason}"
+        );
+    }
 }

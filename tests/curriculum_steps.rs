@@ -1,4 +1,4 @@
-//! The twelve steps of the curriculum, as rustlings checks its exercises: every solution
+//! The fifteen steps of the curriculum, as rustlings checks its exercises: every solution
 //! passes its check, every exercise as shipped fails it, and the catalogue, the files and the
 //! cargo examples agree. Also the other curriculum commands: hint, diff, the progress board.
 
@@ -40,7 +40,7 @@ fn grade_all(solution: bool) -> Vec<(String, String, bool, serde_json::Value)> {
 #[test]
 fn every_solution_passes_its_check() {
     let results = grade_all(true);
-    assert_eq!(results.len(), 17, "one check per part of the twelve steps");
+    assert_eq!(results.len(), 23, "one check per part of the fifteen steps");
     for (id, role, success, json) in &results {
         assert!(
             *success && json["ok"] == true && json["failed"] == 0,
@@ -237,11 +237,11 @@ fn check_builds_the_step_and_grades_every_part() {
 
 #[test]
 fn an_unknown_step_is_a_usage_error_that_lists_the_steps() {
-    let out = socklab_in_root(&["--lang", "en", "check", "13"]);
+    let out = socklab_in_root(&["--lang", "en", "check", "16"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("no exercise \"13\"") && err.contains("01, 02"),
+        err.contains("no exercise \"16\"") && err.contains("01, 02") && err.contains("14, 15"),
         "{err}"
     );
 }
@@ -292,8 +292,38 @@ fn diff_shows_what_changed_between_two_steps() {
     );
 }
 
+/// The steps after 12 compare like the others, and from step 10 to step 15 the diff shows the
+/// same poll taking the keyboard instead of a listening socket.
 #[test]
-fn the_board_lists_the_twelve_steps_with_a_progress_bar() {
+fn diff_reaches_the_last_steps() {
+    let cat = catalogue();
+    for (a, b) in [("12", "13"), ("13", "14"), ("14", "15")] {
+        let out = socklab_in_root(&["--color", "never", "diff", a, b]);
+        assert!(out.status.success(), "diff {a} {b}");
+        let d = String::from_utf8_lossy(&out.stdout);
+        let header = format!(
+            "--- {}\n+++ {}\n@@ ",
+            cat.find(a).unwrap().solution_path().display(),
+            cat.find(b).unwrap().solution_path().display()
+        );
+        assert!(d.starts_with(&header), "{d}");
+    }
+    let out = socklab_in_root(&["--color", "never", "diff", "10", "15"]);
+    let d = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        d.lines()
+            .any(|l| l.starts_with('+') && l.contains("[PollFd::stdin(), PollFd::readable(&s)]")),
+        "{d}"
+    );
+    assert!(
+        d.lines()
+            .any(|l| l.starts_with('-') && l.contains("vec![PollFd::readable(&listener)]")),
+        "{d}"
+    );
+}
+
+#[test]
+fn the_board_lists_the_fifteen_steps_with_a_progress_bar() {
     let out = socklab_in_root(&["--lang", "en", "--color", "never", "exercises"]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
@@ -309,7 +339,7 @@ fn the_board_lists_the_twelve_steps_with_a_progress_bar() {
     assert!(
         text.lines()
             .nth(1)
-            .is_some_and(|l| l.starts_with('[') && l.contains("/12 passed")),
+            .is_some_and(|l| l.starts_with('[') && l.contains("/15 passed")),
         "{text}"
     );
 }

@@ -14,7 +14,7 @@ const REPLY: &str = "Bonjour client, j'ai bien reçu ton message : ";
 
 #[test]
 fn echo_in_every_mode() {
-    for mode in ["threads", "iterative", "select"] {
+    for mode in ["threads", "iterative", "select", "fork"] {
         let server = serve("echo", &["--mode", mode]);
         let mut s = connect(server.addr);
         assert_eq!(
@@ -83,7 +83,7 @@ fn udp_echo_sends_the_largest_datagrams_back_whole() {
 
 #[test]
 fn daytime_in_every_mode() {
-    for mode in ["threads", "iterative", "select"] {
+    for mode in ["threads", "iterative", "select", "fork"] {
         let server = serve("daytime", &["--mode", mode]);
         let mut s = connect(server.addr);
         // The server speaks first and closes: read to the end of the stream.
@@ -98,7 +98,7 @@ fn daytime_in_every_mode() {
 
 #[test]
 fn message_in_every_mode() {
-    for mode in ["threads", "iterative", "select"] {
+    for mode in ["threads", "iterative", "select", "fork"] {
         let server = serve("message", &["--mode", mode]);
         let mut s = connect(server.addr);
         s.write_all(b"hello").unwrap();

@@ -1,7 +1,9 @@
 //! The demo's layout: the clients' calls in the left column, the server's in the right one,
-//! fitted to the terminal's width, so the two sides of each exchange face each other.
+//! fitted to the terminal's width, so the two sides of each exchange face each other. The
+//! packets (`--packets`) go between the two sides, centred across the separator: they belong
+//! to neither.
 
-use crate::trace::{Event, PrettyRender, Render, Role};
+use crate::trace::{Event, Kind, PrettyRender, Render, Role};
 
 pub struct ColumnsRender {
     inner: PrettyRender,
@@ -51,6 +53,18 @@ fn fit(line: &str, width: usize) -> String {
 
 impl Render for ColumnsRender {
     fn render(&mut self, ev: &Event, merged: bool, out: &mut String) {
+        if ev.kind == Kind::Packet {
+            let Some(line) = self.inner.packet_line(ev) else {
+                return;
+            };
+            let total = 2 * self.width + 3;
+            let line = fit(&line, total);
+            let pad = total.saturating_sub(visible_width(&line)) / 2;
+            out.push_str(&" ".repeat(pad));
+            out.push_str(&line);
+            out.push('\n');
+            return;
+        }
         let mut text = String::new();
         self.inner.render(ev, merged, &mut text);
         // Clients go left; the server's threads (veilleur, exécutants, main, helpers) and the
@@ -122,6 +136,31 @@ mod tests {
         for l in lines {
             assert!(visible_width(l) <= 83, "{l}");
         }
+    }
+
+    #[test]
+    fn packets_are_centred_between_the_sides() {
+        let inner = PrettyRender::new(Explainer::new(Lang::En, ExplainMode::Never), false, false);
+        let mut r = ColumnsRender::new(inner, 83);
+        let mut ev = Event::new(Kind::Packet, Phase::Call, Call::Packet);
+        ev.packet = Some(crate::trace::Packet {
+            proto: crate::trace::Transport::Tcp,
+            src: "127.0.0.1:40000".parse().unwrap(),
+            dst: "127.0.0.1:7777".parse().unwrap(),
+            flags: vec![crate::trace::TcpFlag::Syn],
+            seq: Some(0),
+            ack: None,
+            len: 0,
+            preview: None,
+        });
+        let mut out = String::new();
+        r.render(&ev, false, &mut out);
+        let text = "⇢ SYN 127.0.0.1:40000 → :7777 seq=0";
+        assert_eq!(out.trim(), text);
+        let left = out.len() - out.trim_start().len();
+        let right = 83 - left - text.chars().count();
+        assert!(left.abs_diff(right) <= 1, "centred: {out:?}");
+        assert!(!out.contains('│'), "{out}");
     }
 
     #[test]

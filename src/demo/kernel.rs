@@ -81,9 +81,13 @@ pub fn backlog(backlog: i32, lang: Lang) -> Result<(), Failure> {
     server.stop()
 }
 
-pub fn time_wait() -> Result<(), Failure> {
+/// A server of the demo's own, on a thread named `main`: socket, SO_REUSEADDR, bind to a free
+/// loopback port, listen; then `body`, given the listening socket and its address.
+fn server(
+    body: impl FnOnce(Socket, SocketAddr) -> sock::Result<()> + Send + 'static,
+) -> Result<(std::thread::JoinHandle<sock::Result<()>>, SocketAddr), Failure> {
     let (tx, rx) = crossbeam_channel::bounded(1);
-    let server = std::thread::Builder::new()
+    let handle = std::thread::Builder::new()
         .name("server".into())
         .spawn(move || -> sock::Result<()> {
             trace::set_thread("main", Role::Main);
@@ -93,38 +97,53 @@ pub fn time_wait() -> Result<(), Failure> {
             l.listen(5)?;
             let addr = l.getsockname()?;
             let _ = tx.send(addr);
-            // First connection: the client closes first; this side reads the end of stream.
-            let (c, _) = l.accept()?;
-            let mut buf = [0u8; 64];
-            while c.recv(&mut buf)? > 0 {}
-            c.close()?;
-            // Second connection: this side closes first, after its line.
-            let (c, _) = l.accept()?;
-            c.sendall(b"one line, then I close\n")?;
-            c.close()?;
-            // Wait for the client's close, so the connection is in TIME_WAIT here.
-            let (c, _) = l.accept()?;
-            c.close()?;
-            l.close()?;
-            // The server starts again on the same port, with its last connection still in
-            // TIME_WAIT: without SO_REUSEADDR, bind is refused.
-            let again = Socket::new(Family::Inet, Type::Stream)?;
-            let refused = again.bind(addr);
-            drop(again);
-            let again = Socket::new(Family::Inet, Type::Stream)?;
-            again.set_reuseaddr(true)?;
-            again.bind(addr)?;
-            again.listen(5)?;
-            again.close()?;
-            match refused {
-                Err(e) if e.raw_os_error() == Some(libc::EADDRINUSE) => Ok(()),
-                other => other,
-            }
+            body(l, addr)
         })
         .map_err(|e| Failure::new("spawn server", e))?;
-    let addr: SocketAddr = rx
+    let addr = rx
         .recv()
         .map_err(|_| Failure::new("server", io::Error::other("did not start")))?;
+    Ok((handle, addr))
+}
+
+/// Waits for the demo's server to end.
+fn join(handle: std::thread::JoinHandle<sock::Result<()>>) -> Result<(), Failure> {
+    handle
+        .join()
+        .map_err(|_| Failure::new("server", io::Error::other("panicked")))?
+        .map_err(Failure::from)
+}
+
+pub fn time_wait() -> Result<(), Failure> {
+    let (handle, addr) = server(|l, addr| {
+        // First connection: the client closes first; this side reads the end of stream.
+        let (c, _) = l.accept()?;
+        let mut buf = [0u8; 64];
+        while c.recv(&mut buf)? > 0 {}
+        c.close()?;
+        // Second connection: this side closes first, after its line.
+        let (c, _) = l.accept()?;
+        c.sendall(b"one line, then I close\n")?;
+        c.close()?;
+        // Wait for the client's close, so the connection is in TIME_WAIT here.
+        let (c, _) = l.accept()?;
+        c.close()?;
+        l.close()?;
+        // The server starts again on the same port, with its last connection still in
+        // TIME_WAIT: without SO_REUSEADDR, bind is refused.
+        let again = Socket::new(Family::Inet, Type::Stream)?;
+        let refused = again.bind(addr);
+        drop(again);
+        let again = Socket::new(Family::Inet, Type::Stream)?;
+        again.set_reuseaddr(true)?;
+        again.bind(addr)?;
+        again.listen(5)?;
+        again.close()?;
+        match refused {
+            Err(e) if e.raw_os_error() == Some(libc::EADDRINUSE) => Ok(()),
+            other => other,
+        }
+    })?;
     run_clients(1, move |_| {
         // The client closes first: TIME_WAIT on its side.
         let s = connect(addr)?;
@@ -140,37 +159,21 @@ pub fn time_wait() -> Result<(), Failure> {
         while s.recv(&mut buf)? > 0 {}
         s.close().map_err(Into::into)
     })?;
-    server
-        .join()
-        .map_err(|_| Failure::new("server", io::Error::other("panicked")))?
-        .map_err(Failure::from)
+    join(handle)
 }
 
 pub fn reset() -> Result<(), Failure> {
-    let (tx, rx) = crossbeam_channel::bounded(1);
-    let server = std::thread::Builder::new()
-        .name("server".into())
-        .spawn(move || -> sock::Result<()> {
-            trace::set_thread("main", Role::Main);
-            let l = Socket::new(Family::Inet, Type::Stream)?;
-            l.set_reuseaddr(true)?;
-            l.bind("127.0.0.1:0".parse().expect("an address"))?;
-            l.listen(5)?;
-            let _ = tx.send(l.getsockname()?);
-            // First connection: closed cleanly, nothing left unread: FIN.
-            let (c, _) = l.accept()?;
-            c.close()?;
-            // Second connection: the client's bytes are never read; close sends RST.
-            let (c, _) = l.accept()?;
-            // Wait until the bytes are there (poll, read none), so they are unread.
-            sock::poll(&mut [PollFd::readable(&c)], Some(Duration::from_secs(5)))?;
-            c.close()?;
-            l.close()
-        })
-        .map_err(|e| Failure::new("spawn server", e))?;
-    let addr: SocketAddr = rx
-        .recv()
-        .map_err(|_| Failure::new("server", io::Error::other("did not start")))?;
+    let (handle, addr) = server(|l, _| {
+        // First connection: closed cleanly, nothing left unread: FIN.
+        let (c, _) = l.accept()?;
+        c.close()?;
+        // Second connection: the client's bytes are never read; close sends RST.
+        let (c, _) = l.accept()?;
+        // Wait until the bytes are there (poll, read none), so they are unread.
+        sock::poll(&mut [PollFd::readable(&c)], Some(Duration::from_secs(5)))?;
+        c.close()?;
+        l.close()
+    })?;
     run_clients(1, move |_| {
         let mut buf = [0u8; 64];
         // The server closed (FIN): recv returns 0, yet a send still succeeds, since FIN only
@@ -194,10 +197,7 @@ pub fn reset() -> Result<(), Failure> {
         expect_errno(reset.map(drop), libc::ECONNRESET)?;
         expect_errno(after.map(drop), libc::EPIPE)
     })?;
-    server
-        .join()
-        .map_err(|_| Failure::new("server", io::Error::other("panicked")))?
-        .map_err(Failure::from)
+    join(handle)
 }
 
 /// The demo shows the error on purpose: anything else is a failure of the demo.

@@ -53,6 +53,12 @@ pub const SCENARIOS: &[Scenario] = &[
         clients: Some(3),
     },
     Scenario {
+        name: "echo-fork",
+        fr: "un processus veilleur, un processus exécutant (fork) par client, chacun son pid",
+        en: "a veilleur process, one exécutant process (fork) per client, each with its pid",
+        clients: Some(3),
+    },
+    Scenario {
         name: "echo-select",
         fr: "un seul thread, poll sur toutes les sockets (le select des TP)",
         en: "one thread, poll on every socket (the labs' select)",
@@ -122,7 +128,8 @@ pub fn find(name: &str) -> Option<&'static Scenario> {
 /// How long a demo may take before it is declared stuck.
 const DEADLINE: Duration = Duration::from_secs(15);
 
-/// The demos that show the kernel's side: they run with the kernel view on.
+/// The demos that show the kernel's side: they run with the kernel view on, and with the
+/// packets (`--packets`) unless `--no-packets` says otherwise.
 pub fn shows_the_kernel(name: &str) -> bool {
     matches!(name, "backlog" | "time-wait" | "reset")
 }
@@ -159,7 +166,8 @@ pub fn run(
         ("reset", None) => kernel::reset()?,
         (name, None) => scenarios::play(name, n, lang)?,
     }
-    // The whole trace is out before the closing words.
+    // The whole trace is out before the closing words, the packets the last calls sent too.
+    trace::stop_capture();
     trace::flush();
     let said = kernel::what_you_saw(scenario.name, lang)
         .unwrap_or_else(|| scenarios::what_you_saw(scenario.name, n, lang));

@@ -22,6 +22,7 @@ pub fn play(name: &str, n: usize, lang: Lang) -> Result<(), Failure> {
         "echo-iterative" => echo_iterative(n, lang),
         "echo-threads" => echo_concurrent(n, Mode::Threads, lang),
         "echo-select" => echo_concurrent(n, Mode::Select, lang),
+        "echo-fork" => echo_concurrent(n, Mode::Fork, lang),
         "echo-udp" => echo_udp(n, lang),
         "relay" => relay(lang),
         "chat" => chat(n, lang),
@@ -331,6 +332,20 @@ pub fn what_you_saw(name: &str, n: usize, lang: Lang) -> String {
             "What you saw: the veilleur only calls accept() and hands each connection to an \
              exécutant, which does the recv()/send() and the close(). The exécutants served \
              their clients at the same time.",
+        ),
+        "echo-fork" => (
+            "Ce que vous avez vu : le veilleur est un processus qui ne fait qu'accept() puis \
+             fork() : chaque client est servi par un processus fils, l'exécutant, avec son propre \
+             pid. Après le fork, chacun ferme la socket dont il ne se sert pas : le père la socket \
+             connectée (ce close n'envoie rien, le fils la garde ouverte), le fils la socket \
+             d'écoute. Le père attend (wait) chaque fils qui se termine, pour ne pas laisser de \
+             zombie.",
+            "What you saw: the veilleur is a process that only calls accept() then fork(): each \
+             client is served by a child process, the exécutant, with a pid of its own. After \
+             the fork each one closes the socket it does not use: the parent the connected \
+             socket (that close sends nothing, the child keeps it open), the child the \
+             listening socket. The parent waits for each child that ends, so that none is left \
+             a zombie.",
         ),
         "echo-select" => (
             "Ce que vous avez vu : un seul thread, qui attend dans poll() sur la socket d'écoute \

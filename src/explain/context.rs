@@ -36,7 +36,7 @@ impl Topic {
 /// The keys for `ev`, or `None` for an event nothing is said about.
 pub fn topic(ev: &Event) -> Option<Topic> {
     match ev.kind {
-        Kind::Note | Kind::Probe => return None,
+        Kind::Note | Kind::Probe | Kind::Packet => return None,
         Kind::Library => return Some(Topic::one("getaddrinfo")),
         Kind::Syscall => {}
     }
@@ -176,6 +176,9 @@ fn close_topic(sock: Option<SockInfo>) -> Topic {
     };
     match (s.ty, s.role) {
         (SockType::Dgram, _) => Topic::one("close.udp"),
+        // After fork: the other process's descriptor keeps the socket alive.
+        (_, SockRole::Listening) if s.shared => Topic::one("close.shared.listening"),
+        (_, SockRole::Connected) if s.shared => Topic::one("close.shared.connected"),
         (_, SockRole::Listening) => Topic::one("close.listening"),
         (_, SockRole::Unconnected) => Topic::one("close.unconnected"),
         _ => match (s.unread, s.closed_first) {

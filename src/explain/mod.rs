@@ -10,7 +10,7 @@
 mod context;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use serde::Deserialize;
 
@@ -62,6 +62,32 @@ pub fn step_text(ev: &Event, lang: Lang) -> Option<String> {
     say(&t.keys, &t.values, lang)
 }
 
+/// The texts the step gate said before their calls ran, not to be said again under them.
+static AT_GATE: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+
+/// The explanation of a call about to run, said at the step gate: the trace will not repeat it
+/// under the call (what only the result tells, such as the end of the stream, it still says).
+pub fn at_gate(ev: &Event, lang: Lang) -> Option<String> {
+    let t = topic(ev)?;
+    AT_GATE
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .extend(t.keys.iter().copied());
+    say(&t.keys, &t.values, lang)
+}
+
+/// Takes `key` out of the texts said at the gate: true when it was there.
+fn said_at_gate(key: &str) -> bool {
+    let mut at = AT_GATE.lock().unwrap_or_else(|e| e.into_inner());
+    match at.iter().position(|k| *k == key) {
+        Some(i) => {
+            at.swap_remove(i);
+            true
+        }
+        None => false,
+    }
+}
+
 /// When explanations are printed under the calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum ExplainMode {
@@ -102,7 +128,10 @@ impl Explainer {
         if self.mode == ExplainMode::Never {
             return None;
         }
-        let t = topic(ev)?;
+        let mut t = topic(ev)?;
+        if ev.phase != crate::trace::Phase::Enter {
+            t.keys.retain(|k| !said_at_gate(k));
+        }
         let keys: Vec<&'static str> = match self.mode {
             ExplainMode::First => t
                 .keys

@@ -152,6 +152,30 @@ fn closing_after_shutdown_write_is_the_active_side() {
 }
 
 #[test]
+fn closing_a_descriptor_fork_duplicated_sends_nothing() {
+    // The veilleur's copy of a connection handed to a child process.
+    let mut s = tcp(SockRole::Connected);
+    s.shared = true;
+    let (fr, en) = both(&call(Call::Close, Some(s), 0));
+    assert!(
+        en.contains("nothing is sent") && en.contains("child"),
+        "{en}"
+    );
+    assert!(!en.contains("TIME_WAIT"), "{en}");
+    assert!(
+        fr.contains("rien n'est envoyé") && fr.contains("fils"),
+        "{fr}"
+    );
+    // The child's copy of the listening socket: the port stays taken.
+    let mut s = tcp(SockRole::Listening);
+    s.shared = true;
+    let (fr, en) = both(&call(Call::Close, Some(s), 0));
+    assert!(en.contains("still listens"), "{en}");
+    assert!(!en.contains("port is free"), "{en}");
+    assert!(fr.contains("écoute toujours"), "{fr}");
+}
+
+#[test]
 fn udp_close_sends_nothing() {
     let (fr, en) = both(&call(Call::Close, Some(udp()), 0));
     assert!(en.contains("nothing is sent"), "{en}");

@@ -196,13 +196,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_shipped_catalogue_is_valid_and_has_twelve_steps_in_order() {
+    fn the_shipped_catalogue_is_valid_and_has_fifteen_steps_in_order() {
         let cat = Catalogue::parse(SHIPPED).unwrap();
         let ids: Vec<&str> = cat.exercises.iter().map(|e| e.id.as_str()).collect();
         assert_eq!(
             ids,
             [
-                "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12"
+                "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13", "14",
+                "15"
             ]
         );
         assert_eq!(cat.find("3").unwrap().stem(), "03_echo_server_tcp");
@@ -211,7 +212,8 @@ mod tests {
             cat.find("exercises/03_echo_server_tcp.rs").unwrap().id,
             "03"
         );
-        assert!(cat.find("13").is_none());
+        assert_eq!(cat.find("15").unwrap().stem(), "15_select_client");
+        assert!(cat.find("16").is_none());
     }
 
     #[test]

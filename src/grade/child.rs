@@ -3,7 +3,7 @@
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -40,6 +40,26 @@ impl Program {
         input: Option<&[u8]>,
         wrapper: &[&str],
     ) -> Result<Running, Reason> {
+        let stdin = match input {
+            Some(data) => Stdin::Given(data),
+            None => Stdin::Closed,
+        };
+        self.launch(host, port, stdin, wrapper)
+    }
+
+    /// Starts the program with its standard input left open and empty, as a terminal where
+    /// nothing is typed yet: [`Running::type_text`] types, [`Running::end_input`] is Ctrl+D.
+    pub fn start_typing(&self, host: &str, port: u16) -> Result<Running, Reason> {
+        self.launch(host, port, Stdin::Keyboard, &[])
+    }
+
+    fn launch(
+        &self,
+        host: &str,
+        port: u16,
+        input: Stdin,
+        wrapper: &[&str],
+    ) -> Result<Running, Reason> {
         let line = self.command_line(host, port);
         let mut full: Vec<String> = wrapper.iter().map(|s| s.to_string()).collect();
         full.extend(line.iter().cloned());
@@ -54,10 +74,9 @@ impl Program {
             // Python buffers stdout when it is not a terminal: a line printed would only
             // show up at exit. Unbuffered, it behaves as in the student's terminal.
             .env("PYTHONUNBUFFERED", "1")
-            .stdin(if input.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
+            .stdin(match input {
+                Stdin::Closed => Stdio::null(),
+                Stdin::Given(_) | Stdin::Keyboard => Stdio::piped(),
             })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -87,21 +106,37 @@ impl Program {
         })?;
         let stdout = collect(child.stdout.take());
         let stderr = collect(child.stderr.take());
-        if let (Some(mut pipe), Some(data)) = (child.stdin.take(), input) {
-            // Written from a thread: a program that never reads must not block the grader.
-            // The pipe is closed after the input, so the program then sees the end of input.
-            let data = data.to_vec();
-            std::thread::spawn(move || {
-                let _ = pipe.write_all(&data);
-            });
+        let mut keyboard = None;
+        match (child.stdin.take(), input) {
+            (Some(mut pipe), Stdin::Given(data)) => {
+                // Written from a thread: a program that never reads must not block the grader.
+                // The pipe is closed after the input, so the program then sees the end of input.
+                let data = data.to_vec();
+                std::thread::spawn(move || {
+                    let _ = pipe.write_all(&data);
+                });
+            }
+            (pipe, Stdin::Keyboard) => keyboard = pipe,
+            _ => {}
         }
         Ok(Running {
             child,
             stdout,
             stderr,
             status: None,
+            keyboard,
         })
     }
+}
+
+/// What the program finds on its standard input.
+enum Stdin<'a> {
+    /// Nothing: the end of input at once.
+    Closed,
+    /// These bytes, then the end of input.
+    Given(&'a [u8]),
+    /// An open pipe the grader writes to when it chooses, as someone typing.
+    Keyboard,
 }
 
 fn collect(pipe: Option<impl Read + Send + 'static>) -> Arc<Mutex<Vec<u8>>> {
@@ -126,6 +161,8 @@ pub struct Running {
     stdout: Arc<Mutex<Vec<u8>>>,
     stderr: Arc<Mutex<Vec<u8>>>,
     status: Option<ExitStatus>,
+    /// The standard input still open, for a program started with [`Program::start_typing`].
+    keyboard: Option<ChildStdin>,
 }
 
 impl Running {
@@ -167,6 +204,27 @@ impl Running {
             }
             std::thread::sleep(Duration::from_millis(10));
         }
+    }
+
+    /// Types `text` on the program's standard input (started with [`Program::start_typing`]).
+    /// A short text fits in the pipe's buffer (64 KiB): this does not wait for the program to
+    /// read it.
+    pub fn type_text(&mut self, text: &[u8]) -> Result<(), Reason> {
+        let written = match self.keyboard.as_mut() {
+            Some(pipe) => pipe.write_all(text).and_then(|_| pipe.flush()),
+            None => Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe)),
+        };
+        written.map_err(|e| {
+            Reason::new(
+                format!("impossible d'écrire sur l'entrée standard du programme : {e}"),
+                format!("cannot write to the program's standard input: {e}"),
+            )
+        })
+    }
+
+    /// Closes the program's standard input: the end of input, Ctrl+D in a terminal.
+    pub fn end_input(&mut self) {
+        self.keyboard = None;
     }
 
     /// The exit status, if the program has ended.

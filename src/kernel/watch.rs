@@ -11,6 +11,13 @@ use super::types::TcpState;
 /// Never forgotten during a run: a handful of ports.
 static PORTS: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
 
+/// While the guard lives, no other thread is in the middle of using the list of ports: the
+/// fork mode forks under it, so that the child does not inherit the list's lock taken (in the
+/// child, nothing would ever release it).
+pub fn hold() -> std::sync::MutexGuard<'static, impl Sized> {
+    PORTS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// The program has a TCP socket on `addr`'s port.
 pub fn interest(addr: Option<SocketAddr>) {
     if let Some(port) = addr.map(|a| a.port()).filter(|&p| p != 0) {

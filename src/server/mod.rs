@@ -3,6 +3,8 @@
 //! - [`threads`]: the *veilleur* thread owns the listening socket and loops on `accept`; each
 //!   connection is handed to a new *exécutant* thread, which owns the connected socket, serves
 //!   it and closes it. Several clients are served at once.
+//! - [`fork`]: the same with processes, as in the course's slides: the veilleur process
+//!   accepts and `fork`s one exécutant process per connection.
 //! - [`iterative`]: one thread accepts a client, serves it to the end, then accepts the next;
 //!   meanwhile the others wait in the backlog (the first lab version).
 //! - [`select`]: one thread waits on every socket at once with `poll` and serves whichever is
@@ -11,6 +13,7 @@
 //! - [`relay`] and [`chat`] link several clients together and have loops of their own.
 
 pub mod chat;
+pub mod fork;
 pub mod iterative;
 pub mod relay;
 pub mod select;
@@ -103,7 +106,9 @@ pub fn bind(args: &ServeArgs, lang: Lang) -> Result<Bound, Failure> {
         site,
     });
     match (args.proto, mode) {
-        (Proto::Tcp, Mode::Threads) => trace::set_thread("veilleur", trace::Role::Veilleur),
+        (Proto::Tcp, Mode::Threads | Mode::Fork) => {
+            trace::set_thread("veilleur", trace::Role::Veilleur)
+        }
         _ => trace::set_thread("main", trace::Role::Main),
     }
     let socket = match args.proto {
@@ -155,6 +160,7 @@ impl Bound {
             (Proto::Tcp, _, Mode::Iterative) => iterative::run(socket, ctx),
             (Proto::Tcp, _, Mode::Threads) => threads::run(socket, ctx),
             (Proto::Tcp, _, Mode::Select) => select::run(socket, ctx),
+            (Proto::Tcp, _, Mode::Fork) => fork::run(socket, ctx),
         };
         // The server's socket is closed last, once no client can be waiting on it any more.
         ctx.shutdown.unwatch(socket);
@@ -176,6 +182,18 @@ fn check_combination(args: &ServeArgs) -> Result<Mode, Failure> {
         }
         (Proto::Udp, _, Some(_)) => Err(usage(
             "--mode is for TCP: a UDP server has no connections, one socket serves everyone",
+        )),
+        (Proto::Tcp, Service::Relay | Service::Chat, Some(Mode::Fork)) => Err(usage_both(
+            &format!(
+                "{service} ne tourne pas en --mode fork : ses clients se parlent entre eux, et des \
+                 processus séparés ne partagent pas leurs sockets (relay : --mode iterative ou \
+                 threads ; chat : --mode threads)"
+            ),
+            &format!(
+                "{service} does not run in --mode fork: its clients talk to each other, and \
+                 separate processes do not share their sockets (relay: --mode iterative or \
+                 threads; chat: --mode threads)"
+            ),
         )),
         (Proto::Tcp, Service::Chat, Some(m)) if m != Mode::Threads => Err(usage(
             "chat runs in --mode threads (an exécutant per client, a broadcaster thread)",

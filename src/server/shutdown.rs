@@ -15,7 +15,7 @@
 //! All of these calls appear in the trace, made by the Ctrl+C thread.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use crate::sock::{How, Socket};
@@ -95,6 +95,14 @@ impl Shutdown {
                 std::thread::sleep(GRACE);
                 me.shut_all(Some(How::Both));
             });
+    }
+
+    /// While the guard lives, no socket is being shut down by another thread: the Ctrl+C and
+    /// grace threads wait for it. The fork mode forks under it, so that the child never
+    /// inherits a socket's lock taken by one of those threads in the middle of a call (in the
+    /// child nothing would ever release it).
+    pub fn hold(&self) -> MutexGuard<'_, impl Sized> {
+        self.sockets.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Says the server has finished serving: nothing is shut down after this.

@@ -1,7 +1,7 @@
 //! The workshop's message server (TCP/UDP workshop, exercises 1 and 2): it prints each message
 //! it receives and answers that it got it; `quit` ends the conversation.
 
-use std::io::{self, Write};
+use std::io;
 
 use super::{Conversation, Flow, Out};
 use crate::trace::escape::display_bytes;
@@ -26,9 +26,7 @@ fn strip(data: &[u8]) -> &[u8] {
 
 /// Prints `Reçu : <message>` on stdout, as the lab's server does. Invalid UTF-8 is shown escaped.
 fn print_received(msg: &[u8]) {
-    let mut out = io::stdout().lock();
-    let _ = writeln!(out, "Reçu : {}", display_bytes(msg));
-    let _ = out.flush();
+    crate::output::say(format!("Reçu : {}\n", display_bytes(msg)));
 }
 
 fn reply(msg: &[u8]) -> Vec<u8> {

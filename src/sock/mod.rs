@@ -189,6 +189,7 @@ impl Socket {
             option: None,
             how: None,
             size: None,
+            addr: None,
             args: &args,
         };
         let inner = perform(
@@ -346,7 +347,7 @@ impl Socket {
             )
         };
         perform(
-            Spec::on(self, Call::Bind, &args),
+            Spec::on(self, Call::Bind, &args).to(addr),
             || {
                 let r = self.sock().bind(&addr.into());
                 if r.is_ok() {
@@ -459,7 +460,7 @@ impl Socket {
         let short = format!("{fd}, {}", brief(&addr));
         let enter = || (args.clone(), short.clone());
         perform(
-            Spec::on(self, Call::Connect, &enter).blocking(),
+            Spec::on(self, Call::Connect, &enter).blocking().to(addr),
             || {
                 let r = self.sock().connect(&addr.into());
                 if r.is_ok() {
@@ -663,7 +664,7 @@ impl Socket {
             )
         };
         perform(
-            Spec::on(self, Call::Sendto, &args).blocking(),
+            Spec::on(self, Call::Sendto, &args).blocking().to(addr),
             || self.sock().send_to(data, &addr.into()),
             |r| Outcome {
                 ret: r.map_or(-1, |n| *n as i64),
@@ -757,6 +758,39 @@ impl Socket {
             spec,
             || {
                 // SAFETY: `fd` was owned by `inner`, which gave it up; nothing else closes it.
+                if unsafe { libc::close(fd) } == 0 {
+                    Ok(())
+                } else {
+                    Err(io::Error::last_os_error())
+                }
+            },
+            |_| Outcome::default(),
+        )
+        .map_err(Self::fail(Call::Close, None))
+    }
+
+    /// Records that `fork` duplicated this descriptor: another process holds one to the same
+    /// socket. The kernel counts the descriptors open on a socket, in every process, and only
+    /// the `close` of the last one ends it (FIN for a connection, the port freed for a
+    /// listening socket); the explanation under this process's `close` says so.
+    pub fn set_shared(&self) {
+        self.update(|s| s.shared = true);
+    }
+
+    /// `close()` in a child process, right after `fork`, of a descriptor it inherited: frees
+    /// the child's descriptor only; the parent's keeps the socket open (see
+    /// [`Socket::set_shared`]). The `Socket` belongs to code of the parent's that the child
+    /// does not run any more, so it cannot be taken and consumed here: the child must neither
+    /// use it nor drop it afterwards. It leaves with `_exit`, which runs no destructor.
+    pub fn close_inherited(&self) -> Result<()> {
+        self.set_shared();
+        let fd = self.fd;
+        let args = || (format!("{fd}"), format!("{fd}"));
+        perform(
+            Spec::on(self, Call::Close, &args).blocking(),
+            || {
+                // SAFETY: a plain close of this process's copy of `fd`; the object that owns
+                // it is never used or dropped in this process again (see above).
                 if unsafe { libc::close(fd) } == 0 {
                     Ok(())
                 } else {

@@ -108,6 +108,7 @@ pub fn poll(fds: &mut [PollFd], timeout: Option<Duration>) -> Result<usize> {
         option: None,
         how: None,
         size: None,
+        addr: None,
         args: &enter,
     };
     let ptr = fds.as_mut_ptr() as *mut libc::pollfd;

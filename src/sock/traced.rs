@@ -31,6 +31,8 @@ pub(crate) struct Spec<'a> {
     pub how: Option<How>,
     /// The buffer size a receive is given.
     pub size: Option<usize>,
+    /// The address the call is given (`bind`, `connect`, `sendto`): known before it runs.
+    pub addr: Option<SocketAddr>,
     /// The arguments known before the call, as strace prints them and in short form: the step
     /// gate shows them, and the event keeps them unless the call's description replaces them
     /// once it returned.
@@ -49,8 +51,15 @@ impl<'a> Spec<'a> {
             option: None,
             how: None,
             size: None,
+            addr: None,
             args,
         }
+    }
+
+    /// The same call, given `addr`.
+    pub fn to(mut self, addr: SocketAddr) -> Spec<'a> {
+        self.addr = Some(addr);
+        self
     }
 
     /// The same call, announced before it runs (see [`Spec::blocks`]).
@@ -121,6 +130,7 @@ fn ahead(spec: &Spec<'_>, before: &(String, String)) -> Event {
     ev.option = spec.option.clone();
     ev.how = spec.how;
     ev.size = spec.size;
+    ev.addr = spec.addr;
     ev.args = before.0.clone();
     ev.brief = before.1.clone();
     ev

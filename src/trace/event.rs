@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub use crate::kernel::diag::DiagSocket;
+pub use crate::kernel::packet::{Packet, TcpFlag, Transport};
 
 pub use super::note::Note;
 pub use super::sockinfo::{
@@ -29,6 +30,10 @@ pub enum Kind {
     /// bytes wait unread before a `close`). strace shows it too, so it is traced, as its own
     /// kind, so a reader can tell it from the program's own calls.
     Probe,
+    /// A TCP segment or UDP datagram captured on the loopback interface (`--packets`): no
+    /// call of the program's, but what its calls made the kernel send. Its time is the
+    /// kernel's receive timestamp, so it sits between the calls around it.
+    Packet,
 }
 
 /// Where in the call this event stands.
@@ -123,6 +128,8 @@ pub enum Call {
     Getaddrinfo,
     /// A note: no call at all.
     Note,
+    /// A packet seen on the wire: no call at all.
+    Packet,
     /// A call this list does not name, by its name.
     Other(String),
 }
@@ -165,6 +172,7 @@ const NAMES: &[(Call, &str)] = &[
     (Call::Ioctl, "ioctl"),
     (Call::Getaddrinfo, "getaddrinfo"),
     (Call::Note, "note"),
+    (Call::Packet, "packet"),
 ];
 
 impl Call {
@@ -324,6 +332,9 @@ pub struct Event {
     /// at that moment, which tell "another server listens" from "old connections linger".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port_use: Option<PortUse>,
+    /// For a `packet` event: the segment or datagram, decoded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packet: Option<Packet>,
     /// The captured data itself, for `--hexdump` (not serialized: `preview` is).
     #[serde(skip)]
     pub data: Vec<u8>,
@@ -362,6 +373,7 @@ impl Event {
             queue: None,
             sockets: None,
             port_use: None,
+            packet: None,
             data: Vec::new(),
         }
     }

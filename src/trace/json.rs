@@ -48,6 +48,7 @@ pub(super) fn line(ev: &Event, out: &mut String) {
             Kind::Library => ",\"kind\":\"library\"",
             Kind::Note => ",\"kind\":\"note\"",
             Kind::Probe => ",\"kind\":\"probe\"",
+            Kind::Packet => ",\"kind\":\"packet\"",
         });
         out.push_str(match ev.phase {
             Phase::Call => ",\"phase\":\"call\"",
@@ -159,6 +160,10 @@ pub(super) fn line(ev: &Event, out: &mut String) {
             out.push_str(",\"port_use\":");
             push_serde(out, port_use);
         }
+        if let Some(packet) = &ev.packet {
+            out.push_str(",\"packet\":");
+            push_serde(out, packet);
+        }
         out.push_str("}\n");
     }
 }
@@ -193,6 +198,9 @@ fn push_socket(out: &mut String, s: &SockInfo) {
     }
     if s.shut_read {
         out.push_str(",\"shut_read\":true");
+    }
+    if s.shared {
+        out.push_str(",\"shared\":true");
     }
     out.push('}');
 }
@@ -283,7 +291,10 @@ fn push_escaped(out: &mut String, s: &str) {
 mod tests {
     use super::*;
     use crate::trace::test_support::sample;
-    use crate::trace::{Family, How, Note, Opt, OptName, PortUse, Queue, SockType, TcpState};
+    use crate::trace::{
+        Family, How, Note, Opt, OptName, Packet, PortUse, Queue, SockType, TcpFlag, TcpState,
+        Transport,
+    };
 
     #[test]
     fn one_object_per_line_with_the_design_fields() {
@@ -344,7 +355,13 @@ mod tests {
         ];
         for (i, s) in strings.iter().enumerate() {
             for phase in [Phase::Call, Phase::Enter, Phase::Exit] {
-                for kind in [Kind::Syscall, Kind::Library, Kind::Note, Kind::Probe] {
+                for kind in [
+                    Kind::Syscall,
+                    Kind::Library,
+                    Kind::Note,
+                    Kind::Probe,
+                    Kind::Packet,
+                ] {
                     let mut ev = sample("sendto", s, None, None);
                     ev.kind = kind;
                     ev.phase = phase;
@@ -388,6 +405,7 @@ mod tests {
                             closed_first: [Some(Side::Peer), Some(Side::Local)][i % 2],
                             unread: Some(u32::MAX),
                             shut_read: i % 2 == 1,
+                            shared: i % 2 == 0,
                         }),
                     };
                     if i > 0 {
@@ -402,6 +420,29 @@ mod tests {
                     (ev.how, ev.size) = match i {
                         0 => (None, None),
                         _ => (Some(How::Write), Some(65_535)),
+                    };
+                    ev.packet = match i {
+                        0 => None,
+                        1 => Some(Packet {
+                            proto: Transport::Udp,
+                            src: "127.0.0.1:40000".parse().unwrap(),
+                            dst: "127.0.0.1:7".parse().unwrap(),
+                            flags: Vec::new(),
+                            seq: None,
+                            ack: None,
+                            len: 0,
+                            preview: None,
+                        }),
+                        _ => Some(Packet {
+                            proto: Transport::Tcp,
+                            src: "[::1]:40000".parse().unwrap(),
+                            dst: "[::1]:7777".parse().unwrap(),
+                            flags: vec![TcpFlag::Syn, TcpFlag::Fin, TcpFlag::Psh, TcpFlag::Ack],
+                            seq: Some(u32::MAX),
+                            ack: Some(0),
+                            len: usize::MAX,
+                            preview: Some(s.clone()),
+                        }),
                     };
                     let mut out = String::new();
                     JsonRender.render(&ev, false, &mut out);

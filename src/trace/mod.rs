@@ -16,6 +16,7 @@ mod event;
 mod json;
 mod note;
 mod pretty;
+pub mod remote;
 mod sockinfo;
 mod strace_fmt;
 mod table;
@@ -33,13 +34,16 @@ use crossbeam_channel::Sender;
 
 pub use errno::{message as errno_message, name as errno_name};
 pub use event::{
-    Call, Event, Family, How, Kind, Note, Opt, OptName, Phase, PortUse, Queue, Role, Side,
-    SockInfo, SockRole, SockType, TcpState,
+    Call, Event, Family, How, Kind, Note, Opt, OptName, Packet, Phase, PortUse, Queue, Role, Side,
+    SockInfo, SockRole, SockType, TcpFlag, TcpState, Transport,
 };
 pub use note::RoleOf;
 pub use pretty::PrettyRender;
 
 use crate::explain::{ExplainMode, Explainer};
+use crate::kernel::capture;
+use crate::kernel::packet::Segment;
+use crate::kernel::pcap::PcapOut;
 use crate::lang::Lang;
 
 /// How the trace is shown.
@@ -71,6 +75,8 @@ pub struct Config {
     pub kernel_view: bool,
     /// `--sockets`: with the kernel view, an ss-like table whenever a state changes.
     pub sockets_table: bool,
+    /// `--packets`: a capture runs (see [`start_capture`]); its packets go into the timeline.
+    pub packets: bool,
 }
 
 /// A renderer turns events into text.
@@ -91,6 +97,8 @@ enum Msg {
     Event(Event),
     /// An event already written as its JSON line by the thread that traced it, with its `seq`.
     Line(u64, String),
+    /// A packet the capture saw, to be merged into the timeline by its time.
+    Packet(Event),
     /// Write everything received so far, then answer.
     Flush(Sender<()>),
     Stop,
@@ -117,6 +125,9 @@ struct Tracer {
     /// Ask the kernel what the calls did (TCP states, the accept queue).
     kernel_view: bool,
     sockets_table: bool,
+    /// A capture on a loopback shared with other programs runs: the ports the program uses
+    /// are passed on to its filter.
+    watch_ports: AtomicBool,
 }
 
 /// The next `seq`, when traced threads number their events themselves (`prerender`).
@@ -146,7 +157,7 @@ pub fn init(config: Config) -> io::Result<()> {
         ),
         Format::Strace => Box::new(strace_fmt::StraceRender::default()),
         Format::Json => Box::new(json::JsonRender),
-        Format::Off if config.keep => Box::new(NullRender),
+        Format::Off if config.keep || config.packets => Box::new(NullRender),
         Format::Off => return Ok(()),
     };
     init_with(config, renderer)
@@ -166,6 +177,7 @@ pub fn init_with(config: Config, renderer: Box<dyn Render>) -> io::Result<()> {
         escape::STRACE_STRSIZE
     };
     let keep = config.keep;
+    let packets = config.packets;
     let pace = if config.file.is_some() {
         writer::Pace::Batched
     } else {
@@ -178,7 +190,7 @@ pub fn init_with(config: Config, renderer: Box<dyn Render>) -> io::Result<()> {
     let handle = std::thread::Builder::new()
         .name("trace-writer".into())
         .spawn(move || {
-            let kept = writer::run(rx, renderer, out, pace, keep);
+            let kept = writer::run(rx, renderer, out, pace, keep, packets);
             *RECORDED.lock().unwrap_or_else(|e| e.into_inner()) = kept;
         })?;
     let tracer = Tracer {
@@ -187,13 +199,15 @@ pub fn init_with(config: Config, renderer: Box<dyn Render>) -> io::Result<()> {
         capture,
         keep_bytes: config.hexdump || !matches!(config.format, Format::Json | Format::Strace),
         // The JSON line needs no renderer state: each traced thread writes its own, and the
-        // writer only puts the lines in order and out. A diagram needs the events themselves.
-        prerender: config.format == Format::Json && !config.keep,
+        // writer only puts the lines in order and out. A diagram needs the events themselves,
+        // and so does the merge with the packets.
+        prerender: config.format == Format::Json && !config.keep && !config.packets,
         lang: config.lang,
         probe_unread: config.format == Format::Pretty && config.explain != ExplainMode::Never,
         kernel_view: config.kernel_view,
         sockets_table: config.kernel_view && config.sockets_table,
         pid: std::process::id(),
+        watch_ports: AtomicBool::new(false),
     };
     if TRACER.set(tracer).is_err() {
         return Err(io::Error::other("the tracer was already started"));
@@ -264,7 +278,18 @@ pub fn emit(mut ev: Event) {
         ev.role = t.role;
         ev.thread.clone_from(&t.name);
     });
-    send(tracer, ev);
+    // A forked exécutant has no writer thread: its events go to its parent, over a pipe.
+    if remote::in_child() {
+        remote::send(ev);
+        return;
+    }
+    if tracer.watch_ports.load(Ordering::Relaxed) {
+        watch_ports(&ev);
+    }
+    if BEHIND.load(Ordering::Relaxed) {
+        wait_for_room(tracer);
+    }
+    dispatch(tracer, ev);
 }
 
 /// Sends an event of another program, one `socklab trace` follows with ptrace: its `pid`,
@@ -273,13 +298,30 @@ pub fn emit(mut ev: Event) {
 pub fn emit_traced(mut ev: Event) {
     let Some(tracer) = TRACER.get() else { return };
     ev.ts_us = now_us();
-    send(tracer, ev);
-}
-
-fn send(tracer: &Tracer, mut ev: Event) {
+    if tracer.watch_ports.load(Ordering::Relaxed) {
+        watch_ports(&ev);
+    }
     if BEHIND.load(Ordering::Relaxed) {
         wait_for_room(tracer);
     }
+    dispatch(tracer, ev);
+}
+
+/// Hands the writer an event another process traced (a forked exécutant's, read from its
+/// pipe by [`remote`]): it keeps its own time, pid, thread and role.
+pub(crate) fn forward(ev: Event) {
+    let Some(tracer) = TRACER.get() else { return };
+    if !enabled() {
+        return;
+    }
+    if BEHIND.load(Ordering::Relaxed) {
+        wait_for_room(tracer);
+    }
+    dispatch(tracer, ev);
+}
+
+/// Sends a stamped event to the writer.
+fn dispatch(tracer: &Tracer, mut ev: Event) {
     // The writer only goes away in `finish`, after which nothing is traced any more.
     if tracer.prerender {
         // The number is taken here, so it is the order in which the calls were traced; the
@@ -316,8 +358,85 @@ fn wait_for_room(tracer: &Tracer) {
     }
 }
 
+/// The ports a call shows the program uses, for the filter of a capture on a shared loopback:
+/// a port bound (before `listen`, so before any packet; with port 0, the one `getsockname`
+/// tells), a server connected or sent to.
+fn watch_ports(ev: &Event) {
+    if ev.kind == Kind::Packet || ev.phase == Phase::Enter || ev.errno.is_some() {
+        return;
+    }
+    let used = match &ev.call {
+        Call::Bind | Call::Connect | Call::Getsockname => ev.addr,
+        c if c.sends() => ev.addr,
+        _ => None,
+    };
+    if let Some(addr) = used {
+        crate::kernel::capture::watch_port(addr.port());
+    }
+}
+
+/// The capture running, if any.
+static CAPTURE: Mutex<Option<capture::Running>> = Mutex::new(None);
+
+/// Starts reading `capture` (opened before any thread started): its packets go into the
+/// timeline as events of kind `packet`, and every frame to `pcap` when given. Call it after
+/// [`init`].
+pub fn start_capture(capture: capture::Capture, pcap: Option<PcapOut>) -> io::Result<()> {
+    let shared = capture.scope() == capture::Scope::Shared;
+    let pid = std::process::id();
+    let sink = Box::new(move |seg: Segment| {
+        let Some(tracer) = TRACER.get() else { return };
+        if STOPPED.load(Ordering::Relaxed) {
+            return;
+        }
+        let _ = tracer.tx.send(Msg::Packet(packet_event(seg, pid)));
+    });
+    let running = capture.start(pcap, sink)?;
+    if shared && let Some(tracer) = TRACER.get() {
+        tracer.watch_ports.store(true, Ordering::Relaxed);
+    }
+    *CAPTURE.lock().unwrap_or_else(|e| e.into_inner()) = Some(running);
+    Ok(())
+}
+
+/// The event of a captured packet: its time is the kernel's, its thread none of the program's
+/// (`lo`, the interface), its text a one-line summary.
+fn packet_event(seg: Segment, pid: u32) -> Event {
+    let mut ev = Event::new(Kind::Packet, Phase::Call, Call::Packet);
+    ev.ts_us = seg.ts_us;
+    ev.pid = pid;
+    ev.thread = "lo".into();
+    let mut packet = seg.packet;
+    if packet.len > 0 {
+        packet.preview = Some(escape::strace_quote(
+            &seg.data,
+            packet.len,
+            escape::STRACE_STRSIZE,
+        ));
+    }
+    ev.args = packet.summary();
+    ev.packet = Some(packet);
+    if keeps_bytes() {
+        ev.data = seg.data;
+    }
+    ev
+}
+
+/// Stops the capture: what it holds now goes into the timeline, and the pcap file is written
+/// out. The demos call it when their calls are done, before their closing words.
+pub fn stop_capture() {
+    let running = CAPTURE.lock().unwrap_or_else(|e| e.into_inner()).take();
+    if let Some(running) = running {
+        running.stop();
+    }
+}
+
 /// Waits until every event sent so far is written out (step mode prompts after it, for one).
 pub fn flush() {
+    // The packets the calls so far sent are in the capture socket: in the timeline first.
+    if let Some(running) = CAPTURE.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+        running.drain();
+    }
     let Some(tracer) = TRACER.get() else { return };
     let (ack_tx, ack_rx) = crossbeam_channel::bounded(1);
     if tracer.tx.send(Msg::Flush(ack_tx)).is_ok() {
@@ -327,6 +446,7 @@ pub fn flush() {
 
 /// Drains the channel, writes and flushes everything, and stops the writer. Idempotent.
 pub fn finish() {
+    stop_capture();
     let Some(tracer) = TRACER.get() else { return };
     let handle = tracer
         .writer

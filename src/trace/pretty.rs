@@ -242,10 +242,57 @@ impl PrettyRender {
     }
 }
 
+impl PrettyRender {
+    /// A packet, in one line, dim, marked `⇢` so it cannot be taken for a call:
+    /// `⇢ SYN 127.0.0.1:40000 → :7777 seq=0`, then `len=N` and the first bytes of its data.
+    /// The destination's address is left out when it is the source's (loopback).
+    pub fn packet_line(&self, ev: &Event) -> Option<String> {
+        let p = ev.packet.as_ref()?;
+        let dst = if p.dst.ip() == p.src.ip() {
+            format!(":{}", p.dst.port())
+        } else {
+            p.dst.to_string()
+        };
+        let mut text = format!("⇢ {} {} → {dst}", p.label(), p.src);
+        if let Some(seq) = p.seq {
+            let _ = write!(text, " seq={seq}");
+        }
+        if let Some(ack) = p.ack {
+            let _ = write!(text, " ack={ack}");
+        }
+        if p.len > 0 {
+            let _ = write!(text, " len={}", p.len);
+            if !ev.data.is_empty() {
+                let shown = &ev.data[..ev.data.len().min(PACKET_PREVIEW)];
+                let more = if p.len > shown.len() { "…" } else { "" };
+                let _ = write!(text, " \"{}\"{more}", display_bytes(shown));
+            }
+        }
+        Some(self.paint(&text, |s| s.dimmed()))
+    }
+}
+
+/// Bytes of a packet's data shown in its line.
+const PACKET_PREVIEW: usize = 24;
+
 impl Render for PrettyRender {
     fn render(&mut self, ev: &Event, merged: bool, out: &mut String) {
         if ev.kind == Kind::Probe {
             // socklab's own look at the kernel: what it learnt shows in the call's line.
+            return;
+        }
+        if ev.kind == Kind::Packet {
+            let Some(line) = self.packet_line(ev) else {
+                return;
+            };
+            // In the time column, then where the thread's name would be: no thread sent it.
+            let t0 = *self.t0.get_or_insert(ev.ts_us);
+            if self.show_time {
+                let secs = ev.ts_us.saturating_sub(t0) as f64 / 1e6;
+                let time = self.paint(&format!("{:>8}", format!("+{secs:.3}")), |s| s.dimmed());
+                let _ = write!(out, "{time} ");
+            }
+            let _ = writeln!(out, "{:13} {line}", "");
             return;
         }
         if let Some(table) = self.table.as_mut() {
@@ -282,6 +329,7 @@ impl Render for PrettyRender {
                 let _ = write!(out, "  {tag}");
                 self.explanation(ev, out);
             }
+            (Kind::Packet, _) => {}
             (Kind::Syscall | Kind::Probe, Phase::Enter) => {
                 let waiting = format!("… {}", self.explainer.waiting(&ev.call));
                 let _ = write!(

@@ -113,6 +113,10 @@ pub struct SockInfo {
     /// returns 0 then says nothing of the peer.
     #[serde(default, skip_serializing_if = "is_false")]
     pub shut_read: bool,
+    /// The descriptor was duplicated by `fork`: another process holds one to the same socket,
+    /// so a `close` here frees only this process's (the kernel acts on the last one).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub shared: bool,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -158,6 +162,7 @@ impl SockInfo {
             closed_first: None,
             unread: None,
             shut_read: false,
+            shared: false,
         }
     }
 

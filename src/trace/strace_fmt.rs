@@ -35,6 +35,10 @@ impl StraceRender {
 
 impl Render for StraceRender {
     fn render(&mut self, ev: &Event, merged: bool, out: &mut String) {
+        if ev.kind == Kind::Packet {
+            // strace prints no packets: the lines stay comparable with its own.
+            return;
+        }
         let _ = write!(out, "[pid {}] ", ev.tid);
         match (ev.kind, ev.phase) {
             (Kind::Note, _) => {
@@ -55,7 +59,7 @@ impl Render for StraceRender {
                 let _ = write!(out, "<... {} resumed>{})", ev.call, rest);
                 Self::ret(ev, out);
             }
-            (Kind::Syscall | Kind::Probe, _) => {
+            (Kind::Syscall | Kind::Probe | Kind::Packet, _) => {
                 self.unfinished.remove(&ev.tid);
                 let _ = write!(out, "{}({})", ev.call, ev.args);
                 Self::ret(ev, out);

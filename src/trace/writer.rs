@@ -1,6 +1,12 @@
 //! The writer thread: the only place trace output is written.
+//!
+//! With `--packets` it also puts the captured packets into the timeline: each event is held
+//! back [`MERGE`] after it arrives, long enough for the capture thread to hand over the
+//! packets that came before it, and the two streams are merged by time (the kernel's receive
+//! timestamps and the events' own, one clock), so a SYN sits between the `Enter` and the
+//! `Exit` of the `connect` that sent it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -42,14 +48,23 @@ const FILE_DELAY: Duration = Duration::from_millis(20);
 /// the writer sleeps on the channel again, so an idle program is not woken for nothing.
 const POLL: Duration = Duration::from_millis(1);
 
+/// With packets on: how long an event or a packet waits before it goes into the timeline.
+/// The capture thread hands a packet over within a millisecond or so of the kernel's
+/// timestamp; this leaves it tens of milliseconds, on a busy machine.
+const MERGE: Duration = Duration::from_millis(40);
+
+/// The longest an event waits for the capture to catch up with its time.
+const MERGE_MAX: Duration = Duration::from_millis(1000);
+
 /// Renders and writes every event until stopped; returns them all when `keep` is set (for a
-/// diagram drawn at the end).
+/// diagram drawn at the end). With `packets`, events and packets are merged by time.
 pub(super) fn run(
     rx: Receiver<Msg>,
     renderer: Box<dyn Render>,
     out: Box<dyn Write + Send>,
     pace: Pace,
     keep: bool,
+    packets: bool,
 ) -> Vec<Event> {
     let mut w = Writer {
         renderer,
@@ -58,6 +73,7 @@ pub(super) fn run(
         held: None,
         pending: Pending::new(out, pace),
         kept: keep.then(Vec::new),
+        merge: packets.then(Merge::default),
     };
     loop {
         let msg = match receive(&rx, w.deadline(), w.pending.polls()) {
@@ -70,9 +86,13 @@ pub(super) fn run(
         };
         match msg {
             Msg::Event(ev) => {
-                if w.event(ev).is_multiple_of(LOOK_BEHIND) {
+                if w.arrived(ev).is_multiple_of(LOOK_BEHIND) {
                     look_behind(&rx);
                 }
+                w.pending.maybe_flush(rx.is_empty());
+            }
+            Msg::Packet(ev) => {
+                w.packet(ev);
                 w.pending.maybe_flush(rx.is_empty());
             }
             Msg::Line(n, line) => {
@@ -83,6 +103,7 @@ pub(super) fn run(
                 w.pending.maybe_flush(rx.is_empty());
             }
             Msg::Flush(ack) => {
+                w.release_merged(true);
                 w.release_held();
                 w.pending.flush();
                 let _ = ack.send(());
@@ -97,8 +118,9 @@ pub(super) fn run(
     while let Ok(msg) = rx.try_recv() {
         match msg {
             Msg::Event(ev) => {
-                w.event(ev);
+                w.arrived(ev);
             }
+            Msg::Packet(ev) => w.packet(ev),
             Msg::Line(n, line) => w.lines.put(n, line, &mut w.pending.text),
             Msg::Flush(ack) => {
                 let _ = ack.send(());
@@ -107,6 +129,7 @@ pub(super) fn run(
         }
         w.pending.maybe_flush(false);
     }
+    w.release_merged(true);
     w.release_held();
     w.lines.rest(&mut w.pending.text);
     w.pending.flush();
@@ -161,9 +184,46 @@ struct Writer<W: Write> {
     pending: Pending<W>,
     /// Every event, when they are kept.
     kept: Option<Vec<Event>>,
+    /// With packets on: the events and packets waiting to be merged.
+    merge: Option<Merge>,
 }
 
 impl<W: Write> Writer<W> {
+    /// An event arrived: into the timeline now, or, with packets on, once the packets before
+    /// it are in. Returns how many events were numbered so far.
+    fn arrived(&mut self, ev: Event) -> u64 {
+        match self.merge.as_mut() {
+            None => self.event(ev),
+            Some(m) => {
+                m.events.push_back((ev, Instant::now()));
+                self.release_merged(false);
+                self.seq
+            }
+        }
+    }
+
+    /// A captured packet arrived (only with packets on).
+    fn packet(&mut self, ev: Event) {
+        match self.merge.as_mut() {
+            None => {
+                self.event(ev);
+            }
+            Some(m) => {
+                m.add_packet(ev, Instant::now());
+                self.release_merged(false);
+            }
+        }
+    }
+
+    /// Puts into the timeline what has waited long enough (everything, with `all`).
+    fn release_merged(&mut self, all: bool) {
+        let Some(m) = self.merge.as_mut() else { return };
+        let ready = m.ready(Instant::now(), all);
+        for ev in ready {
+            self.event(ev);
+        }
+    }
+
     /// Numbers `ev`, keeps it if asked, and renders it (or holds it back); returns its `seq`.
     fn event(&mut self, mut ev: Event) -> u64 {
         self.seq += 1;
@@ -184,12 +244,17 @@ impl<W: Write> Writer<W> {
     /// text waiting too long.
     fn deadline(&self) -> Option<Instant> {
         let held = self.held.as_ref().map(|(_, at)| *at + HOLD);
-        [held, self.pending.due()].into_iter().flatten().min()
+        let merged = self.merge.as_ref().and_then(Merge::deadline);
+        [held, self.pending.due(), merged]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// A deadline passed: an `Enter` held long enough is shown waiting, and what was rendered
     /// goes out.
     fn deadline_passed(&mut self) {
+        self.release_merged(false);
         if self
             .held
             .as_ref()
@@ -204,6 +269,94 @@ impl<W: Write> Writer<W> {
     fn release_held(&mut self) {
         if let Some((ev, _)) = self.held.take() {
             self.renderer.render(&ev, false, &mut self.pending.text);
+        }
+    }
+}
+
+/// Events and packets waiting to be merged into one timeline. Events stay in the order they
+/// arrived (the order of `seq`); packets, in the order of their timestamps, go in before the
+/// first event that is later than they are.
+#[derive(Default)]
+struct Merge {
+    events: VecDeque<(Event, Instant)>,
+    packets: VecDeque<(Event, Instant)>,
+}
+
+impl Merge {
+    fn add_packet(&mut self, ev: Event, now: Instant) {
+        // Nearly always in order already: the kernel queues them as it stamps them.
+        let at = self
+            .packets
+            .iter()
+            .rposition(|(p, _)| p.ts_us <= ev.ts_us)
+            .map_or(0, |i| i + 1);
+        self.packets.insert(at, (ev, now));
+    }
+
+    /// Whether packet `p` goes before event `e`. A packet stamped in the same microsecond as
+    /// an `Enter` was sent by the call: after it; as an `Exit`, before the call returned.
+    fn before(p: &Event, e: &Event) -> bool {
+        match e.phase {
+            Phase::Enter => p.ts_us < e.ts_us,
+            _ => p.ts_us <= e.ts_us,
+        }
+    }
+
+    /// The next to go into the timeline: the earlier of the first packet and the first event.
+    /// `true` for a packet.
+    fn next_is_packet(&self) -> Option<bool> {
+        match (self.events.front(), self.packets.front()) {
+            (Some((e, _)), Some((p, _))) => Some(Merge::before(p, e)),
+            (Some(_), None) => Some(false),
+            (None, Some(_)) => Some(true),
+            (None, None) => None,
+        }
+    }
+
+    /// What may go now, in timeline order: whatever has waited [`MERGE`], and the packets
+    /// before it; everything, with `all`.
+    fn ready(&mut self, now: Instant, all: bool) -> Vec<Event> {
+        self.ready_with(now, all, crate::kernel::capture::caught_up_us())
+    }
+
+    /// As [`ready`](Merge::ready), the capture having handed over every packet stamped up to
+    /// `caught_up` (µs): an event goes once it has waited and the capture has caught up with
+    /// its time (a loaded machine can leave the capture thread behind), or once it has waited
+    /// [`MERGE_MAX`] whatever happens.
+    fn ready_with(&mut self, now: Instant, all: bool, caught_up: u64) -> Vec<Event> {
+        let waited = |q: &VecDeque<(Event, Instant)>| {
+            q.front().is_some_and(|(ev, at)| {
+                all || (now >= *at + MERGE && ev.ts_us <= caught_up) || now >= *at + MERGE_MAX
+            })
+        };
+        let mut out = Vec::new();
+        while let Some(packet) = self.next_is_packet() {
+            // A packet goes when it has waited, or when the event after it goes.
+            let go = waited(&self.events) || (packet && waited(&self.packets));
+            if !go {
+                break;
+            }
+            let queue = if packet {
+                &mut self.packets
+            } else {
+                &mut self.events
+            };
+            if let Some((ev, _)) = queue.pop_front() {
+                out.push(ev);
+            }
+        }
+        out
+    }
+
+    /// When something can go next.
+    fn deadline(&self) -> Option<Instant> {
+        let event = self.events.front().map(|(_, at)| *at + MERGE);
+        match self.next_is_packet()? {
+            true => {
+                let packet = self.packets.front().map(|(_, at)| *at + MERGE);
+                [event, packet].into_iter().flatten().min()
+            }
+            false => event,
         }
     }
 }
@@ -434,7 +587,7 @@ mod tests {
         let out = Shared::default();
         let sink = out.clone();
         let writer =
-            std::thread::spawn(move || run(rx, Box::new(Lines), Box::new(sink), pace, true));
+            std::thread::spawn(move || run(rx, Box::new(Lines), Box::new(sink), pace, true, false));
         (tx, out, writer)
     }
 
@@ -540,6 +693,128 @@ mod tests {
             writer.join().unwrap();
             assert_eq!(out.text(), "2 Exit merged\n3 Enter\n4 Exit\n", "{pace:?}");
         }
+    }
+
+    fn at(phase: Phase, kind: Kind, ts_us: u64) -> Event {
+        let call = if kind == Kind::Packet {
+            Call::Packet
+        } else {
+            Call::Connect
+        };
+        let mut ev = Event::new(kind, phase, call);
+        ev.ts_us = ts_us;
+        ev.tid = 7;
+        ev
+    }
+
+    fn order(evs: &[Event]) -> Vec<(Kind, u64)> {
+        evs.iter().map(|e| (e.kind, e.ts_us)).collect()
+    }
+
+    /// A capture thread left behind on a loaded machine: the event waits until the capture has
+    /// caught up with its time, so the packet stamped before it still goes first.
+    #[test]
+    fn an_event_waits_for_the_capture_to_catch_up() {
+        let t = Instant::now();
+        let mut m = Merge::default();
+        m.events.push_back((at(Phase::Exit, Kind::Syscall, 300), t));
+        assert!(
+            m.ready_with(t + MERGE, false, 250).is_empty(),
+            "the capture has not read up to the event's time yet"
+        );
+        m.add_packet(at(Phase::Call, Kind::Packet, 200), t + MERGE);
+        let out = m.ready_with(t + MERGE, false, 300);
+        assert_eq!(order(&out), [(Kind::Packet, 200), (Kind::Syscall, 300)]);
+        // However far behind the capture is, an event does not wait more than MERGE_MAX.
+        m.events.push_back((at(Phase::Exit, Kind::Syscall, 900), t));
+        assert_eq!(m.ready_with(t + MERGE_MAX, false, 0).len(), 1);
+    }
+
+    /// Events keep their order; each packet goes before the first event later than it (after
+    /// an `Enter` of the same microsecond, before an `Exit`), once it or that event has waited.
+    #[test]
+    fn packets_are_merged_between_the_calls_by_time() {
+        let t = Instant::now();
+        let mut m = Merge::default();
+        m.events
+            .push_back((at(Phase::Enter, Kind::Syscall, 100), t));
+        m.events.push_back((at(Phase::Exit, Kind::Syscall, 300), t));
+        m.add_packet(at(Phase::Call, Kind::Packet, 200), t);
+        m.add_packet(at(Phase::Call, Kind::Packet, 100), t);
+        m.add_packet(at(Phase::Call, Kind::Packet, 50), t);
+        m.add_packet(at(Phase::Call, Kind::Packet, 300), t);
+        m.add_packet(at(Phase::Call, Kind::Packet, 400), t);
+        assert!(
+            m.ready_with(t, false, u64::MAX).is_empty(),
+            "nothing has waited yet"
+        );
+        assert_eq!(m.deadline(), Some(t + MERGE));
+        let out = m.ready_with(t + MERGE, false, u64::MAX);
+        assert_eq!(
+            order(&out),
+            [
+                (Kind::Packet, 50),
+                (Kind::Syscall, 100),
+                (Kind::Packet, 100),
+                (Kind::Packet, 200),
+                (Kind::Packet, 300),
+                (Kind::Syscall, 300),
+                (Kind::Packet, 400),
+            ]
+        );
+        assert_eq!(m.deadline(), None);
+    }
+
+    /// A packet later than the first event waits for it, and the writer sleeps until that
+    /// event's time comes rather than waking for the packet's.
+    #[test]
+    fn a_later_packet_waits_for_the_event_before_it() {
+        let t = Instant::now();
+        let mut m = Merge::default();
+        m.add_packet(at(Phase::Call, Kind::Packet, 500), t);
+        let later = t + Duration::from_millis(10);
+        m.events
+            .push_back((at(Phase::Enter, Kind::Syscall, 100), later));
+        assert_eq!(m.deadline(), Some(later + MERGE));
+        assert!(m.ready_with(t + MERGE, false, u64::MAX).is_empty());
+        assert_eq!(
+            order(&m.ready_with(later + MERGE, false, u64::MAX)),
+            [(Kind::Syscall, 100), (Kind::Packet, 500)]
+        );
+        // Alone, a packet goes once it has waited; `all` takes everything at once.
+        m.add_packet(at(Phase::Call, Kind::Packet, 600), later);
+        m.events
+            .push_back((at(Phase::Exit, Kind::Syscall, 700), later));
+        assert_eq!(
+            order(&m.ready_with(later, true, u64::MAX)),
+            [(Kind::Packet, 600), (Kind::Syscall, 700)]
+        );
+    }
+
+    /// Through the writer thread: a packet between an `Enter` and its `Exit` keeps them two
+    /// lines, and the events are numbered in the merged order.
+    #[test]
+    fn the_writer_numbers_the_merged_timeline() {
+        let _flag = flag_lock();
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let out = Shared::default();
+        let sink = out.clone();
+        let writer = std::thread::spawn(move || {
+            run(rx, Box::new(Lines), Box::new(sink), Pace::Live, true, true)
+        });
+        tx.send(Msg::Event(at(Phase::Enter, Kind::Syscall, 100)))
+            .unwrap();
+        tx.send(Msg::Event(at(Phase::Exit, Kind::Syscall, 300)))
+            .unwrap();
+        tx.send(Msg::Packet(at(Phase::Call, Kind::Packet, 200)))
+            .unwrap();
+        assert_eq!(out.wait_for("3 Exit\n"), "1 Enter\n2 Call\n3 Exit\n");
+        tx.send(Msg::Stop).unwrap();
+        let kept = writer.join().unwrap();
+        assert_eq!(
+            kept.iter().map(|e| (e.seq, e.ts_us)).collect::<Vec<_>>(),
+            [(1, 100), (2, 200), (3, 300)]
+        );
     }
 
     #[test]

@@ -8,6 +8,25 @@
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// strace's set for a socket trace: `%net` alone misses `close` and `poll`.
+pub const STRACE_SET: &str = "trace=%net,close,poll,ppoll,select,pselect6";
+
+/// `strace -f` of socklab, its log in `s_log`, with socklab's own JSON trace in `t_log`; then
+/// socklab's `args`. `set` is what strace traces (`STRACE_SET`, or fewer calls).
+pub fn socklab_under_strace(set: &str, s_log: &Path, t_log: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new("strace");
+    c.args(["-f", "-qq", "-e", "signal=none", "-e", set, "-o"])
+        .arg(s_log)
+        .arg(env!("CARGO_BIN_EXE_socklab"))
+        .args(["--trace", "json", "--trace-file"])
+        .arg(t_log)
+        .args(args)
+        .stderr(Stdio::piped());
+    c
+}
 
 /// One system call: its name, the fd it worked on (`None` for `socket` and `poll`), and what
 /// it returned (`"?"` when strace could not tell).

@@ -1,4 +1,4 @@
-//! Shared by the curriculum tests: the catalogue, the twelve steps' programs built once, and
+//! Shared by the curriculum tests: the catalogue, the fifteen steps' programs built once, and
 //! `socklab check` run with its JSON read back. Uses `tests/common`, which the test declares.
 #![allow(dead_code)]
 
@@ -25,7 +25,7 @@ pub fn catalogue() -> Catalogue {
     Catalogue::load(Some(root())).expect("the catalogue loads")
 }
 
-/// Every example (the twelve exercises and the twelve solutions), built by one
+/// Every example (the fifteen exercises and the fifteen solutions), built by one
 /// `cargo build --examples` by name. With the test profile, which `cargo test` builds the
 /// examples with: after a whole `cargo test` build there is nothing left to do.
 pub fn examples() -> &'static HashMap<String, PathBuf> {

@@ -1,6 +1,6 @@
 //! The diagram as Mermaid text, for a Markdown page.
 
-use super::{Diagram, Step};
+use super::{Diagram, Line, Step};
 
 /// Mermaid reads `;` as the end of a statement and `#` as the start of an entity: both are
 /// written as entity codes.
@@ -29,7 +29,12 @@ pub fn to_mermaid(d: &Diagram) -> String {
                 label,
                 line,
             } => {
-                let arrow = if line.dashed() { "-->>" } else { "->>" };
+                // A packet: Mermaid's open ("async") arrow, apart from the calls' filled ones.
+                let arrow = match line {
+                    Line::Packet => "-)",
+                    l if l.dashed() => "-->>",
+                    _ => "->>",
+                };
                 out.push_str(&format!("    p{from}{arrow}p{to}: {}\n", text(label)));
             }
             Step::Note { over, text: t, .. } => {
@@ -57,7 +62,7 @@ pub fn to_mermaid(d: &Diagram) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::diagram::{Line, Participant, Tone};
+    use crate::demo::diagram::{Participant, Tone};
     use crate::trace::Role;
 
     #[test]
@@ -91,13 +96,20 @@ mod tests {
                     last: 2,
                     text: "the demo stops the server".into(),
                 },
+                Step::Arrow {
+                    from: 2,
+                    to: 0,
+                    label: "FIN-ACK".into(),
+                    line: Line::Packet,
+                },
             ],
         };
         assert_eq!(
             to_mermaid(&d),
             "sequenceDiagram\n    participant p0 as client-1\n    participant p1 as veilleur\n    \
              participant p2 as exécutant-1\n    p0->>p1: connect\n    p1-->>p2: fd 4\n    \
-             Note over p2: a#59;b#35;c\n    Note over p1,p2: the demo stops the server\n"
+             Note over p2: a#59;b#35;c\n    Note over p1,p2: the demo stops the server\n    \
+             p2-)p0: FIN-ACK\n"
         );
     }
 }

@@ -2,7 +2,8 @@
 //! exécutants, main, helpers), the handshake drawn when the kernel completed it, the `accept`
 //! as the server's own step, each transfer as an arrow from the `send` to the thread whose
 //! `recv` takes the bytes, `close` and the end of stream, the calls that blocked drawn as
-//! waiting, and the demo's stop of its server as one labelled end.
+//! waiting, and the demo's stop of its server as one labelled end. A trace with packets
+//! (`--packets`) also has them, as the thin arrows of a flow graph beside the calls.
 //!
 //! [`model`] turns the trace into participants and steps; [`svg`] and [`mermaid`] write them
 //! out. Both writers are pure functions of the diagram, so one trace always gives the same
@@ -41,6 +42,8 @@ pub enum Line {
     Close,
     /// A descriptor handed to another thread of the same program: no packet at all.
     HandOver,
+    /// One packet captured on the wire (`--packets`): a TCP segment or a UDP datagram.
+    Packet,
 }
 
 impl Line {

@@ -8,6 +8,10 @@
 //! at the first event that proves it happened (the connection at the earlier of `connect`'s
 //! and `accept`'s return, bytes at the earlier of the `send`'s return and the `recv` that took
 //! them), never below something that depends on it.
+//!
+//! Packets (`--packets`) are drawn where the merged timeline has them, as the thin arrows of a
+//! flow graph beside the calls that sent them: from the thread holding the socket they left to
+//! the one holding the socket they reached, found by their addresses.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -86,9 +90,10 @@ impl Sock {
     }
 }
 
-/// An event of the lesson: not the demo's own thread, and not socklab's own probes.
+/// An event of the lesson: not the demo's own thread, not socklab's own probes, and no packet
+/// (a packet is no thread's).
 fn lesson(e: &Event) -> bool {
-    e.role != Role::Harness && e.kind != Kind::Probe
+    e.role != Role::Harness && !matches!(e.kind, Kind::Probe | Kind::Packet)
 }
 
 /// The call returned (an `Exit`, or a `Call` traced once) without an error.
@@ -101,6 +106,9 @@ fn succeeded(e: &Event) -> bool {
 fn reaches(addr: SocketAddr, local: SocketAddr) -> bool {
     addr.port() == local.port() && (addr.ip() == local.ip() || local.ip().is_unspecified())
 }
+
+/// A descriptor of a process: (pid, fd).
+type Descriptor = (u32, i32);
 
 /// What the events say of every socket.
 struct Sockets {
@@ -126,8 +134,28 @@ impl Sockets {
         // A `close` in progress, per thread: the descriptor is no longer open (another thread
         // may already get the same number back), but its return still concerns this socket.
         let mut closing: HashMap<u32, SockId> = HashMap::new();
+        // `--mode fork`: a child process starts with a copy of its parent's descriptors. The
+        // veilleur's hand-over names the exécutant; the child's first event, under that name,
+        // takes the parent's descriptors as they were at the hand-over.
+        let mut inherits: HashMap<String, Vec<(Descriptor, SockId)>> = HashMap::new();
+        let mut pids: std::collections::HashSet<u32> = std::collections::HashSet::new();
         for (i, e) in ev.iter().enumerate() {
-            if matches!(e.kind, Kind::Note | Kind::Library) {
+            if let Some(Note::HandOver { executant, .. }) = &e.note {
+                let copy: Vec<(Descriptor, SockId)> = open
+                    .iter()
+                    .filter(|((pid, _), _)| *pid == e.pid)
+                    .map(|(k, v)| (*k, *v))
+                    .collect();
+                inherits.insert(Note::executant_name(*executant), copy);
+            }
+            if pids.insert(e.pid)
+                && let Some(copy) = inherits.remove(&e.thread)
+            {
+                for ((_, fd), id) in copy {
+                    open.insert((e.pid, fd), id);
+                }
+            }
+            if matches!(e.kind, Kind::Note | Kind::Library | Kind::Packet) {
                 continue;
             }
             let fd = e.fd.filter(|&fd| fd >= 0);
@@ -286,6 +314,55 @@ impl Sockets {
         let k = uses.partition_point(|&u| u <= at);
         let u = if k > 0 { uses[k - 1] } else { *uses.first()? };
         Some(ev[u].thread.as_str())
+    }
+
+    /// The socket a packet from `local` to `remote` left (or reached, the two swapped), at
+    /// event `at`: the connection end with that address pair (its listener, before `accept`
+    /// made it), else the listening or datagram socket bound there, else a client whose own
+    /// port the trace never learnt, connected to `remote`.
+    fn end_of(&self, local: SocketAddr, remote: SocketAddr, at: usize) -> Option<SockId> {
+        let other = |s: &Sock| match s.end {
+            End::Client => s.target,
+            End::Server => s.peer,
+            _ => None,
+        };
+        let ends: Vec<SockId> = (0..self.socks.len())
+            .filter(|&i| {
+                let s = &self.socks[i];
+                s.connected()
+                    && other(s) == Some(remote)
+                    && s.local.is_some_and(|l| reaches(local, l))
+            })
+            .collect();
+        // The same pair may be used again: the last end opened by then, else the first.
+        let end = ends
+            .iter()
+            .rev()
+            .find(|&&i| self.socks[i].opened.is_some_and(|o| o <= at))
+            .or(ends.first())
+            .copied();
+        if let Some(end) = end {
+            let s = &self.socks[end];
+            return match (s.end, s.opened, s.listener) {
+                (End::Server, Some(opened), Some(l)) if at < opened => Some(l),
+                _ => Some(end),
+            };
+        }
+        let bound = |kind: End| {
+            (0..self.socks.len()).rev().find(|&i| {
+                self.socks[i].end == kind
+                    && self.socks[i].local.is_some_and(|l| reaches(local, l))
+                    && self.socks[i].uses.first().is_some_and(|&u| u <= at)
+            })
+        };
+        bound(End::Listening)
+            .or_else(|| bound(End::Datagram))
+            .or_else(|| {
+                (0..self.socks.len()).find(|&i| {
+                    let s = &self.socks[i];
+                    s.end == End::Client && s.local.is_none() && s.target == Some(remote)
+                })
+            })
     }
 
     /// The receive on `id` that took the byte at stream offset `offset`.
@@ -540,10 +617,39 @@ pub fn build(events: &[Event], lang: Lang) -> Diagram {
         }
     };
 
+    // Who sent or received a packet: the thread holding that end then, else the program
+    // outside the trace at that address (on the clients' side when it talks to a server).
+    let packet_end = |local: SocketAddr, remote: SocketAddr, at: usize| -> (Option<Who>, bool) {
+        match socks.end_of(local, remote, at) {
+            Some(id) => {
+                let server = matches!(socks.socks[id].end, End::Server | End::Listening);
+                let who = socks.owner(&ev, id, at).map(|t| Who::Thread(t.to_string()));
+                (who, server)
+            }
+            None => (None, false),
+        }
+    };
+
     for (i, e) in ev.iter().enumerate() {
         b.current = i;
         let t = e.thread.as_str();
         let id = socks.of[i];
+        if let Some(p) = e.packet.as_ref().filter(|_| e.kind == Kind::Packet) {
+            let (from, from_server) = packet_end(p.src, p.dst, i);
+            let (to, to_server) = packet_end(p.dst, p.src, i);
+            let (from, to) = match (from, to) {
+                (Some(f), Some(t)) => (f, t),
+                (Some(f), None) => (f, remote(p.dst, from_server)),
+                (None, Some(t)) => (remote(p.src, to_server), t),
+                (None, None) => continue,
+            };
+            let label = match p.len {
+                0 => p.label(),
+                n => format!("{} len={n}", p.label()),
+            };
+            b.arrow(i, from, to, label, Line::Packet);
+            continue;
+        }
         if e.kind == Kind::Note {
             match &e.note {
                 // The harness's only step: where the demo stops its server.
@@ -727,8 +833,11 @@ pub fn build(events: &[Event], lang: Lang) -> Diagram {
                 let (Some(id), Some(sock)) = (id, sock) else {
                     continue;
                 };
+                // A descriptor another process also holds (fork): closing this copy sends
+                // nothing, the connection lives on in the other process.
+                let shared = e.socket.is_some_and(|s| s.shared);
                 let sends_fin = match (&e.call, e.how) {
-                    (Call::Close, _) => !fin_sent[id],
+                    (Call::Close, _) => !fin_sent[id] && !shared,
                     (_, Some(How::Write | How::Both)) => true,
                     _ => false,
                 };
@@ -878,7 +987,7 @@ fn assemble(ev: &[&Event], threads: &[&str], mut placed: Vec<Placed>, lang: Lang
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::{Family, SockInfo};
+    use crate::trace::{Family, Packet, SockInfo, TcpFlag, Transport};
 
     const SERVER: &str = "127.0.0.1:7777";
     const CLIENT: &str = "127.0.0.1:40000";
@@ -1153,6 +1262,130 @@ mod tests {
         );
         assert!(!notes(&d).iter().any(|(_, t)| t.contains("shutdown")));
         assert_eq!(notes(&d).last(), Some(&("veilleur", "close(5)")));
+    }
+
+    fn packet(from: &str, to: &str, flags: &[TcpFlag], len: usize) -> Event {
+        let mut e = Event::new(Kind::Packet, Phase::Call, Call::Packet);
+        e.thread = "lo".into();
+        e.packet = Some(Packet {
+            proto: Transport::Tcp,
+            src: addr(from),
+            dst: addr(to),
+            flags: flags.to_vec(),
+            seq: Some(0),
+            ack: None,
+            len,
+            preview: None,
+        });
+        e
+    }
+
+    fn packets(d: &Diagram) -> Vec<(&str, &str, &str)> {
+        d.steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Arrow {
+                    from,
+                    to,
+                    label,
+                    line: Line::Packet,
+                } => Some((
+                    d.participants[*from].name.as_str(),
+                    d.participants[*to].name.as_str(),
+                    label.as_str(),
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Packets go from the thread holding the end they left to the one holding the end they
+    /// reached: the handshake to the veilleur (no exécutant holds the connection yet), the data
+    /// to the exécutant, its FIN back to the client. No lifeline for the interface.
+    #[test]
+    fn packets_go_between_the_threads_holding_their_ends() {
+        use TcpFlag::{Ack, Fin, Psh, Syn};
+        let mut c = connect(10, "client-1", 3);
+        c.socket = stream(SockRole::Connected, Some(CLIENT), Some(SERVER));
+        let events = trace(vec![
+            packet(CLIENT, SERVER, &[Syn], 0),
+            packet(SERVER, CLIENT, &[Syn, Ack], 0),
+            packet(CLIENT, SERVER, &[Ack], 0),
+            c,
+            accept(4, CLIENT),
+            note(
+                "veilleur",
+                Note::HandOver {
+                    fd: 4,
+                    peer: addr(CLIENT),
+                    executant: 1,
+                },
+            ),
+            data(ev(10, "client-1", Call::Sendto, 3, 5), "hello"),
+            packet(CLIENT, SERVER, &[Psh, Ack], 5),
+            data(ev(21, "exécutant-1", Call::Recvfrom, 4, 5), "hello"),
+            ev(21, "exécutant-1", Call::Close, 4, 0),
+            packet(SERVER, CLIENT, &[Fin, Ack], 0),
+        ]);
+        let d = build(&events, Lang::En);
+        assert_eq!(d.names(), ["client-1", "veilleur", "exécutant-1"]);
+        assert_eq!(
+            packets(&d),
+            [
+                ("client-1", "veilleur", "SYN"),
+                ("veilleur", "client-1", "SYN-ACK"),
+                ("client-1", "veilleur", "ACK"),
+                ("client-1", "exécutant-1", "PSH-ACK len=5"),
+                ("exécutant-1", "client-1", "FIN-ACK"),
+            ]
+        );
+        // Beside the calls: the SYN above the connection the connect completes.
+        let first_packet = d.steps.iter().position(|s| {
+            matches!(
+                s,
+                Step::Arrow {
+                    line: Line::Packet,
+                    ..
+                }
+            )
+        });
+        let connection = d.steps.iter().position(|s| {
+            matches!(
+                s,
+                Step::Arrow {
+                    line: Line::Connect,
+                    ..
+                }
+            )
+        });
+        assert!(first_packet < connection, "{:?}", d.steps);
+        // Without packets, the same trace draws none.
+        let none: Vec<Event> = events
+            .into_iter()
+            .filter(|e| e.kind != Kind::Packet)
+            .collect();
+        assert!(packets(&build(&none, Lang::En)).is_empty());
+    }
+
+    /// A server alone: the packets of its client outside the trace go to and from the same
+    /// remote lifeline as its calls' arrows.
+    #[test]
+    fn a_lone_servers_packets_come_from_its_remote_client() {
+        let events = trace(vec![
+            packet(CLIENT, SERVER, &[TcpFlag::Syn], 0),
+            accept(4, CLIENT),
+            data(ev(20, "veilleur", Call::Recvfrom, 4, 3), "hi\n"),
+            packet(SERVER, CLIENT, &[TcpFlag::Ack], 0),
+        ]);
+        let d = build(&events, Lang::En);
+        assert_eq!(d.names(), ["remote 127.0.0.1:40000", "veilleur"]);
+        assert_eq!(
+            packets(&d),
+            [
+                ("remote 127.0.0.1:40000", "veilleur", "SYN"),
+                ("veilleur", "remote 127.0.0.1:40000", "ACK"),
+            ]
+        );
     }
 
     #[test]

@@ -32,12 +32,29 @@ pub fn to_svg(d: &Diagram) -> String {
     let width = COL * n + 2 * SIDE;
     let height = TOP + ROW * (d.steps.len() + 1) + 20;
     let x = |i: usize| SIDE + COL * i + COL / 2;
+    // The packets' open arrowhead, only in a diagram that has packets: one without stays the
+    // same, byte for byte.
+    let packet_marker = if d.steps.iter().any(|s| {
+        matches!(
+            s,
+            Step::Arrow {
+                line: Line::Packet,
+                ..
+            }
+        )
+    }) {
+        "<marker id=\"packet\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" \
+         markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\">\
+         <path d=\"M 0 0 L 10 5 L 0 10\" fill=\"none\" stroke=\"#8a8a8a\"/></marker>"
+    } else {
+        ""
+    };
     let mut out = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
          viewBox=\"0 0 {width} {height}\" font-family=\"monospace\" font-size=\"12\">\n\
          <defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" \
          markerWidth=\"8\" markerHeight=\"8\" orient=\"auto-start-reverse\">\
-         <path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#333\"/></marker></defs>\n\
+         <path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#333\"/></marker>{packet_marker}</defs>\n\
          <rect x=\"0\" y=\"0\" width=\"{width}\" height=\"{height}\" fill=\"white\"/>\n"
     );
     for (i, p) in d.participants.iter().enumerate() {
@@ -76,6 +93,25 @@ pub fn to_svg(d: &Diagram) -> String {
     for (row, step) in d.steps.iter().enumerate() {
         let y = TOP + ROW * row + ROW / 2;
         match step {
+            // A packet: thin, grey, dotted, with an open head and a smaller label, so the
+            // calls stay the story and the packets the detail beside it.
+            Step::Arrow {
+                from,
+                to,
+                label,
+                line: Line::Packet,
+            } if from != to => {
+                let (x1, x2) = (x(*from), x(*to));
+                out.push_str(&format!(
+                    "<line x1=\"{x1}\" y1=\"{y}\" x2=\"{x2}\" y2=\"{y}\" stroke=\"#8a8a8a\" \
+                     stroke-width=\"1\" stroke-dasharray=\"2 3\" marker-end=\"url(#packet)\"/>\n\
+                     <text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"10\" \
+                     fill=\"#666\">{}</text>\n",
+                    (x1 + x2) / 2,
+                    y - 4,
+                    xml(label)
+                ));
+            }
             Step::Arrow {
                 from,
                 to,
@@ -181,5 +217,31 @@ mod tests {
         // The long note is cut to the image's width and starts inside it.
         assert!(svg.contains("<rect x=\"4\" y=\""), "{svg}");
         assert_eq!(svg, to_svg(&d), "the same diagram gives the same bytes");
+        assert!(
+            !svg.contains("id=\"packet\""),
+            "no packets, no packet marker"
+        );
+    }
+
+    #[test]
+    fn packets_are_thin_grey_arrows_with_their_own_head() {
+        let p = |name: &str| Participant {
+            name: name.into(),
+            role: Some(Role::Main),
+        };
+        let d = Diagram {
+            participants: vec![p("client-1"), p("main")],
+            steps: vec![Step::Arrow {
+                from: 0,
+                to: 1,
+                label: "SYN".into(),
+                line: Line::Packet,
+            }],
+        };
+        let svg = to_svg(&d);
+        assert!(svg.contains("<marker id=\"packet\""), "{svg}");
+        assert!(svg.contains("marker-end=\"url(#packet)\""), "{svg}");
+        assert!(svg.contains("stroke=\"#8a8a8a\""), "{svg}");
+        assert!(svg.contains(">SYN</text>"), "{svg}");
     }
 }

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::net::TcpStream;
 
 use super::clients::quote;
-use super::{Ctx, c, start_server};
+use super::{Ctx, c, server_listening};
 use crate::grade::child::status_en;
 use crate::grade::child::status_fr;
 use crate::grade::net::{self, End, IO_LIMIT, Proto};
@@ -162,14 +162,9 @@ fn hears(m: &mut Member, needle: &str) -> Result<(), Reason> {
 
 /// Step 12.
 pub fn server(ctx: &Ctx, list: &mut Checklist) {
-    let (mut run, port) = match start_server(ctx, Proto::Tcp) {
-        Ok(x) => x,
-        Err(r) => {
-            list.fail("listens", r);
-            return;
-        }
+    let Some((mut run, port)) = server_listening(ctx, Proto::Tcp, list) else {
+        return;
     };
-    list.pass("listens");
     let joined = join(port).and_then(|a| Ok((a, join(port)?, join(port)?)));
     let (mut a, mut b, mut c) = match joined {
         Ok(m) => m,

@@ -4,7 +4,7 @@
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, UdpSocket};
 use std::time::Duration;
 
-use super::{Ctx, c, start_server};
+use super::{Ctx, c, server_listening};
 use crate::grade::child::{HOST, Running};
 use crate::grade::net::{self, End, IO_LIMIT, Proto};
 use crate::grade::verdict::{Checklist, Criterion, Reason};
@@ -70,22 +70,79 @@ pub const TCP_ITERATIVE: &[Criterion] = &[
         "serves a second client after the first one left",
     ),
     c(
+        "closes",
+        "ferme la connexion après la fin du flot du client (shutdown SHUT_WR) : le client lit 0",
+        "closes the connection after the client's end of stream (shutdown SHUT_WR): the client reads 0",
+    ),
+    c(
         "restart",
         "relancé aussitôt sur le même port après un arrêt (SO_REUSEADDR)",
         "restarts at once on the same port after being stopped (SO_REUSEADDR)",
     ),
 ];
 
+/// How long a client that half-closed waits for the server's end of stream.
+const FIN_WAIT: Duration = Duration::from_secs(3);
+
+/// The client sends, reads its echo, and half-closes (`shutdown(SHUT_WR)`: its FIN, "I have
+/// nothing more to say"). The server's `recv` returns 0; a server that then closes its
+/// connected socket sends its own FIN, and the client reads 0. One that forgets the close
+/// keeps the connection open (the kernel sends nothing on its own), and the client waits.
+fn closes_after_half_close(port: u16) -> Result<(), Reason> {
+    let mut s = connect_and_echo(port, false, b"au revoir\n")?;
+    s.shutdown(std::net::Shutdown::Write).map_err(|e| {
+        Reason::new(
+            format!("shutdown(SHUT_WR) du client impossible : {e}"),
+            format!("the client's shutdown(SHUT_WR) failed: {e}"),
+        )
+    })?;
+    let (got, end) = net::read_to_close(&mut s, FIN_WAIT);
+    match end {
+        End::Closed | End::Done if got.is_empty() => Ok(()),
+        End::Closed | End::Done => Err(Reason::new(
+            format!(
+                "après la fin du flot du client, le serveur a encore envoyé {} octet(s) avant de fermer",
+                got.len()
+            ),
+            format!(
+                "after the client's end of stream, the server still sent {} byte(s) before closing",
+                got.len()
+            ),
+        )),
+        End::Reset => Err(Reason::new(
+            "après la fin du flot du client, le serveur a coupé la connexion par un RST au lieu \
+             de la fermer par un FIN",
+            "after the client's end of stream, the server cut the connection with a RST instead \
+             of closing it with a FIN",
+        )),
+        End::Timeout => Err(Reason::new(
+            format!(
+                "après le shutdown(SHUT_WR) du client, le recv du serveur a renvoyé 0, mais aucune \
+                 fin de flot n'est revenue en {} s : le serveur ne ferme pas la socket connectée \
+                 (il manque close() à la fin de la conversation ; pour un serveur à threads, dans \
+                 la fonction de l'exécutant)",
+                FIN_WAIT.as_secs()
+            ),
+            format!(
+                "after the client's shutdown(SHUT_WR), the server's recv returned 0, but no end of \
+                 stream came back within {} s: the server does not close the connected socket \
+                 (the close() at the end of the conversation is missing; for a thread server, in \
+                 the exécutant's function)",
+                FIN_WAIT.as_secs()
+            ),
+        )),
+        End::Error(e) => Err(Reason::new(
+            format!("la connexion a échoué : {e}"),
+            format!("the connection failed: {e}"),
+        )),
+    }
+}
+
 /// Step 03.
 pub fn tcp_iterative(ctx: &Ctx, list: &mut Checklist) {
-    let (mut run, port) = match start_server(ctx, Proto::Tcp) {
-        Ok(x) => x,
-        Err(r) => {
-            list.fail("listens", r);
-            return;
-        }
+    let Some((mut run, port)) = server_listening(ctx, Proto::Tcp, list) else {
+        return;
     };
-    list.pass("listens");
     // One client for the short message, a fresh one for the long: a server that stops after
     // its first recv fails the second, not both.
     list.record(
@@ -107,6 +164,7 @@ pub fn tcp_iterative(ctx: &Ctx, list: &mut Checklist) {
             connect_and_echo(port, true, b"ipv6\n").map(drop),
         );
     }
+    list.record("closes", closes_after_half_close(port));
     list.record("restart", restart(ctx, &mut run, port));
 }
 
@@ -257,14 +315,9 @@ fn udp_echo(s: &UdpSocket, server: SocketAddr, msg: &[u8]) -> Result<(), Reason>
 
 /// Step 05.
 pub fn udp(ctx: &Ctx, list: &mut Checklist) {
-    let (mut run, port) = match start_server(ctx, Proto::Udp) {
-        Ok(x) => x,
-        Err(r) => {
-            list.fail("listens", r);
-            return;
-        }
+    let Some((mut run, port)) = server_listening(ctx, Proto::Udp, list) else {
+        return;
     };
-    list.pass("listens");
     let (a, server) = match udp_client(port, false) {
         Ok(x) => x,
         Err(r) => return list.fail_rest(&r),
@@ -383,18 +436,18 @@ pub const TCP_CONCURRENT: &[Criterion] = &[
         "continue après le départ des clients : un nouveau client est servi",
         "goes on after clients leave: a new client is served",
     ),
+    c(
+        "closes",
+        "ferme la connexion après la fin du flot du client (shutdown SHUT_WR) : le client lit 0",
+        "closes the connection after the client's end of stream (shutdown SHUT_WR): the client reads 0",
+    ),
 ];
 
 /// Steps 10 and 11.
 pub fn tcp_concurrent(ctx: &Ctx, list: &mut Checklist) {
-    let (_run, port) = match start_server(ctx, Proto::Tcp) {
-        Ok(x) => x,
-        Err(r) => {
-            list.fail("listens", r);
-            return;
-        }
+    let Some((_run, port)) = server_listening(ctx, Proto::Tcp, list) else {
+        return;
     };
-    list.pass("listens");
     list.record(
         "echo_large",
         connect_and_echo(port, false, &net::binary_message(LARGE)).map(drop),
@@ -405,6 +458,7 @@ pub fn tcp_concurrent(ctx: &Ctx, list: &mut Checklist) {
         "after_close",
         connect_and_echo(port, false, b"encore un\n").map(drop),
     );
+    list.record("closes", closes_after_half_close(port));
 }
 
 /// How long a second client waits for its echo while the first one stays connected.

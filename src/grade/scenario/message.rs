@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::clients::{ended_ok, quote};
 use super::echo::{udp_client, udp_recv, udp_recv_watching};
-use super::{Ctx, c, client_connects, start_client, start_server};
+use super::{Ctx, c, client_connects, server_listening, start_client};
 use crate::grade::child::{HOST, Running};
 use crate::grade::net::{self, End, IO_LIMIT, Proto};
 use crate::grade::verdict::{Checklist, Criterion, Reason};
@@ -86,14 +86,9 @@ pub const SERVER: &[Criterion] = &[
 
 /// Step 06, the server.
 pub fn server(ctx: &Ctx, list: &mut Checklist) {
-    let (mut run, port) = match start_server(ctx, Proto::Tcp) {
-        Ok(x) => x,
-        Err(r) => {
-            list.fail("listens", r);
-            return;
-        }
+    let Some((mut run, port)) = server_listening(ctx, Proto::Tcp, list) else {
+        return;
     };
-    list.pass("listens");
     let mut s = match net::connect(port, false) {
         Ok(s) => s,
         Err(r) => return list.fail_rest(&r),
@@ -287,14 +282,9 @@ fn udp_reply(s: &UdpSocket, expected: &str) -> Result<(), Reason> {
 
 /// Step 07, the server.
 pub fn udp_server(ctx: &Ctx, list: &mut Checklist) {
-    let (mut run, port) = match start_server(ctx, Proto::Udp) {
-        Ok(x) => x,
-        Err(r) => {
-            list.fail("listens", r);
-            return;
-        }
+    let Some((mut run, port)) = server_listening(ctx, Proto::Udp, list) else {
+        return;
     };
-    list.pass("listens");
     let (a, server) = match udp_client(port, false) {
         Ok(x) => x,
         Err(r) => return list.fail_rest(&r),

@@ -9,7 +9,10 @@ mod chat;
 mod clients;
 mod echo;
 mod message;
+mod one_way;
 mod relay;
+mod relay_udp;
+mod select_client;
 
 use std::net::{TcpListener, TcpStream};
 
@@ -71,6 +74,24 @@ const SCENARIOS: &[(&str, &[Criterion], Run)] = &[
         relay::roles_client,
     ),
     ("chat-server", chat::SERVER, chat::server),
+    ("one-way-server", one_way::SERVER, one_way::server),
+    ("one-way-client", one_way::CLIENT, one_way::client),
+    (
+        "one-way-udp-server",
+        one_way::UDP_SERVER,
+        one_way::udp_server,
+    ),
+    (
+        "one-way-udp-client",
+        one_way::UDP_CLIENT,
+        one_way::udp_client_scenario,
+    ),
+    ("relay-udp-server", relay_udp::SERVER, relay_udp::server),
+    (
+        "select-client",
+        select_client::CLIENT,
+        select_client::client,
+    ),
 ];
 
 /// The criteria of a scenario, or `None` for an unknown name.
@@ -145,6 +166,25 @@ pub(crate) fn start_server(ctx: &Ctx, proto: Proto) -> Result<(Running, u16), Re
     let mut run = ctx.program.start(HOST, port, None, &[])?;
     net::wait_listening(&mut run, proto, port)?;
     Ok((run, port))
+}
+
+/// Starts a server program and records the `listens` criterion: the running program and its
+/// port when it listens, `None` (the criterion failed with its reason) when it does not.
+pub(crate) fn server_listening(
+    ctx: &Ctx,
+    proto: Proto,
+    list: &mut Checklist,
+) -> Option<(Running, u16)> {
+    match start_server(ctx, proto) {
+        Ok(started) => {
+            list.pass("listens");
+            Some(started)
+        }
+        Err(r) => {
+            list.fail("listens", r);
+            None
+        }
+    }
 }
 
 /// Lines of `text` that mean a crash rather than a message: a Python traceback or a Rust panic.

@@ -5,7 +5,7 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use super::clients::{ended_ok, quote};
-use super::{Ctx, c, client_connects, grader_listener, start_client, start_server};
+use super::{Ctx, c, client_connects, grader_listener, server_listening, start_client};
 use crate::grade::child::{Running, find};
 use crate::grade::net::{self, End, IO_LIMIT, Proto};
 use crate::grade::verdict::{Checklist, Criterion, Reason};
@@ -116,14 +116,9 @@ pub const SERVER: &[Criterion] = &[
 
 /// Step 08, the server: the grader connects an emitter, then a receiver.
 pub fn server(ctx: &Ctx, list: &mut Checklist) {
-    let (_run, port) = match start_server(ctx, Proto::Tcp) {
-        Ok(x) => x,
-        Err(r) => {
-            list.fail("listens", r);
-            return;
-        }
+    let Some((_run, port)) = server_listening(ctx, Proto::Tcp, list) else {
+        return;
     };
-    list.pass("listens");
     let pair = net::connect(port, false).and_then(|a| Ok((a, net::connect(port, false)?)));
     let (mut a, mut b) = match pair {
         Ok(p) => p,
@@ -233,14 +228,9 @@ fn ended(why: Reason, run: &mut Running) -> Reason {
 
 /// Step 09, the server.
 pub fn roles_server(ctx: &Ctx, list: &mut Checklist) {
-    let (mut run, port) = match start_server(ctx, Proto::Tcp) {
-        Ok(x) => x,
-        Err(r) => {
-            list.fail("listens", r);
-            return;
-        }
+    let Some((mut run, port)) = server_listening(ctx, Proto::Tcp, list) else {
+        return;
     };
-    list.pass("listens");
     let mut a = match net::connect(port, false) {
         Ok(s) => s,
         Err(r) => return list.fail_rest(&r),

@@ -12,8 +12,9 @@
 //! standard input still works; without a terminal they come from standard input, so step mode
 //! can be scripted.
 
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, IsTerminal, Write};
+mod keys;
+
+use std::io::{self, IsTerminal, Write};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -23,6 +24,9 @@ use crossbeam_channel::{Receiver, Sender};
 use crate::explain;
 use crate::lang::Lang;
 use crate::trace::{self, Event};
+
+use keys::Key;
+pub use keys::restore as restore_terminal;
 
 struct Request {
     thread: String,
@@ -77,6 +81,10 @@ pub fn active() -> bool {
 
 /// Waits until the stepper lets this call through.
 pub fn gate(call: &Event) {
+    // A forked exécutant has no stepper of its own: it waits at its parent's.
+    if trace::remote::gate(call) {
+        return;
+    }
     wait_at_gate(call, false);
 }
 
@@ -110,63 +118,19 @@ fn wait_at_gate(call: &Event, answers_quit: bool) -> Answer {
     Answer::Run
 }
 
-enum Key {
-    Run,
-    Sockets,
-    Continue,
-    Quit,
-}
-
-/// Where the keys come from.
-struct Keys {
-    input: Box<dyn BufRead + Send>,
-    /// A terminal echoes the key and its Enter; a script's keys are not echoed.
-    echoed: bool,
-}
-
-/// True when the keys come from the terminal.
+/// True when the keys come from the terminal (as [`keys::source`] decides).
 fn tty_keys() -> bool {
-    io::stderr().is_terminal() && File::open("/dev/tty").is_ok()
-}
-
-/// The terminal if there is one, otherwise standard input.
-fn key_source() -> Keys {
-    if io::stderr().is_terminal()
-        && let Ok(tty) = File::open("/dev/tty")
-    {
-        return Keys {
-            input: Box::new(BufReader::new(tty)),
-            echoed: true,
-        };
-    }
-    Keys {
-        input: Box::new(BufReader::new(io::stdin())),
-        echoed: io::stdin().is_terminal(),
-    }
-}
-
-fn read_key(keys: &mut Keys) -> Key {
-    let mut line = String::new();
-    let read = keys.input.read_line(&mut line);
-    if !keys.echoed {
-        // Nothing ended the prompt's line: end it here.
-        eprintln!();
-    }
-    match read {
-        // No more keys (a script ran out): run the rest without stopping.
-        Ok(0) | Err(_) => Key::Continue,
-        Ok(_) => match line.trim() {
-            "q" | "Q" => Key::Quit,
-            "c" | "C" => Key::Continue,
-            "s" | "S" => Key::Sockets,
-            _ => Key::Run,
-        },
-    }
+    io::stderr().is_terminal()
+        && std::fs::File::options()
+            .read(true)
+            .write(true)
+            .open("/dev/tty")
+            .is_ok()
 }
 
 fn stepper(rx: Receiver<Request>, delay: Option<Duration>, lang: Lang) {
     let mut keys = if delay.is_none() {
-        Some(key_source())
+        Some(keys::source())
     } else {
         None
     };
@@ -181,7 +145,7 @@ fn stepper(rx: Receiver<Request>, delay: Option<Duration>, lang: Lang) {
             let waiting = rx.len();
             prompt(&req, waiting, delay.is_some(), lang);
             let key = match (&mut keys, delay) {
-                (Some(k), _) => read_key(k),
+                (Some(k), _) => k.read(),
                 (None, Some(d)) => {
                     std::thread::sleep(d);
                     Key::Run
@@ -191,11 +155,12 @@ fn stepper(rx: Receiver<Request>, delay: Option<Duration>, lang: Lang) {
             match key {
                 // The sockets as the kernel lists them now, then the same prompt again.
                 Key::Sockets => trace::sockets_note(),
+                Key::Help => help(lang),
                 key => break key,
             }
         };
         match key {
-            Key::Sockets => {}
+            Key::Sockets | Key::Help => {}
             Key::Run => {}
             Key::Continue => OPEN.store(true, Ordering::Relaxed),
             Key::Quit if req.answers_quit => {
@@ -206,6 +171,7 @@ fn stepper(rx: Receiver<Request>, delay: Option<Duration>, lang: Lang) {
                 continue;
             }
             Key::Quit => {
+                keys::restore();
                 trace::note(trace::Note::StepQuit);
                 trace::finish();
                 std::process::exit(0);
@@ -213,6 +179,19 @@ fn stepper(rx: Receiver<Request>, delay: Option<Duration>, lang: Lang) {
         }
         let _ = req.go.send(Answer::Run);
     }
+}
+
+/// `h`: what each key does.
+fn help(lang: Lang) {
+    let text = lang.pick(
+        "  Touches : Entrée exécute l'appel · c continue sans s'arrêter · s montre les sockets \
+         du programme vues par le noyau (avec --sockets) · q quitte (la trace est écrite) · h \
+         cette aide · Ctrl+C arrête le programme comme d'habitude",
+        "  Keys: Enter runs the call · c continues without stopping · s shows the program's \
+         sockets as the kernel sees them (with --sockets) · q quits (the trace is written out) \
+         · h this help · Ctrl+C stops the program as usual",
+    );
+    eprintln!("{text}");
 }
 
 fn prompt(req: &Request, waiting: usize, auto: bool, lang: Lang) {
@@ -227,20 +206,21 @@ fn prompt(req: &Request, waiting: usize, auto: bool, lang: Lang) {
         "⏸ [{}] {}({}){others}",
         req.thread, req.call.call, req.call.brief
     );
-    if let Some(text) = explain::step_text(&req.call, lang) {
+    // Said here, before the call runs; the trace does not say it again under the call.
+    if let Some(text) = explain::at_gate(&req.call, lang) {
         let _ = writeln!(err, "  ↳ {text}");
     }
     if !auto {
         let keys = match (trace::sockets_table(), lang) {
             (true, Lang::Fr) => {
-                "  Entrée : exécuter · c : continuer sans s'arrêter · s : les sockets · q : quitter › "
+                "  Entrée : exécuter · c : continuer · s : les sockets · q : quitter · h : aide › "
             }
             (true, Lang::En) => {
-                "  Enter: run · c: continue without stopping · s: the sockets · q: quit › "
+                "  Enter: run · c: continue · s: the sockets · q: quit · h: help › "
             }
             (false, _) => lang.pick(
-                "  Entrée : exécuter · c : continuer sans s'arrêter · q : quitter › ",
-                "  Enter: run · c: continue without stopping · q: quit › ",
+                "  Entrée : exécuter · c : continuer sans s'arrêter · q : quitter · h : aide › ",
+                "  Enter: run · c: continue without stopping · q: quit · h: help › ",
             ),
         };
         let _ = write!(err, "{keys}");
