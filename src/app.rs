@@ -14,7 +14,7 @@ use crate::kernel::pcap::PcapOut;
 use crate::kinds::Client;
 use crate::lang::Lang;
 use crate::trace::{Format, PrettyRender};
-use crate::{bench, cli_lang, clients, grade, server, signals, step, trace};
+use crate::{bench, cli_lang, clients, grade, ptrace, server, signals, step, trace};
 
 /// The packet capture `main` prepared, before any thread started.
 pub struct Packets {
@@ -223,9 +223,15 @@ pub fn run(cli: Cli, packets: Packets) -> i32 {
             || matches!(&cli.command, Command::Demo(d) if d.scenario.as_deref() == Some("time-wait")),
         packets: capturing,
     };
-    // The demo lays the pretty trace out in two columns, clients left, server right.
+    // The demo lays the pretty trace out in two columns, clients left, server right; so does
+    // `trace --server --client`.
+    let columns = match &cli.command {
+        Command::Demo(d) => d.scenario.is_some(),
+        Command::Trace(t) => t.server.is_some(),
+        _ => false,
+    };
     let started = match (&cli.command, config.format) {
-        (Command::Demo(d), Format::Pretty) if d.scenario.is_some() => {
+        (_, Format::Pretty) if columns => {
             let inner = PrettyRender::new(
                 Explainer::new(lang, config.explain),
                 config.hexdump,
@@ -258,6 +264,8 @@ pub fn run(cli: Cli, packets: Packets) -> i32 {
             return exit::FAILURE;
         }
     }
+    // The exit status of a traced program, which becomes socklab's.
+    let mut code = exit::OK;
     let outcome = match &cli.command {
         Command::Serve(args) => server::run(args, lang),
         Command::Connect(args) => clients::run(args, lang),
@@ -273,17 +281,18 @@ pub fn run(cli: Cli, packets: Packets) -> i32 {
         Command::Bench(args) => bench::run(args, lang),
         // Answered above.
         Command::Completions(_) | Command::Man => Ok(()),
+        Command::Trace(args) => ptrace::run(args, lang).map(|c| code = c),
     };
     // Everything traced is written before the error message, so the message comes last.
     trace::finish();
     step::restore_terminal();
     let outcome = outcome.and_then(|()| match &cli.global.diagram {
-        Some(path) => diagram::write(path, &trace::take_recorded(), lang)
+        Some(path) => diagram::write(path, &ptrace::final_names(trace::take_recorded()), lang)
             .map_err(|e| Failure::new(format!("--diagram {}", path.display()), e)),
         None => Ok(()),
     });
     match outcome {
-        Ok(()) => exit::OK,
+        Ok(()) => code,
         Err(failure) => {
             eprintln!("{}", failure.report(lang));
             failure.exit_code()

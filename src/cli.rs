@@ -233,6 +233,44 @@ Examples:
   socklab man > ~/.local/share/man/man1/socklab.1     then: man socklab
   socklab man | man -l -                      read it without installing it")]
     Man,
+    /// Trace any program's socket calls (Python, C...) with ptrace, shown as socklab's own.
+    #[command(after_help = "\
+Examples:
+  socklab trace -- python3 serveur.py 7777      a lab's server, every socket call explained
+  socklab --step trace -- ./client 127.0.0.1 7777
+                                                the program waits at each socket call
+  socklab --trace json --trace-file t.jsonl trace -- python3 serveur.py
+  socklab trace --server 'python3 serveur.py 7777' --client 'python3 client.py localhost 7777'
+                                                both, in the demos' two columns; the client
+                                                starts once the server listens
+
+The program's threads are named from what they do: the one that accepts is the veilleur, one
+that serves a connection another accepted is an exécutant, one that connects is a client
+(until then, thread-TID). socklab exits with the program's exit status (128 + N when signal N
+killed it); with --server/--client, the client's.")]
+    Trace(TraceArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// The server of a pair, one string split as a shell would ('python3 serveur.py 7777').
+    #[arg(
+        long,
+        value_name = "CMD",
+        requires = "client",
+        conflicts_with = "command"
+    )]
+    pub server: Option<String>,
+    /// The client of the pair, started once the server has called listen.
+    #[arg(long, value_name = "CMD", requires = "server")]
+    pub client: Option<String>,
+    /// The program to trace and its arguments, after `--`.
+    #[arg(
+        last = true,
+        value_name = "COMMAND",
+        required_unless_present = "server"
+    )]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -20,6 +20,8 @@
 //! - [`explain`]: what each call does and what each error means, in both languages, as data
 //!   keyed by call, option, errno and context (TCP or UDP, which side closed first).
 //! - [`step`]: the step-by-step gate every traced call passes.
+//! - [`ptrace`]: `socklab trace`, any program's socket calls followed with ptrace and turned
+//!   into the same events: the second source of events, beside [`sock`].
 //! - [`kinds`]: what socklab runs: services, server modes, protocols, clients.
 //! - [`services`]: the protocols (echo, daytime, message, http), each over one connected
 //!   socket.
@@ -62,6 +64,7 @@ pub mod kinds;
 pub mod lab;
 pub mod lang;
 pub mod output;
+pub mod ptrace;
 pub mod server;
 pub mod services;
 pub mod signals;

@@ -14,7 +14,7 @@
 
 mod keys;
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -32,7 +32,18 @@ struct Request {
     thread: String,
     /// The call about to run, as its `Enter` event would show it (its socket, its option).
     call: Event,
-    go: Sender<()>,
+    /// The caller handles `q` itself ([`ask`]): it is answered instead of the process exiting.
+    answers_quit: bool,
+    go: Sender<Answer>,
+}
+
+/// What the gate says to a call that waited at it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// Run the call.
+    Run,
+    /// `q`: stop the program (only for callers of [`ask`]).
+    Quit,
 }
 
 static GATE: OnceLock<Sender<Request>> = OnceLock::new();
@@ -42,12 +53,24 @@ static OPEN: AtomicBool = AtomicBool::new(false);
 /// Turns step mode on: every traced call from now on waits at the gate. `delay` plays the
 /// steps automatically instead of waiting for keys.
 pub fn init(delay: Option<Duration>, lang: Lang) -> io::Result<()> {
+    if delay.is_none() && !tty_keys() {
+        KEYS_FROM_STDIN.store(true, Ordering::Relaxed);
+    }
     let (tx, rx) = crossbeam_channel::unbounded();
     std::thread::Builder::new()
         .name("stepper".into())
         .spawn(move || stepper(rx, delay, lang))?;
     let _ = GATE.set(tx);
     Ok(())
+}
+
+/// Set when the keys come from standard input (no terminal): a program socklab starts must
+/// then not read it too (`socklab trace` gives it `/dev/null`).
+static KEYS_FROM_STDIN: AtomicBool = AtomicBool::new(false);
+
+/// True when step mode reads its keys from standard input.
+pub fn keys_from_stdin() -> bool {
+    KEYS_FROM_STDIN.load(Ordering::Relaxed)
 }
 
 /// True while calls must stop at the gate.
@@ -62,17 +85,47 @@ pub fn gate(call: &Event) {
     if trace::remote::gate(call) {
         return;
     }
-    let Some(tx) = GATE.get() else { return };
+    wait_at_gate(call, false);
+}
+
+/// Waits at the gate like [`gate`], for a caller that stops its program itself on `q`
+/// (`socklab trace`, whose program runs in other processes): `q` is answered, not acted on.
+/// The call's `thread` names who waits (the traced thread), when it is set.
+pub fn ask(call: &Event) -> Answer {
+    wait_at_gate(call, true)
+}
+
+fn wait_at_gate(call: &Event, answers_quit: bool) -> Answer {
+    let Some(tx) = GATE.get() else {
+        return Answer::Run;
+    };
     let (go_tx, go_rx) = crossbeam_channel::bounded(1);
+    let thread = if call.thread.is_empty() {
+        trace::thread_name()
+    } else {
+        call.thread.clone()
+    };
     let request = Request {
-        thread: trace::thread_name(),
+        thread,
         call: call.clone(),
+        answers_quit,
         go: go_tx,
     };
     if tx.send(request).is_ok() {
         // The stepper answers every request; if it is gone, the process is exiting.
-        let _ = go_rx.recv();
+        return go_rx.recv().unwrap_or(Answer::Run);
     }
+    Answer::Run
+}
+
+/// True when the keys come from the terminal (as [`keys::source`] decides).
+fn tty_keys() -> bool {
+    io::stderr().is_terminal()
+        && std::fs::File::options()
+            .read(true)
+            .write(true)
+            .open("/dev/tty")
+            .is_ok()
 }
 
 fn stepper(rx: Receiver<Request>, delay: Option<Duration>, lang: Lang) {
@@ -83,7 +136,7 @@ fn stepper(rx: Receiver<Request>, delay: Option<Duration>, lang: Lang) {
     };
     for req in rx.iter() {
         if OPEN.load(Ordering::Relaxed) {
-            let _ = req.go.send(());
+            let _ = req.go.send(Answer::Run);
             continue;
         }
         let key = loop {
@@ -110,6 +163,13 @@ fn stepper(rx: Receiver<Request>, delay: Option<Duration>, lang: Lang) {
             Key::Sockets | Key::Help => {}
             Key::Run => {}
             Key::Continue => OPEN.store(true, Ordering::Relaxed),
+            Key::Quit if req.answers_quit => {
+                trace::note(trace::Note::StepQuit);
+                // The caller stops its program; nothing waits at the gate any more.
+                OPEN.store(true, Ordering::Relaxed);
+                let _ = req.go.send(Answer::Quit);
+                continue;
+            }
             Key::Quit => {
                 keys::restore();
                 trace::note(trace::Note::StepQuit);
@@ -117,7 +177,7 @@ fn stepper(rx: Receiver<Request>, delay: Option<Duration>, lang: Lang) {
                 std::process::exit(0);
             }
         }
-        let _ = req.go.send(());
+        let _ = req.go.send(Answer::Run);
     }
 }
 

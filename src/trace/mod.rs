@@ -37,6 +37,7 @@ pub use event::{
     Call, Event, Family, How, Kind, Note, Opt, OptName, Packet, Phase, PortUse, Queue, Role, Side,
     SockInfo, SockRole, SockType, TcpFlag, TcpState, Transport,
 };
+pub use note::RoleOf;
 pub use pretty::PrettyRender;
 
 use crate::explain::{ExplainMode, Explainer};
@@ -282,6 +283,21 @@ pub fn emit(mut ev: Event) {
         remote::send(ev);
         return;
     }
+    if tracer.watch_ports.load(Ordering::Relaxed) {
+        watch_ports(&ev);
+    }
+    if BEHIND.load(Ordering::Relaxed) {
+        wait_for_room(tracer);
+    }
+    dispatch(tracer, ev);
+}
+
+/// Sends an event of another program, one `socklab trace` follows with ptrace: its `pid`,
+/// `tid`, `thread` and `role` are the traced thread's, filled in by the caller; only the time
+/// is stamped here (when socklab saw the call, as `strace -ttt` does).
+pub fn emit_traced(mut ev: Event) {
+    let Some(tracer) = TRACER.get() else { return };
+    ev.ts_us = now_us();
     if tracer.watch_ports.load(Ordering::Relaxed) {
         watch_ports(&ev);
     }

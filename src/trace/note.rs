@@ -57,6 +57,37 @@ pub enum Note {
     StepQuit,
     /// The demo stops its server: the harness's doing, not the lesson's.
     HarnessStop,
+    /// `socklab trace`: the thread that emits the note created a thread or a process
+    /// (`clone`, `fork`, `vfork`); `child` is the new thread's id, which is the new process's
+    /// pid for a process.
+    Spawn { child: u32, thread: bool },
+    /// `socklab trace`: the thread's process replaced its program (`execve`); `program` is
+    /// its command line.
+    Exec { program: String },
+    /// `socklab trace`: a traced process ended, with its exit status or killed by a signal.
+    Exit {
+        pid: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<i32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signal: Option<String>,
+    },
+    /// `socklab trace`, at the end: the name given to each traced thread, from what it did,
+    /// beside its pid, its thread id and the kernel's name for it.
+    Roles { roles: Vec<RoleOf> },
+    /// `socklab trace --server --client`: the client has ended, socklab stops the server.
+    TraceStop { pid: u32, signal: String },
+}
+
+/// One thread of a traced program, in [`Note::Roles`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleOf {
+    /// The name the trace gives it (`veilleur`, `exécutant-1`, `client-1`, `thread-4242`).
+    pub thread: String,
+    pub pid: u32,
+    pub tid: u32,
+    /// The kernel's name for the thread (`/proc/PID/task/TID/comm`: `python3`).
+    pub comm: String,
 }
 
 impl Note {
@@ -161,6 +192,65 @@ impl Note {
             (Note::StepQuit, Lang::En) => "q: quit requested".into(),
             (Note::HarnessStop, Lang::Fr) => "la démo arrête le serveur".into(),
             (Note::HarnessStop, Lang::En) => "the demo stops the server".into(),
+            (
+                Note::Spawn {
+                    child,
+                    thread: true,
+                },
+                Lang::Fr,
+            ) => {
+                format!("{thread} crée le thread {child}")
+            }
+            (
+                Note::Spawn {
+                    child,
+                    thread: true,
+                },
+                Lang::En,
+            ) => {
+                format!("{thread} starts thread {child}")
+            }
+            (Note::Spawn { child, .. }, Lang::Fr) => {
+                format!("{thread} crée le processus {child} (fork)")
+            }
+            (Note::Spawn { child, .. }, Lang::En) => {
+                format!("{thread} forks process {child}")
+            }
+            (Note::Exec { program }, Lang::Fr) => format!("{thread} exécute {program} (execve)"),
+            (Note::Exec { program }, Lang::En) => format!("{thread} runs {program} (execve)"),
+            (Note::Exit { pid, code, signal }, lang) => exit_text(*pid, *code, signal, lang),
+            (Note::Roles { roles }, lang) => {
+                let list: Vec<String> = roles
+                    .iter()
+                    .map(|r| {
+                        format!(
+                            "{} = pid {}, thread {} ({})",
+                            r.thread, r.pid, r.tid, r.comm
+                        )
+                    })
+                    .collect();
+                format!("{}{}", lang.pick("rôles : ", "roles: "), list.join(" ; "))
+            }
+            (Note::TraceStop { pid, signal }, Lang::Fr) => {
+                format!("le client a fini : socklab arrête le serveur ({signal} au pid {pid})")
+            }
+            (Note::TraceStop { pid, signal }, Lang::En) => {
+                format!("the client is done: socklab stops the server ({signal} to pid {pid})")
+            }
+        }
+    }
+}
+
+/// A process's end in words.
+fn exit_text(pid: u32, code: Option<i32>, signal: &Option<String>, lang: Lang) -> String {
+    match (signal, code, lang) {
+        (Some(sig), _, Lang::Fr) => format!("le processus {pid} est tué par {sig}"),
+        (Some(sig), _, Lang::En) => format!("process {pid} killed by {sig}"),
+        (None, code, Lang::Fr) => {
+            format!("le processus {pid} se termine (code {})", code.unwrap_or(0))
+        }
+        (None, code, Lang::En) => {
+            format!("process {pid} exits with status {}", code.unwrap_or(0))
         }
     }
 }

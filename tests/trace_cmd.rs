@@ -1,0 +1,768 @@
+//! `socklab trace`: real programs (the labs' Python, a C server compiled here) run under
+//! socklab's ptrace tracer, and the same programs under the real `strace -f -yy`, give the same
+//! calls on their sockets, thread by thread; step mode stops them at each socket call; a
+//! server and its client play in two columns; the program's exit status is socklab's.
+
+mod common;
+#[path = "common/parity.rs"]
+mod parity;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener};
+use std::path::Path;
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
+
+use common::*;
+use parity::*;
+
+/// strace's set of calls, as the README gives it to students.
+const STRACE_SET: &str = "trace=%net,close,poll,ppoll,select,pselect6";
+
+/// The Python interpreter itself, not a wrapper script (a version manager's shim is a shell
+/// script that starts other processes before Python): `None` without Python.
+fn python() -> Option<&'static str> {
+    static PY: OnceLock<Option<String>> = OnceLock::new();
+    PY.get_or_init(|| {
+        if !have_tool("python3") {
+            return None;
+        }
+        let out = Command::new("python3")
+            .args(["-c", "import sys; print(sys.executable)"])
+            .output()
+            .ok()?;
+        Some(String::from_utf8(out.stdout).ok()?.trim().to_string())
+    })
+    .as_deref()
+}
+
+fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/python/trace")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// `socklab --lang en --trace json --trace-file JSON trace -- PROGRAM...`.
+fn traced(json: &Path, program: &[&str]) -> Command {
+    traced_with(&[], json, program)
+}
+
+/// The same with more of socklab's options (`--step`).
+fn traced_with(options: &[&str], json: &Path, program: &[&str]) -> Command {
+    let mut c = Command::new(socklab());
+    c.args(options)
+        .args(["--lang", "en", "--trace", "json", "--trace-file"])
+        .arg(json)
+        .arg("trace")
+        .arg("--")
+        .args(program);
+    c
+}
+
+/// `strace -f -yy -e trace=SET -o LOG PROGRAM...` (`read,write` added for a C program).
+fn straced(log: &Path, program: &[&str], with_rw: bool) -> Command {
+    let set = if with_rw {
+        format!("{STRACE_SET},read,write")
+    } else {
+        STRACE_SET.to_string()
+    };
+    let mut c = Command::new("strace");
+    c.args(["-f", "-yy", "-qq", "-e", "signal=none", "-e", &set, "-o"])
+        .arg(log)
+        .args(program);
+    c
+}
+
+/// What the scripted echo client sends, each message at once, each echo waited for before the
+/// next: every `recv` of the server gets one whole message, in every run.
+const MESSAGES: &[&[u8]] = &[b"hello\n", b"second message\n", b"h\xe9llo \xff bytes\n"];
+
+/// One client of an echo server, in lockstep; then the end of its stream, and the server's.
+fn echo_client(addr: SocketAddr) {
+    let mut s = connect(addr);
+    for msg in MESSAGES {
+        s.write_all(msg).unwrap();
+        assert_eq!(read_exact(&mut s, msg.len()), *msg, "the echo");
+    }
+    s.shutdown(Shutdown::Write).unwrap();
+    assert!(read_to_end(&mut s).is_empty(), "the server closes after us");
+}
+
+/// Runs a server that prints `listening on PORT` and exits after `clients` clients: the
+/// clients come one after the other (each gone before the next connects, so descriptors are
+/// the same in every run). Returns its exit status and stderr.
+fn echo_session(mut cmd: Command, clients: usize) -> (ExitStatus, String) {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn");
+    let stderr = child.stderr.take().unwrap();
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = BufReader::new(stderr).read_to_string(&mut s);
+        s
+    });
+    let lines = lines_in_background(child.stdout.take().unwrap());
+    let banner = match lines.recv_timeout(TIMEOUT) {
+        Ok(b) => b,
+        Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("no banner; stderr:\n{}", err.join().unwrap());
+        }
+    };
+    let port: u16 = banner
+        .rsplit(' ')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {banner:?}"));
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    for _ in 0..clients {
+        echo_client(addr);
+    }
+    let status = wait_timeout(&mut child, TIMEOUT).expect("the server did not exit in time");
+    (status, err.join().unwrap())
+}
+
+/// The same server and clients under socklab trace and under strace: the same calls on its
+/// IP sockets, thread by thread. Returns socklab's JSON trace.
+fn server_parity(name: &str, program: &[&str], clients: usize, with_rw: bool) -> String {
+    let dir = temp_dir(name);
+    let (json, log) = (dir.join("trace.jsonl"), dir.join("strace.log"));
+    let (status, stderr) = echo_session(traced(&json, program), clients);
+    assert!(status.success(), "socklab trace: {status:?}\n{stderr}");
+    let (status, stderr) = echo_session(straced(&log, program, with_rw), clients);
+    assert!(status.success(), "strace: {status:?}\n{stderr}");
+    let trace = read_to_string(&json);
+    let ours = json_sequences(&trace, with_rw);
+    let theirs = strace_yy_sequences(&read_to_string(&log), with_rw);
+    assert_same_sequences(&theirs, &ours);
+    trace
+}
+
+/// Every call named in `calls` appears in the sequences.
+fn assert_calls(seqs: &[Sequence], calls: &[&str]) {
+    for call in calls {
+        assert!(
+            seqs.iter().flatten().any(|c| c.0 == *call),
+            "no {call} in {seqs:?}"
+        );
+    }
+}
+
+fn names_in(trace: &str) -> Vec<String> {
+    json_lines(trace)
+        .iter()
+        .filter_map(|v| v["thread"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// The iterative echo server of TP5b, two clients one after the other: the trace and strace
+/// agree on every call on every socket.
+#[test]
+fn iterative_python_server_matches_strace() {
+    let Some(py) = python() else { return };
+    if !have_tool("strace") {
+        return;
+    }
+    let trace = server_parity(
+        "trace-iterative",
+        &[py, &fixture("echo_iterative.py"), "0", "2"],
+        2,
+        false,
+    );
+    let seqs = json_sequences(&trace, false);
+    assert_calls(
+        &seqs,
+        &[
+            "socket",
+            "setsockopt",
+            "bind",
+            "listen",
+            "accept4",
+            "recvfrom",
+            "sendto",
+            "close",
+        ],
+    );
+    assert!(names_in(&trace).contains(&"veilleur".to_string()));
+}
+
+/// One thread per client: the veilleur accepts, three exécutants serve; each thread's calls
+/// as strace saw them in that thread, and the hand-over of each connection shown.
+#[test]
+fn threaded_python_server_matches_strace() {
+    let Some(py) = python() else { return };
+    if !have_tool("strace") {
+        return;
+    }
+    let trace = server_parity(
+        "trace-threads",
+        &[py, &fixture("echo_threads.py"), "0", "3"],
+        3,
+        false,
+    );
+    let seqs = json_sequences(&trace, false);
+    assert_eq!(seqs.len(), 4, "the veilleur and three exécutants: {seqs:?}");
+    let names = names_in(&trace);
+    for n in ["veilleur", "exécutant-1", "exécutant-2", "exécutant-3"] {
+        assert!(names.contains(&n.to_string()), "no {n}: {names:?}");
+    }
+    let events = json_lines(&trace);
+    let handovers = events
+        .iter()
+        .filter(|v| v["note"]["what"] == "hand_over")
+        .count();
+    assert_eq!(handovers, 3, "one hand-over per connection");
+    // Every recv of an exécutant is on a connection the veilleur accepted, and says so.
+    assert!(
+        events
+            .iter()
+            .filter(|v| v["call"] == "recvfrom" && v["phase"] != "enter")
+            .all(|v| v["thread"].as_str().unwrap().starts_with("exécutant")
+                && v["socket"]["role"] == "connected"
+                && v["socket"]["peer"].is_string()),
+        "{trace}"
+    );
+    let roles = events
+        .iter()
+        .find(|v| v["note"]["what"] == "roles")
+        .expect("the closing note");
+    assert_eq!(
+        roles["note"]["roles"].as_array().unwrap().len(),
+        4,
+        "{roles}"
+    );
+}
+
+/// The select version: one thread, `select.select` on every socket (strace shows pselect6).
+#[test]
+fn select_python_server_matches_strace() {
+    let Some(py) = python() else { return };
+    if !have_tool("strace") {
+        return;
+    }
+    let trace = server_parity(
+        "trace-select",
+        &[py, &fixture("echo_select.py"), "0", "2"],
+        2,
+        false,
+    );
+    let seqs = json_sequences(&trace, false);
+    assert_eq!(seqs.len(), 1);
+    assert_calls(
+        &seqs,
+        &["pselect6", "accept4", "recvfrom", "sendto", "close"],
+    );
+    let select = json_lines(&trace)
+        .into_iter()
+        .find(|v| v["call"] == "pselect6" && v["phase"] != "enter")
+        .unwrap();
+    assert!(
+        select["detail"].as_str().unwrap().starts_with("(in ["),
+        "{select}"
+    );
+}
+
+/// A server in C that forks one process per client and serves it with read() and write():
+/// the children appear with their own pids, as exécutants, and agree with strace (which here
+/// also shows read and write).
+#[test]
+fn forking_c_server_matches_strace() {
+    if !have_tool("cc") || !have_tool("strace") {
+        return;
+    }
+    let dir = temp_dir("trace-c");
+    let exe = dir.join("fork_echo_server");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/fork_echo_server.c");
+    let out = Command::new("cc")
+        .args(["-O1", "-Wall", "-o"])
+        .arg(&exe)
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let exe = exe.display().to_string();
+    let trace = server_parity("trace-c-run", &[&exe, "0", "2"], 2, true);
+    let events = json_lines(&trace);
+    let parent = events[0]["pid"].as_u64().unwrap();
+    let served: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|v| v["call"] == "read" && v["phase"] != "enter")
+        .collect();
+    assert!(!served.is_empty(), "the children's reads are traced");
+    for r in &served {
+        assert_ne!(r["pid"].as_u64().unwrap(), parent, "read in a child: {r}");
+        assert_eq!(r["pid"], r["tid"], "a child is a process of its own: {r}");
+        assert!(
+            r["thread"].as_str().unwrap().starts_with("exécutant"),
+            "{r}"
+        );
+    }
+    let forks = events
+        .iter()
+        .filter(|v| v["note"]["what"] == "spawn" && v["note"]["thread"] == false)
+        .count();
+    assert_eq!(forks, 2, "one fork per client");
+}
+
+/// An echo server in this test, for the clients: answers each chunk with the same bytes.
+fn echo_server_thread() -> (SocketAddr, std::thread::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let h = std::thread::spawn(move || {
+        let (mut c, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = c.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            c.write_all(&buf[..n]).unwrap();
+        }
+    });
+    (addr, h)
+}
+
+/// Runs a client program to its end under socklab trace and under strace, each against a
+/// fresh server from `server`; returns socklab's trace.
+fn client_parity<S>(name: &str, program: impl Fn(SocketAddr) -> Vec<String>, server: S) -> String
+where
+    S: Fn() -> (SocketAddr, std::thread::JoinHandle<()>),
+{
+    let dir = temp_dir(name);
+    let (json, log) = (dir.join("trace.jsonl"), dir.join("strace.log"));
+    let mut outputs = Vec::new();
+    for traced_by_socklab in [true, false] {
+        let (addr, h) = server();
+        let args = program(addr);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let cmd = if traced_by_socklab {
+            traced(&json, &args)
+        } else {
+            straced(&log, &args, false)
+        };
+        let (status, stdout, stderr) = run_with_input(cmd, b"");
+        assert!(status.success(), "{status:?}\n{stderr}");
+        h.join().unwrap();
+        outputs.push(stdout);
+    }
+    assert_eq!(outputs[0], outputs[1], "the program printed the same");
+    let trace = read_to_string(&json);
+    assert_same_sequences(
+        &strace_yy_sequences(&read_to_string(&log), false),
+        &json_sequences(&trace, false),
+    );
+    trace
+}
+
+/// The echo client of TP5b against an echo server in this test.
+#[test]
+fn python_echo_client_matches_strace() {
+    let Some(py) = python() else { return };
+    if !have_tool("strace") {
+        return;
+    }
+    let trace = client_parity(
+        "trace-client",
+        |addr| {
+            vec![
+                py.to_string(),
+                fixture("echo_client.py"),
+                addr.ip().to_string(),
+                addr.port().to_string(),
+                "hello".into(),
+                "world, again".into(),
+            ]
+        },
+        echo_server_thread,
+    );
+    let seqs = json_sequences(&trace, false);
+    assert_calls(&seqs, &["socket", "connect", "sendto", "recvfrom", "close"]);
+    assert!(names_in(&trace).contains(&"client-1".to_string()));
+}
+
+/// A page of the local web server, long enough for several recv(1024), sent in one write.
+fn http_server_thread() -> (SocketAddr, std::thread::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let h = std::thread::spawn(move || {
+        let (c, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(c.try_clone().unwrap());
+        let mut line = String::new();
+        while reader.read_line(&mut line).unwrap() > 0 && line != "\r\n" {
+            line.clear();
+        }
+        let body = "<p>socklab</p>\n".repeat(200);
+        let page = format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let mut c = c;
+        c.write_all(page.as_bytes()).unwrap();
+    });
+    (addr, h)
+}
+
+/// HTTP GET by hand (TP3): sendall the request, recv until the server closes.
+#[test]
+fn python_http_get_matches_strace() {
+    let Some(py) = python() else { return };
+    if !have_tool("strace") {
+        return;
+    }
+    let trace = client_parity(
+        "trace-http",
+        |addr| {
+            vec![
+                py.to_string(),
+                fixture("http_get.py"),
+                addr.ip().to_string(),
+                addr.port().to_string(),
+            ]
+        },
+        http_server_thread,
+    );
+    let recvs: Vec<i64> = json_lines(&trace)
+        .iter()
+        .filter(|v| v["call"] == "recvfrom" && v["phase"] != "enter")
+        .map(|v| v["ret"].as_i64().unwrap())
+        .collect();
+    assert!(recvs.len() >= 4, "several recv(1024), then 0: {recvs:?}");
+    assert_eq!(recvs.last(), Some(&0));
+    let last = json_lines(&trace)
+        .into_iter()
+        .rfind(|v| v["call"] == "recvfrom" && v["phase"] != "enter")
+        .unwrap();
+    assert_eq!(last["socket"]["closed_first"], "peer", "{last}");
+}
+
+/// `--step` with the keys `\n\n\nq` on stdin: three socket calls run (socket, setsockopt,
+/// bind), the fourth is stopped at its entry and `q` kills the program; socklab ends cleanly
+/// and leaves no process behind.
+#[test]
+fn step_mode_runs_three_calls_then_quits() {
+    let Some(py) = python() else { return };
+    let dir = temp_dir("trace-step");
+    let json = dir.join("trace.jsonl");
+    let c = traced_with(
+        &["--step"],
+        &json,
+        &[py, &fixture("echo_iterative.py"), "0", "1"],
+    );
+    let (status, stdout, stderr) = run_with_input(c, b"\n\n\nq\n");
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stdout.is_empty(), "the server never listened: {stdout:?}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(stderr.matches("⏸ [").count(), 4, "four prompts: {stderr}");
+    let events = json_lines(&read_to_string(&json));
+    let done: Vec<&str> = events
+        .iter()
+        .filter(|v| v["kind"] == "syscall" && v["phase"] != "enter")
+        .map(|v| v["call"].as_str().unwrap())
+        .collect();
+    assert_eq!(done, ["socket", "setsockopt", "bind"]);
+    assert!(events.iter().any(|v| v["note"]["what"] == "step_quit"));
+    let exit = events
+        .iter()
+        .find(|v| v["note"]["what"] == "exit")
+        .expect("the program's end is reported");
+    assert_eq!(exit["note"]["signal"], "SIGKILL", "{exit}");
+    let pid = exit["note"]["pid"].as_u64().unwrap();
+    assert!(
+        !Path::new(&format!("/proc/{pid}")).exists(),
+        "process {pid} was left behind"
+    );
+}
+
+/// True when `unshare -rn` works here, with `ip` to bring its loopback up.
+fn have_netns() -> bool {
+    common::have_netns(&["ip"], &["ip", "link", "set", "lo", "up"])
+}
+
+/// `socklab trace --server --client` in a network namespace of its own (port 7777 is free
+/// there): the client starts once the server listens, the two columns show both, and the JSON
+/// trace has every call of both programs.
+#[test]
+fn server_and_client_play_in_two_columns() {
+    let Some(py) = python() else { return };
+    if !have_netns() {
+        return;
+    }
+    let dir = temp_dir("trace-pair");
+    let server = format!("{py} {} 7777 1", fixture("echo_threads.py"));
+    let client = format!(
+        "{py} {} 127.0.0.1 7777 hello 'two words'",
+        fixture("echo_client.py")
+    );
+    let run = |format: &str, file: &Path| {
+        let script = "ip link set lo up || exit 91; exec \"$@\"";
+        let mut c = Command::new("unshare");
+        c.args(["-rn", "sh", "-c", script, "sh", socklab()])
+            .args(["--lang", "en", "--explain", "never", "--trace", format])
+            .arg("--trace-file")
+            .arg(file)
+            .arg("--diagram")
+            .arg(dir.join("pair.mmd"))
+            .args(["trace", "--server", &server, "--client", &client]);
+        run_with_input(c, b"")
+    };
+    let pretty = dir.join("pretty.txt");
+    let (status, stdout, stderr) = run("pretty", &pretty);
+    assert!(status.success(), "{status:?}\n{stderr}");
+    let printed = String::from_utf8_lossy(&stdout);
+    assert!(printed.contains("listening on 7777"), "{printed}");
+    assert!(
+        printed.contains("hello\ntwo words\n"),
+        "the client's echoes: {printed}"
+    );
+    let text = read_to_string(&pretty);
+    let lines: Vec<&str> = text.lines().collect();
+    let left = |l: &&str| l.starts_with("client-1") && l.contains(" │");
+    let right = |l: &&str| l.trim_start().starts_with("│ veilleur");
+    assert!(lines.iter().any(left), "no client on the left:\n{text}");
+    assert!(lines.iter().any(right), "no veilleur on the right:\n{text}");
+    assert!(
+        lines.iter().any(|l| l.contains("│ exécutant-1")),
+        "no exécutant on the right:\n{text}"
+    );
+    let listen = lines.iter().position(|l| l.contains("listen(")).unwrap();
+    let connect = lines.iter().position(|l| l.contains("connect(")).unwrap();
+    assert!(
+        listen < connect,
+        "the client starts after the server's listen:\n{text}"
+    );
+
+    let json = dir.join("trace.jsonl");
+    let (status, _, stderr) = run("json", &json);
+    // The diagram, drawn at the end, has one lifeline per thread under its final name.
+    let mmd = read_to_string(&dir.join("pair.mmd"));
+    for who in ["client-1", "veilleur", "exécutant-1"] {
+        assert!(mmd.contains(who), "no {who} in the diagram:\n{mmd}");
+    }
+    assert!(!mmd.contains("thread-"), "a thread left unnamed:\n{mmd}");
+    assert!(status.success(), "{status:?}\n{stderr}");
+    let events = json_lines(&read_to_string(&json));
+    let calls = |role: &str| -> Vec<(String, i64)> {
+        events
+            .iter()
+            .filter(|v| v["kind"] == "syscall" && v["phase"] != "enter")
+            .filter(|v| v["role"] == role)
+            .map(|v| {
+                (
+                    v["call"].as_str().unwrap().into(),
+                    v["ret"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let c = |n: &str, r: i64| (n.to_string(), r);
+    assert_eq!(
+        calls("client"),
+        [
+            c("socket", 3),
+            c("connect", 0),
+            c("sendto", 6),
+            c("recvfrom", 6),
+            c("sendto", 10),
+            c("recvfrom", 10),
+            c("close", 0),
+        ]
+    );
+    assert_eq!(
+        calls("exécutant"),
+        [
+            c("recvfrom", 6),
+            c("sendto", 6),
+            c("recvfrom", 10),
+            c("sendto", 10),
+            c("recvfrom", 0),
+            c("close", 0),
+        ]
+    );
+    let server: Vec<(String, i64)> = events
+        .iter()
+        .filter(|v| v["kind"] == "syscall" && v["phase"] != "enter")
+        .filter(|v| v["role"] == "veilleur" || v["thread"].as_str().unwrap().starts_with("thread-"))
+        .map(|v| {
+            (
+                v["call"].as_str().unwrap().into(),
+                v["ret"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        server,
+        [
+            c("socket", 3),
+            c("setsockopt", 0),
+            c("bind", 0),
+            c("listen", 0),
+            c("getsockname", 0),
+            c("accept4", 4),
+            c("getsockname", 0),
+            c("close", 0),
+        ]
+    );
+}
+
+/// The program's exit status is socklab's: its code, or 128 + the signal that killed it.
+#[test]
+fn exit_status_is_the_programs() {
+    let Some(py) = python() else { return };
+    for (how, code) in [("0", 0), ("7", 7), ("TERM", 128 + libc::SIGTERM)] {
+        let out = socklab_run(
+            "en",
+            &[
+                "--trace",
+                "off",
+                "trace",
+                "--",
+                py,
+                &fixture("exit_with.py"),
+                how,
+            ],
+            b"",
+        );
+        assert_eq!(out.status.code(), Some(code), "{how}: {}", err(&out));
+    }
+}
+
+/// socklab blocks SIGINT in its own threads; the program it starts must not inherit that: its
+/// mask is empty and SIGINT has Python's own handler.
+#[test]
+fn the_program_starts_with_no_signal_blocked() {
+    let Some(py) = python() else { return };
+    let out = socklab_run(
+        "en",
+        &["--trace", "off", "trace", "--", py, &fixture("signals.py")],
+        b"",
+    );
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        printed.contains("blocked: [] sigint-default: True"),
+        "{printed}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", err(&out));
+}
+
+/// Ctrl+C (SIGINT to socklab) goes to the program: the Python server blocked in accept gets
+/// its KeyboardInterrupt and dies of SIGINT, and socklab exits as it did (130).
+#[test]
+fn ctrl_c_goes_to_the_program() {
+    let Some(py) = python() else { return };
+    let dir = temp_dir("trace-sigint");
+    let json = dir.join("trace.jsonl");
+    let mut c = traced(&json, &[py, &fixture("echo_iterative.py"), "0", "1"]);
+    c.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let lines = lines_in_background(child.stdout.take().unwrap());
+    let banner = lines.recv_timeout(TIMEOUT).expect("the banner");
+    assert!(banner.starts_with("listening on"), "{banner}");
+    sigint(child.id());
+    let status = wait_timeout(&mut child, TIMEOUT).expect("socklab ended");
+    assert_eq!(status.code(), Some(128 + libc::SIGINT));
+    let events = json_lines(&read_to_string(&json));
+    let exit = events
+        .iter()
+        .find(|v| v["note"]["what"] == "exit")
+        .expect("the end");
+    assert_eq!(exit["note"]["signal"], "SIGINT", "{exit}");
+}
+
+/// Where ptrace is refused (here: the program is already traced, by strace), socklab says so
+/// in one line, in the user's language, and fails.
+#[test]
+fn ptrace_refused_is_said_in_one_line() {
+    if !have_tool("strace") {
+        return;
+    }
+    for (lang, words) in [
+        ("en", "ptrace is refused here"),
+        ("fr", "ptrace est refusé ici"),
+    ] {
+        let mut c = Command::new("strace");
+        c.args(["-f", "-o", "/dev/null"])
+            .arg(socklab())
+            .args(["--lang", lang, "trace", "--", "true"]);
+        let out = output_with_input(c, b"");
+        let text = err(&out);
+        assert_clean_failure(&out, 1);
+        assert!(text.contains(words), "{lang}: {text}");
+        assert_eq!(text.trim_end().lines().count(), 1, "{text}");
+    }
+}
+
+/// A command that does not exist, or a file that is no program: one line, no trace.
+#[test]
+fn unknown_command_is_a_clean_failure() {
+    let out = socklab_run("en", &["trace", "--", "no-such-program-here"], b"");
+    assert_clean_failure(&out, 1);
+    assert!(err(&out).contains("command not found"), "{}", err(&out));
+    let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let out = socklab_run("fr", &["trace", "--", readme.to_str().unwrap()], b"");
+    assert_clean_failure(&out, 1);
+    let text = err(&out);
+    assert!(text.contains("execve a échoué (EACCES"), "{text}");
+    assert_eq!(text.lines().count(), 1, "{text}");
+}
+
+/// A UDP pair: the client starts once the server's socket is bound (a UDP server never calls
+/// listen); the server, which runs for ever, is stopped by socklab when the client is done,
+/// and socklab exits with the client's status.
+#[test]
+fn udp_server_and_client_pair() {
+    let Some(py) = python() else { return };
+    if !have_netns() {
+        return;
+    }
+    let dir = temp_dir("trace-udp");
+    let json = dir.join("trace.jsonl");
+    let udp_echo = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/udp_echo.py");
+    let server = format!("{py} {} 9999", udp_echo.display());
+    let client = format!("{py} {} 127.0.0.1 9999 ping pong", fixture("udp_client.py"));
+    let mut c = Command::new("unshare");
+    c.args([
+        "-rn",
+        "sh",
+        "-c",
+        "ip link set lo up || exit 91; exec \"$@\"",
+        "sh",
+    ])
+    .arg(socklab())
+    .args(["--lang", "en", "--trace", "json", "--trace-file"])
+    .arg(&json)
+    .args(["trace", "--server", &server, "--client", &client]);
+    let (status, stdout, stderr) = run_with_input(c, b"");
+    assert!(status.success(), "{status:?}\n{stderr}");
+    assert!(String::from_utf8_lossy(&stdout).contains("ping\npong\n"));
+    let events = json_lines(&read_to_string(&json));
+    let bind = events.iter().position(|v| v["call"] == "bind").unwrap();
+    let first_client = events.iter().position(|v| v["role"] == "client").unwrap();
+    assert!(
+        bind < first_client,
+        "the client comes after the server's bind"
+    );
+    let served: Vec<&str> = events
+        .iter()
+        .filter(|v| v["kind"] == "syscall" && v["phase"] != "enter" && v["thread"] == "main")
+        .map(|v| v["call"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        &served[..4],
+        ["recvfrom", "sendto", "recvfrom", "sendto"],
+        "{served:?}"
+    );
+    assert!(
+        events.iter().any(|v| v["note"]["what"] == "trace_stop"),
+        "socklab stops the server"
+    );
+}
