@@ -92,6 +92,9 @@ const OPEN: &str = "<!-- socklab: ";
 const CLOSE: &str = "<!-- /socklab -->";
 const FILE: &str = "<!-- socklab-file: ";
 
+/// A call's line, the lines under it, and for a reception its descriptor and byte count.
+type Reception = (String, Vec<String>, Option<(String, u64)>);
+
 fn read_guide(path: &str) -> String {
     std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
@@ -735,7 +738,7 @@ const FD_CALLS: [&str; 22] = [
 ];
 
 fn word_before(before: &str) -> &str {
-    let t = before.trim_end_matches(|c: char| c == '(' || c == '[' || c == ' ' || c == ',');
+    let t = before.trim_end_matches(['(', '[', ' ', ',']);
     let start = t
         .char_indices()
         .rev()
@@ -917,7 +920,7 @@ fn normalise(text: &str, ports: &BTreeSet<u16>) -> String {
     // descriptor, each with some bytes, count as one, of their total.
     let mut merged: BTreeMap<String, Vec<(String, Vec<String>)>> = BTreeMap::new();
     for (t, list) in threads {
-        let mut out: Vec<(String, Vec<String>, Option<(String, u64)>)> = Vec::new();
+        let mut out: Vec<Reception> = Vec::new();
         for (head, under) in list {
             let norm = normalise_line(&head, ports);
             let got = received(&norm);
@@ -1134,7 +1137,7 @@ fn most_common_output(ex: &Excerpt, dir: &Path) -> Result<String, String> {
             }
         }
     }
-    seen.sort_by(|a, b| b.2.cmp(&a.2));
+    seen.sort_by_key(|b| std::cmp::Reverse(b.2));
     match seen.first() {
         Some((_, got, n)) if *n > runs / 2 => Ok(got.clone()),
         _ => Err(format!(
@@ -1370,12 +1373,10 @@ fn outline(text: &str) -> Vec<(String, Vec<String>)> {
     for line in text.lines() {
         if let Some(h) = line.strip_prefix("## ") {
             labs.push((lab_id(h), Vec::new()));
-        } else if let Some(h) = line.strip_prefix("### ") {
-            if let Some(q) = h.strip_prefix('Q') {
-                let number: String = q.chars().take_while(|c| !c.is_whitespace()).collect();
-                let lab = labs.last_mut().expect("a question under a lab");
-                lab.1.push(number);
-            }
+        } else if let Some(q) = line.strip_prefix("### ").and_then(|h| h.strip_prefix('Q')) {
+            let number: String = q.chars().take_while(|c| !c.is_whitespace()).collect();
+            let lab = labs.last_mut().expect("a question under a lab");
+            lab.1.push(number);
         }
     }
     labs
