@@ -203,7 +203,7 @@ fn errno_topic(ev: &Event, errno: &str, sock: Option<SockInfo>) -> Option<Topic>
                 .with("lingering", u.lingering),
             _ => Topic::one("errno.EADDRINUSE"),
         },
-        "ENOTCONN" if udp => Topic::one("errno.ENOTCONN.udp"),
+        "ENOTCONN" if udp && ev.call == Call::Shutdown => Topic::one("errno.ENOTCONN.udp"),
         "EINVAL" if ev.call.accepts() => Topic::one("errno.EINVAL.accept"),
         "ENFILE" => Topic::one("errno.EMFILE"),
         "EAI_NODATA" | "EAI_FAIL" => Topic::one("errno.EAI_NONAME"),

@@ -125,6 +125,10 @@ impl PrettyRender {
         let mut shown = false;
         let Some(fd) = ev.fd else { return false };
         let key = (ev.pid, fd);
+        if ev.call == Call::Close && ev.tcp_state.is_none() {
+            // The descriptor is free again: the next socket given that number starts afresh.
+            self.states.remove(&key);
+        }
         if let Some(state) = ev.tcp_state {
             // After accept, the state is the new socket's: keyed by its own fd.
             let key = match ev.ret {
