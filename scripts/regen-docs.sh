@@ -78,8 +78,8 @@ echo "README.md: capture of demo echo-threads --clients 2"
 # out, so an unchanged command leaves its excerpt alone). The runner and the normaliser are
 # tests/guide.rs's, the same that check the guides in `cargo test`.
 if [[ "$profile" == release ]]; then
-    SOCKLAB_REGEN_GUIDES=1 cargo test --release --quiet --test guide -- --ignored --exact regenerate --nocapture
+    SOCKLAB_REGEN_GUIDES=1 cargo test --release --quiet --test guide -- --exact regenerate --nocapture
 else
-    SOCKLAB_REGEN_GUIDES=1 cargo test --quiet --test guide -- --ignored --exact regenerate --nocapture
+    SOCKLAB_REGEN_GUIDES=1 cargo test --quiet --test guide -- --exact regenerate --nocapture
 fi
 echo "docs/guide-enseignant.md, docs/teacher-guide.md: excerpts checked"
