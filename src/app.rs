@@ -37,6 +37,9 @@ pub fn prepare_packets(cli: &Cli) -> Packets {
         _ => None,
     };
     let by_default = demo.is_some_and(demo::shows_the_kernel) && !g.no_packets;
+    // Runs whole in one process tree: a demo, or `trace --server --client` (both programs are
+    // socklab's children). A network of their own holds every packet they send.
+    let whole = demo.is_some() || matches!(&cli.command, Command::Trace(t) if t.server.is_some());
     if !(g.packets || g.pcap.is_some() || by_default) {
         return Packets::OFF;
     }
@@ -51,11 +54,16 @@ pub fn prepare_packets(cli: &Cli) -> Packets {
         Command::Connect(a) => vec![connect_port(a)],
         Command::Demo(_) if demo.is_some() => Vec::new(),
         Command::Demo(_) => return Packets::OFF,
+        Command::Trace(_) if whole => Vec::new(),
         _ => {
             say_packets(
                 lang,
-                "seuls serve, connect et demo capturent des paquets ; ignoré ici.".into(),
-                "only serve, connect and demo capture packets; ignored here.".into(),
+                "seuls serve, connect, demo et trace --server/--client capturent des paquets ; \
+                 ignoré ici."
+                    .into(),
+                "only serve, connect, demo and trace --server/--client capture packets; ignored \
+                 here."
+                    .into(),
             );
             return Packets::OFF;
         }
@@ -77,7 +85,7 @@ pub fn prepare_packets(cli: &Cli) -> Packets {
             }
         };
     }
-    if demo.is_none() {
+    if !whole {
         say_packets(
             lang,
             "capturer sur la boucle locale de cette machine demande CAP_NET_RAW (root) ; pour \

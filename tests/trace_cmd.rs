@@ -766,3 +766,48 @@ fn udp_server_and_client_pair() {
         "socklab stops the server"
     );
 }
+
+/// `trace --server --client` is whole in one process tree: with `--packets` its segments are
+/// captured too (here in a network namespace the test makes), a SYN to the server's port and
+/// the FINs of both sides among them.
+#[test]
+fn the_pair_s_packets_are_in_the_trace() {
+    let Some(py) = python() else { return };
+    if !have_netns() {
+        return;
+    }
+    let dir = temp_dir("trace-pair-packets");
+    let json = dir.join("trace.jsonl");
+    let server = format!("{py} {} 7777 1", fixture("echo_threads.py"));
+    let client = format!("{py} {} 127.0.0.1 7777 hello", fixture("echo_client.py"));
+    let script = "ip link set lo up || exit 91; exec \"$@\"";
+    let mut c = Command::new("unshare");
+    c.args(["-rn", "sh", "-c", script, "sh", socklab()])
+        .args([
+            "--lang",
+            "en",
+            "--packets",
+            "--trace",
+            "json",
+            "--trace-file",
+        ])
+        .arg(&json)
+        .args(["trace", "--server", &server, "--client", &client]);
+    let (status, _, stderr) = run_with_input(c, b"");
+    assert!(status.success(), "{status:?}\n{stderr}");
+    let events = json_lines(&read_to_string(&json));
+    let packets: Vec<&serde_json::Value> =
+        events.iter().filter(|v| v["kind"] == "packet").collect();
+    let flags = |v: &serde_json::Value| v["packet"]["flags"].to_string();
+    assert!(
+        packets.iter().any(|p| flags(p).contains("SYN")
+            && p["packet"]["dst"]
+                .as_str()
+                .is_some_and(|d| d.ends_with(":7777"))),
+        "a SYN to the server: {packets:?}"
+    );
+    assert!(
+        packets.iter().filter(|p| flags(p).contains("FIN")).count() >= 2,
+        "both sides' FIN: {packets:?}"
+    );
+}
