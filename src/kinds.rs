@@ -66,6 +66,14 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// The mode in words, for what a person reads (`itératif` in French).
+    pub fn label(self, lang: crate::lang::Lang) -> &'static str {
+        match self {
+            Mode::Iterative => lang.pick("itératif", "iterative"),
+            other => other.name(),
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Mode::Threads => "threads",

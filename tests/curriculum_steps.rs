@@ -257,8 +257,15 @@ fn hint_shows_the_steps_hint_in_the_language_asked() {
     assert!(fr.contains("Serveur echo TCP, un client à la fois"), "{fr}");
     assert!(fr.contains("accept renvoie\nune NOUVELLE socket"), "{fr}");
     assert!(fr.contains("exercises/03_echo_server_tcp.rs"), "{fr}");
+    // The statement comes first, then the hint.
+    let statement = fr
+        .find("Un serveur echo : il renvoie exactement")
+        .expect(&fr);
+    let hint = fr.find("Indice :").expect(&fr);
+    assert!(statement < hint, "{fr}");
     let en = run("en");
     assert!(en.contains("accept returns a\nNEW socket"), "{en}");
+    assert!(en.contains("Hint:"), "{en}");
 }
 
 /// From the iterative server to the poll one: the diff shows poll coming in.

@@ -141,7 +141,7 @@ pub fn run(
     backlog: Option<i32>,
     lang: Lang,
 ) -> Result<(), Failure> {
-    trace::set_thread("demo", trace::Role::Harness);
+    trace::set_thread(lang.pick("démo", "demo"), trace::Role::Harness);
     let n = match (scenario.clients, clients) {
         (Some(_), Some(n)) if (1..=20).contains(&n) => n,
         (Some(_), Some(_)) => return Err(Failure::usage("--clients takes 1 to 20")),

@@ -187,8 +187,15 @@ pub fn hint(args: &HintArgs, lang: Lang) -> i32 {
     println!("{} {} — {}", ex.id, ex.stem(), ex.title(lang));
     println!("{} {}", lang.pick("d'après :", "from:"), ex.source);
     println!();
+    // What to do first, then how: the statement, then the hint.
+    println!("{}", ex.statement(lang).trim());
+    println!();
     let track = Track::new(args.python);
-    println!("{}", track.hint(ex, lang).trim_end());
+    println!(
+        "{} {}",
+        lang.pick("Indice :", "Hint:"),
+        track.hint(ex, lang).trim()
+    );
     println!();
     println!(
         "{} {}   {} socklab check {}{}",

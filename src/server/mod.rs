@@ -337,7 +337,7 @@ fn listen_addr(host: &str, port: u16) -> Result<SocketAddr, Failure> {
 
 fn print_banner(service: Service, proto: &str, mode: Option<Mode>, local: SocketAddr, lang: Lang) {
     let how = match mode {
-        Some(m) => format!("{proto}, {}", m.name()),
+        Some(m) => format!("{proto}, {}", m.label(lang)),
         None => proto.to_string(),
     };
     let name = service.name();
