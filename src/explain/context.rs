@@ -6,6 +6,8 @@
 
 use std::net::SocketAddr;
 
+use crate::kernel::diag::unmapped;
+
 use crate::trace::{
     Call, Event, Family, How, Kind, OptName, Phase, Side, SockInfo, SockRole, SockType,
 };
@@ -53,7 +55,8 @@ pub fn topic(ev: &Event) -> Option<Topic> {
         Call::Listen => Topic::one("listen"),
         c if c.accepts() => {
             let mut t = Topic::one("accept");
-            if ev.addr.is_some_and(|a| is_mapped(&a)) {
+            // `::ffff:a.b.c.d`: an IPv4 peer seen through an IPv6 socket.
+            if ev.addr.is_some_and(|a| unmapped(a) != a) {
                 t.keys.push("accept.mapped");
             }
             t
@@ -117,7 +120,7 @@ fn bind_topic(addr: Option<SocketAddr>) -> Topic {
     let ip = addr.ip();
     let mut t = Topic::one(if ip.is_unspecified() {
         "bind.any"
-    } else if ip.is_loopback() || is_mapped_loopback(&addr) {
+    } else if unmapped(addr).ip().is_loopback() {
         "bind.loopback"
     } else {
         "bind.host"
@@ -237,13 +240,4 @@ pub fn errno_key(errno: &str) -> Option<&'static str> {
         .iter()
         .find(|k| k.strip_prefix("errno.") == Some(errno))
         .copied()
-}
-
-/// `::ffff:a.b.c.d`: an IPv4 peer seen through an IPv6 socket.
-fn is_mapped(addr: &SocketAddr) -> bool {
-    matches!(addr, SocketAddr::V6(a) if a.ip().to_ipv4_mapped().is_some())
-}
-
-fn is_mapped_loopback(addr: &SocketAddr) -> bool {
-    matches!(addr, SocketAddr::V6(a) if a.ip().to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()))
 }

@@ -64,11 +64,14 @@ pub fn step_text(ev: &Event, lang: Lang) -> Option<String> {
 
 /// The texts the step gate said before their calls ran, not to be said again under them.
 static AT_GATE: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+/// Set once the gate has said anything: without step mode, no event takes the lock.
+static GATE_SPOKE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// The explanation of a call about to run, said at the step gate: the trace will not repeat it
 /// under the call (what only the result tells, such as the end of the stream, it still says).
 pub fn at_gate(ev: &Event, lang: Lang) -> Option<String> {
     let t = topic(ev)?;
+    GATE_SPOKE.store(true, std::sync::atomic::Ordering::Relaxed);
     AT_GATE
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -78,6 +81,9 @@ pub fn at_gate(ev: &Event, lang: Lang) -> Option<String> {
 
 /// Takes `key` out of the texts said at the gate: true when it was there.
 fn said_at_gate(key: &str) -> bool {
+    if !GATE_SPOKE.load(std::sync::atomic::Ordering::Relaxed) {
+        return false;
+    }
     let mut at = AT_GATE.lock().unwrap_or_else(|e| e.into_inner());
     match at.iter().position(|k| *k == key) {
         Some(i) => {

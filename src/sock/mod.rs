@@ -281,34 +281,38 @@ impl Socket {
     /// `setsockopt(SOL_SOCKET, SO_RCVTIMEO, t)`: a blocking `recv` (or `accept`) now gives up
     /// after `t` with `EAGAIN` instead of waiting forever. `None` waits forever again.
     pub fn set_recv_timeout(&self, t: Option<Duration>) -> Result<()> {
-        let (sec, usec) = t.map_or((0, 0), |d| (d.as_secs(), d.subsec_micros()));
-        self.set_option(
-            OptName::RcvTimeo,
-            micros(t),
-            &|| {
-                format!(
-                    "{}, SOL_SOCKET, SO_RCVTIMEO_OLD, {{tv_sec={sec}, tv_usec={usec}}}, 16",
-                    self.fd
-                )
-            },
-            |s| s.set_read_timeout(t),
-        )
+        self.set_timeout(OptName::RcvTimeo, "SO_RCVTIMEO_OLD", t, |s| {
+            s.set_read_timeout(t)
+        })
     }
 
     /// `setsockopt(SOL_SOCKET, SO_SNDTIMEO, t)`: a blocking `send` or `connect` gives up after
     /// `t` (`connect` then fails with `EINPROGRESS`, `send` with `EAGAIN`).
     pub fn set_send_timeout(&self, t: Option<Duration>) -> Result<()> {
+        self.set_timeout(OptName::SndTimeo, "SO_SNDTIMEO_OLD", t, |s| {
+            s.set_write_timeout(t)
+        })
+    }
+
+    /// A timeout option: strace shows the `struct timeval` under the C library's `_OLD` name.
+    fn set_timeout(
+        &self,
+        name: OptName,
+        strace_name: &str,
+        t: Option<Duration>,
+        op: impl FnOnce(&socket2::Socket) -> io::Result<()>,
+    ) -> Result<()> {
         let (sec, usec) = t.map_or((0, 0), |d| (d.as_secs(), d.subsec_micros()));
         self.set_option(
-            OptName::SndTimeo,
+            name,
             micros(t),
             &|| {
                 format!(
-                    "{}, SOL_SOCKET, SO_SNDTIMEO_OLD, {{tv_sec={sec}, tv_usec={usec}}}, 16",
+                    "{}, SOL_SOCKET, {strace_name}, {{tv_sec={sec}, tv_usec={usec}}}, 16",
                     self.fd
                 )
             },
-            |s| s.set_write_timeout(t),
+            op,
         )
     }
 

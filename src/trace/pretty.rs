@@ -121,21 +121,16 @@ impl PrettyRender {
     /// The TCP state the kernel reported after the call, when it changed (`→ CLOSE_WAIT`);
     /// after a `close`, what became of the connection (TIME_WAIT and its time left), and for a
     /// listening socket its queue.
-    fn kernel(&mut self, ev: &Event, out: &mut String) -> bool {
-        let mut shown = false;
-        let Some(fd) = ev.fd else { return false };
-        let key = (ev.pid, fd);
-        if ev.call == Call::Close && ev.tcp_state.is_none() {
-            // The descriptor is free again: the next socket given that number starts afresh.
-            self.states.remove(&key);
-        }
+    fn kernel(&mut self, ev: &Event, out: &mut String) {
+        let Some(fd) = ev.fd else { return };
+        let closing = ev.call == Call::Close;
         if let Some(state) = ev.tcp_state {
             // After accept, the state is the new socket's: keyed by its own fd.
             let key = match ev.ret {
                 Some(new) if ev.call.accepts() => (ev.pid, new as i32),
-                _ => key,
+                _ => (ev.pid, fd),
             };
-            let text = match (ev.call == Call::Close, state, ev.tcp_timer_ms) {
+            let text = match (closing, state, ev.tcp_timer_ms) {
                 (true, TcpState::Close, _) => self
                     .lang
                     .pick("→ fermée (le noyau l'a oubliée)", "→ closed (gone)")
@@ -149,14 +144,14 @@ impl PrettyRender {
                 }
                 (_, s, _) => format!("→ {}", s.name()),
             };
-            let changed = self.states.insert(key, state) != Some(state);
-            if ev.call == Call::Close {
-                self.states.remove(&key);
-            }
-            if changed || ev.call == Call::Close {
+            // A close always says what became of the connection; another call, a change.
+            if closing || self.states.insert(key, state) != Some(state) {
                 let _ = write!(out, "  {}", self.paint(&text, |s| s.blue().bold()));
-                shown = true;
             }
+        }
+        if closing {
+            // The descriptor is free again: the next socket given that number starts afresh.
+            self.states.remove(&(ev.pid, fd));
         }
         if let Some(q) = ev.queue {
             let text = match self.lang {
@@ -165,7 +160,6 @@ impl PrettyRender {
             };
             let _ = write!(out, "  {}", self.paint(&text, |s| s.blue()));
         }
-        shown
     }
 
     /// `--sockets`: the program's sockets as the kernel listed them at this event.
