@@ -300,7 +300,13 @@ pub fn run(cli: Cli, packets: Packets) -> i32 {
         None => Ok(()),
     });
     match outcome {
-        Ok(()) => code,
+        Ok(()) => {
+            // A program killed by a signal: socklab ends the same way, once all is written.
+            if let Some(signal) = ptrace::died_of() {
+                ptrace::die_of(signal);
+            }
+            code
+        }
         Err(failure) => {
             eprintln!("{}", failure.report(lang));
             failure.exit_code()

@@ -246,8 +246,9 @@ Examples:
 
 The program's threads are named from what they do: the one that accepts is the veilleur, one
 that serves a connection another accepted is an exécutant, one that connects is a client
-(until then, thread-TID). socklab exits with the program's exit status (128 + N when signal N
-killed it); with --server/--client, the client's.")]
+(until then, thread-TID). socklab exits with the program's exit status, or dies of the signal
+that killed it (a shell shows 128 + N); with --server/--client, the client's. kill -USR1 on
+socklab kills the traced programs and ends the trace cleanly, nothing lost.")]
     Trace(TraceArgs),
 }
 

@@ -62,6 +62,10 @@ pub struct Part {
     pub scenario: String,
     /// The arguments the step's own program gets: `{port}` and `{host}` are replaced.
     pub args: Vec<String>,
+    /// The criteria read from the program's trace (see `grade::traced::criteria`): judged
+    /// when ptrace is allowed, skipped (and said so) when not.
+    #[serde(default)]
+    pub trace: Vec<String>,
 }
 
 impl Catalogue {
@@ -98,6 +102,16 @@ impl Catalogue {
                     return Err(format!(
                         "exercise {}: unknown scenario {:?}",
                         ex.id, p.scenario
+                    ));
+                }
+                if let Some(t) = p
+                    .trace
+                    .iter()
+                    .find(|t| super::traced::criteria::find(t).is_none())
+                {
+                    return Err(format!(
+                        "exercise {} ({}): unknown trace criterion {t:?}",
+                        ex.id, p.role
                     ));
                 }
             }

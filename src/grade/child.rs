@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::limits::{self, Jail, Limit, OUTPUT_LIMIT, Watch};
+use super::traced::Tracing;
 use super::verdict::Reason;
 
 /// Where the grader's peer is, for `{host}`: the loopback, always.
@@ -24,6 +25,8 @@ pub struct Program {
     pub jail: Option<Arc<Jail>>,
     /// The limits its runs ran into, for the report.
     pub watch: Arc<Watch>,
+    /// Each run under `socklab trace`, its calls written there (`None`: not traced).
+    pub tracing: Option<Arc<Tracing>>,
 }
 
 impl Program {
@@ -34,6 +37,7 @@ impl Program {
             dir,
             jail: None,
             watch: Arc::default(),
+            tracing: None,
         }
     }
 
@@ -87,6 +91,10 @@ impl Program {
         let wrapper = if own_netns { &[][..] } else { wrapper };
         let mut full: Vec<String> = wrapper.iter().map(|s| s.to_string()).collect();
         full.extend(line.iter().cloned());
+        let shown = full.join(" ");
+        if let Some(t) = &self.tracing {
+            full = t.wrap(&full);
+        }
         let mut cmd = Command::new(&full[0]);
         cmd.args(&full[1..])
             .env("PORT", port.to_string())
@@ -136,8 +144,8 @@ impl Program {
         }
         let mut child = cmd.spawn().map_err(|e| {
             Reason::new(
-                format!("impossible de lancer « {} » : {e}", full.join(" ")),
-                format!("cannot start `{}`: {e}", full.join(" ")),
+                format!("impossible de lancer « {shown} » : {e}"),
+                format!("cannot start `{shown}`: {e}"),
             )
         })?;
         let pgid = child.id() as i32;
@@ -168,6 +176,7 @@ impl Program {
             confined: jail.is_some_and(Jail::confines_writes),
             sandboxed: jail.is_some_and(|j| j.sandboxed),
             overdue: None,
+            traced: self.tracing.is_some(),
         })
     }
 }
@@ -234,6 +243,10 @@ impl Drop for Defer {
 /// may still hold its pipes open.
 const DRAIN_LIMIT: Duration = Duration::from_secs(2);
 
+/// How long a traced run may take to end once asked: the tracer kills the program and
+/// writes what is left of its trace.
+const TRACE_STOP_LIMIT: Duration = Duration::from_secs(3);
+
 /// A program running under the grader. Dropping it kills it (and its process group).
 pub struct Running {
     child: Child,
@@ -251,6 +264,8 @@ pub struct Running {
     sandboxed: bool,
     /// The grader waited this long for its end, in vain.
     overdue: Option<Duration>,
+    /// It runs under `socklab trace`, which stands between the grader and the program.
+    traced: bool,
 }
 
 impl Running {
@@ -363,11 +378,30 @@ impl Running {
                     secs: waited.as_secs(),
                 });
             }
+            if self.traced {
+                self.stop_trace();
+            }
             self.signal(libc::SIGKILL);
             let _ = self.child.wait();
         }
         // Whatever it started in its group goes too.
         self.signal(libc::SIGKILL);
+    }
+
+    /// Ends a traced run with its trace whole: socklab trace kills the program itself and
+    /// writes the last events (SIGKILL to socklab would lose them). Bounded: past
+    /// [`TRACE_STOP_LIMIT`] the caller's SIGKILL ends both.
+    fn stop_trace(&mut self) {
+        // SAFETY: kill(2) on our own child, the tracer, which is still running.
+        unsafe { libc::kill(self.child.id() as i32, crate::ptrace::STOP_SIGNAL) };
+        let until = Instant::now() + TRACE_STOP_LIMIT;
+        while Instant::now() < until {
+            // Not kept as the program's status: it was stopped, as an untraced one is killed.
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 
     /// How the program ended, said for a student: the status, and the last lines it printed

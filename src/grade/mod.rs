@@ -26,5 +26,6 @@ pub mod report;
 pub mod runner;
 pub mod sandbox;
 pub mod scenario;
+pub mod traced;
 pub mod track;
 pub mod verdict;

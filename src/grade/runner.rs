@@ -10,7 +10,9 @@ use super::child::Program;
 use super::limits::{Jail, PrivateDir};
 use super::report::{PartReport, Report};
 use super::sandbox;
-use super::scenario::{self, Ctx};
+use super::scenario;
+use super::traced;
+use super::verdict::{Checklist, Reason};
 use crate::lang::Lang;
 
 /// How a graded program is kept from the machine and from the others.
@@ -100,35 +102,55 @@ pub fn grade(ex: &Exercise, subject: Subject, opts: &Options, lang: Lang) -> Rep
 
 fn run_part(part: &Part, argv: Vec<String>, dir: Option<PathBuf>, opts: &Options) -> PartReport {
     let command = argv.clone();
-    let here = |program: Program| {
-        let ctx = Ctx {
-            program: &program,
-            port: opts.port,
-        };
-        let verdicts = scenario::run(&part.scenario, &ctx);
-        (verdicts, program.watch.take())
+    let criteria = traced::part_criteria(
+        scenario::criteria(&part.scenario).unwrap_or(&[]),
+        &part.trace,
+    );
+    let all_failed = |reason: Reason| {
+        let mut list = Checklist::new(&criteria);
+        list.fail_all(&reason);
+        (list.finish(), Vec::new())
+    };
+    let private = || {
+        PrivateDir::new().map_err(|e| {
+            Reason::new(
+                format!("non vérifié : pas de dossier temporaire privé ({e})"),
+                format!("not checked: no private temporary directory ({e})"),
+            )
+        })
     };
     let (verdicts, limits) = match opts.isolation {
-        Isolation::Sandbox => sandbox::grade_part(&part.scenario, &argv, dir.as_deref(), opts.port),
-        Isolation::Limits => match PrivateDir::new() {
+        Isolation::Sandbox => sandbox::grade_part(part, &argv, dir.as_deref(), opts.port),
+        Isolation::Limits => match private() {
             Ok(private) => {
                 let mut program = Program::new(argv, dir);
                 program.jail = Some(Arc::new(Jail::new(private.path(), false)));
-                here(program)
-            }
-            Err(e) => {
-                let reason = super::verdict::Reason::new(
-                    format!("non vérifié : pas de dossier temporaire privé ({e})"),
-                    format!("not checked: no private temporary directory ({e})"),
+                let (verdicts, program) = traced::grade(
+                    &part.scenario,
+                    &part.trace,
+                    program,
+                    opts.port,
+                    private.path(),
                 );
-                let mut list = super::verdict::Checklist::new(
-                    scenario::criteria(&part.scenario).unwrap_or(&[]),
-                );
-                list.fail_all(&reason);
-                (list.finish(), Vec::new())
+                (verdicts, program.watch.take())
             }
+            Err(reason) => all_failed(reason),
         },
-        Isolation::Off => here(Program::new(argv, dir)),
+        // Without a sandbox, a private directory still holds the traces.
+        Isolation::Off => match private() {
+            Ok(private) => {
+                let program = Program::new(argv, dir);
+                let (verdicts, program) = traced::grade(
+                    &part.scenario,
+                    &part.trace,
+                    program,
+                    opts.port,
+                    private.path(),
+                );
+                (verdicts, program.watch.take())
+            }
+            Err(reason) => all_failed(reason),
+        },
     };
     PartReport {
         role: part.role.clone(),
@@ -141,8 +163,10 @@ fn run_part(part: &Part, argv: Vec<String>, dir: Option<PathBuf>, opts: &Options
 
 /// Every criterion failed: the program could not be built.
 fn not_run(part: &Part, args: &[String]) -> PartReport {
-    use super::verdict::{Checklist, Reason};
-    let mut list = Checklist::new(scenario::criteria(&part.scenario).unwrap_or(&[]));
+    let mut list = Checklist::new(&traced::part_criteria(
+        scenario::criteria(&part.scenario).unwrap_or(&[]),
+        &part.trace,
+    ));
     list.fail_all(&Reason::new(
         "non vérifié : le programme ne compile pas",
         "not checked: the program does not build",

@@ -30,9 +30,11 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use super::catalogue::Part;
 use super::child::Program;
 use super::limits::{Jail, Limit, PrivateDir, Watch, landlock_available};
-use super::scenario::{self, Ctx};
+use super::scenario;
+use super::traced;
 use super::verdict::{Checklist, Criterion, Reason, Status, Verdict};
 
 /// The hidden subcommand: `socklab __sandbox` (a job on stdin) or `socklab __sandbox --probe`.
@@ -77,12 +79,15 @@ pub fn probe() -> Support {
 /// Grades one part of a program in a sandbox of its own: the verdicts, and the limits its
 /// runs ran into.
 pub fn grade_part(
-    scenario_name: &str,
+    part: &Part,
     argv: &[String],
     dir: Option<&Path>,
     port: Option<u16>,
 ) -> (Vec<Verdict>, Vec<Limit>) {
-    let criteria = scenario::criteria(scenario_name).unwrap_or(&[]);
+    let criteria = &traced::part_criteria(
+        scenario::criteria(&part.scenario).unwrap_or(&[]),
+        &part.trace,
+    );
     let all_failed = |reason: Reason| {
         let mut list = Checklist::new(criteria);
         list.fail_all(&reason);
@@ -101,7 +106,8 @@ pub fn grade_part(
         }
     };
     let job = json!({
-        "scenario": scenario_name,
+        "scenario": part.scenario,
+        "trace": part.trace,
         "argv": argv,
         "dir": dir,
         "port": port,
@@ -252,6 +258,8 @@ pub fn inner_main() -> Option<i32> {
 /// A job for the inside, as the outer grader wrote it.
 struct Job {
     scenario: String,
+    /// The part's trace criteria.
+    trace: Vec<String>,
     argv: Vec<String>,
     dir: Option<PathBuf>,
     port: Option<u16>,
@@ -264,6 +272,14 @@ fn read_job() -> Option<Job> {
     let v: Value = serde_json::from_str(&text).ok()?;
     Some(Job {
         scenario: v["scenario"].as_str()?.to_string(),
+        trace: v["trace"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|t| t.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
         argv: v["argv"]
             .as_array()?
             .iter()
@@ -398,12 +414,9 @@ fn as_init(job: Option<Job>) -> i32 {
         dir: job.dir,
         jail: Some(Arc::new(Jail::new(&job.tmp, true))),
         watch: Arc::clone(&watch),
+        tracing: None,
     };
-    let ctx = Ctx {
-        program: &program,
-        port: job.port,
-    };
-    let verdicts = scenario::run(&job.scenario, &ctx);
+    let (verdicts, _) = traced::grade(&job.scenario, &job.trace, program, job.port, &job.tmp);
     answer(&encode(&verdicts, &watch.take()));
     0
 }

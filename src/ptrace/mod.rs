@@ -32,6 +32,7 @@ pub mod tracer;
 
 use std::io;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicI32, Ordering};
 
 use crate::cli::TraceArgs;
 use crate::error::Failure;
@@ -66,6 +67,79 @@ pub fn final_names(mut events: Vec<Event>) -> Vec<Event> {
 
 fn add_group(pid: i32) {
     GROUPS.lock().unwrap_or_else(|e| e.into_inner()).push(pid);
+    // The same pid for the stop signal's handler, which may take no lock.
+    if let Some(slot) = STOP_GROUPS.iter().find(|s| s.load(Ordering::Relaxed) == 0) {
+        slot.store(pid, Ordering::Relaxed);
+    }
+}
+
+/// The signal that ends a trace on purpose: `kill -USR1 <socklab>` kills the traced programs
+/// (SIGKILL) and socklab writes the trace to its end, the programs' deaths included, then
+/// exits as they did. The grader uses it at the end of a scenario: SIGKILL to socklab itself
+/// would end the programs too (`PTRACE_O_EXITKILL`) but lose the events not written yet.
+pub const STOP_SIGNAL: i32 = libc::SIGUSR1;
+
+/// The programs' process groups (their first pids), read by [`stop_programs`] (one program,
+/// or a server and its client).
+static STOP_GROUPS: [AtomicI32; 2] = [AtomicI32::new(0), AtomicI32::new(0)];
+
+/// The signal number the program died of, when it died of one.
+static DIED_OF: AtomicI32 = AtomicI32::new(0);
+
+/// The handler of [`STOP_SIGNAL`]: only kill(2), which is async-signal-safe.
+extern "C" fn stop_programs(_: libc::c_int) {
+    for slot in &STOP_GROUPS {
+        let pid = slot.load(Ordering::Relaxed);
+        if pid > 0 {
+            // SAFETY: kill(2) on a process group socklab created, and on its first process
+            // (the program may share socklab's group in step mode, with no group of its own).
+            unsafe {
+                libc::kill(-pid, libc::SIGKILL);
+                libc::kill(pid, libc::SIGKILL);
+            }
+        }
+    }
+}
+
+fn catch_stop_signal() {
+    // SAFETY: a zeroed sigaction with a plain function as handler; SA_RESTART, so that the
+    // tracer's waitpid and the writer's calls go on where the signal lands.
+    unsafe {
+        let mut act: libc::sigaction = std::mem::zeroed();
+        act.sa_sigaction = stop_programs as *const () as libc::sighandler_t;
+        act.sa_flags = libc::SA_RESTART;
+        libc::sigemptyset(&mut act.sa_mask);
+        libc::sigaction(STOP_SIGNAL, &act, std::ptr::null_mut());
+    }
+}
+
+/// The signal the traced program died of, if it did: socklab then dies of it too (see
+/// [`die_of`]), so that a shell, or the grader, sees the program's own end.
+pub fn died_of() -> Option<i32> {
+    match DIED_OF.load(Ordering::Relaxed) {
+        0 => None,
+        s => Some(s),
+    }
+}
+
+/// Ends socklab by `signal`, as the traced program ended; returns only if the signal did not
+/// end it (one that cannot be caught and stops rather than kills).
+pub fn die_of(signal: i32) {
+    // SAFETY: setrlimit on a local struct (no core file of socklab for the program's
+    // SIGSEGV), then the default action for the signal, unblocked, raised at this thread.
+    unsafe {
+        let none = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        libc::setrlimit(libc::RLIMIT_CORE, &none);
+        libc::signal(signal, libc::SIG_DFL);
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, signal);
+        libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        libc::raise(signal);
+    }
 }
 
 /// Runs `socklab trace`; the exit code is the program's (the client's, for a pair).
@@ -89,6 +163,7 @@ pub fn run(args: &TraceArgs, lang: Lang) -> Result<i32, Failure> {
             unsafe { libc::kill(-pid, libc::SIGINT) };
         }
     });
+    catch_stop_signal();
     let stepping = step::active();
     // The program may own the terminal, as under a shell, unless the step gate reads it.
     let foreground = !stepping && spawn::owns_terminal();
@@ -151,6 +226,9 @@ pub fn run(args: &TraceArgs, lang: Lang) -> Result<i32, Failure> {
     } else {
         tracer.status(Tree::Single)
     };
+    if let Some(tracer::Status::Signal(sig)) = status {
+        DIED_OF.store(sig, Ordering::Relaxed);
+    }
     Ok(status.map_or(0, |s| s.exit_code()))
 }
 
