@@ -884,9 +884,9 @@ mod tests {
             "{}",
             missing.fr
         );
-        let mut late = server(vec![]);
-        late[0].events.push(reuse(7));
-        let late = reuseaddr_before_bind(&late).unwrap_err();
+        let mut late = server(vec![]).remove(0).events;
+        late.push(reuse(7));
+        let late = reuseaddr_before_bind(&run(late)).unwrap_err();
         assert!(late.en.contains("after bind"), "{}", late.en);
     }
 
@@ -942,11 +942,9 @@ mod tests {
         let r = thread_per_connection(&accepts(true, 1)).unwrap_err();
         assert!(r.en.contains("serves the connection itself"), "{}", r.en);
         // The exécutant saw the client leave but never closed.
-        let mut runs = accepts(true, 2);
-        runs[0]
-            .events
-            .retain(|e| !(e.call == Call::Close && e.fd == Some(4)));
-        let r = thread_per_connection(&runs).unwrap_err();
+        let mut events = accepts(true, 2).remove(0).events;
+        events.retain(|e| !(e.call == Call::Close && e.fd == Some(4)));
+        let r = thread_per_connection(&run(events)).unwrap_err();
         assert!(r.en.contains("does not close"), "{}", r.en);
     }
 
