@@ -265,6 +265,10 @@ pub struct TraceArgs {
     /// The client of the pair, started once the server has called listen.
     #[arg(long, value_name = "CMD", requires = "server")]
     pub client: Option<String>,
+    /// End the trace when the program itself ends: the processes it leaves behind (children
+    /// still running) are killed, rather than traced to their end as `strace -f` does.
+    #[arg(long)]
+    pub end_with_program: bool,
     /// The program to trace and its arguments, after `--`.
     #[arg(
         last = true,

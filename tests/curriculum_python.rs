@@ -129,10 +129,16 @@ fn an_http_client_that_prints_only_the_first_recv_fails_the_whole_page() {
     );
     assert_fails_on(
         &json,
-        &[(
-            "whole_page",
-            "one recv does not get the whole page; receive in a loop",
-        )],
+        &[
+            (
+                "whole_page",
+                "one recv does not get the whole page; receive in a loop",
+            ),
+            (
+                "trace_recv_until_eof",
+                "the program stops reading before the server closes",
+            ),
+        ],
     );
     assert_eq!(status(&json, "refused"), "pass");
 }
@@ -223,6 +229,11 @@ fn a_relay_that_swaps_the_roles_fails_on_the_roles() {
             ("role_2", "received \"1\" instead of \"2\""),
             ("relays", "not checked: the roles are wrong"),
             ("order", "not checked: the roles are wrong"),
+            // The grader stopped at the wrong roles: nothing was relayed in the trace either.
+            (
+                "trace_relay",
+                "nothing received on one connection is sent on another",
+            ),
         ],
     );
 }
@@ -243,6 +254,11 @@ fn a_select_server_that_serves_one_client_at_a_time_fails_concurrency() {
                  the server serves one client at a time",
             ),
             ("many", "client 1 of 5"),
+            // The trace shows why: a second recv on one client with no select between.
+            (
+                "trace_poll",
+                "with no select/poll before it: that recv may block",
+            ),
         ],
     );
     assert_eq!(status(&json, "echo_large"), "pass");
@@ -319,6 +335,11 @@ fn a_client_blocked_on_the_keyboard_fails_where_the_server_speaks_first() {
                 "ends_on_close",
                 "blocked reading its standard input, it does not see it",
             ),
+            (
+                "trace_poll",
+                "recvfrom(3, \"bienvenue, ici le serveur\\n\", 1000, 0, NULL, NULL) = 26` with no \
+                 select/poll before it",
+            ),
         ],
     );
     assert_eq!(status(&json, "sends_typed"), "pass");
@@ -347,22 +368,23 @@ fn each_grades_a_whole_class() {
     let csv = run(&["--csv"]);
     assert_eq!(
         csv,
-        "file,listens,echo_small,echo_large,ipv4_ipv6,next_client,closes,restart,passed,total\n\
-         alice.py,pass,pass,pass,pass,pass,pass,pass,7,7\n\
-         bruno.py,pass,pass,fail,pass,pass,pass,pass,6,7\n\
-         chloe.py,pass,pass,pass,pass,pass,pass,fail,6,7\n\
-         david.py,pass,pass,pass,pass,pass,pass,pass,7,7\n\
-         emma.py,pass,pass,pass,fail,pass,pass,pass,6,7\n"
+        "file,listens,echo_small,echo_large,ipv4_ipv6,next_client,closes,restart,\
+         trace_reuseaddr,trace_iterative,passed,total\n\
+         alice.py,pass,pass,pass,pass,pass,pass,pass,pass,pass,9,9\n\
+         bruno.py,pass,pass,fail,pass,pass,pass,pass,pass,pass,8,9\n\
+         chloe.py,pass,pass,pass,pass,pass,pass,fail,fail,pass,7,9\n\
+         david.py,pass,pass,pass,pass,pass,pass,pass,pass,pass,9,9\n\
+         emma.py,pass,pass,pass,fail,pass,pass,pass,pass,pass,8,9\n"
     );
     let table = run(&[]);
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(lines.len(), 6, "{table}");
     assert!(
-        lines[0].starts_with("file") && lines[0].ends_with("restart  score"),
+        lines[0].starts_with("file") && lines[0].ends_with("trace_iterative  score"),
         "{table}"
     );
     assert!(
-        lines[2].starts_with("bruno.py") && lines[2].ends_with("6/7"),
+        lines[2].starts_with("bruno.py") && lines[2].ends_with("8/9"),
         "{table}"
     );
     assert_eq!(lines[2].matches('✘').count(), 1, "{table}");
@@ -371,9 +393,14 @@ fn each_grades_a_whole_class() {
     assert_eq!(reports.len(), 5);
     assert_eq!(reports[2]["subject"], "chloe.py");
     let chloe = failures(&reports[2]);
-    assert_eq!(chloe.len(), 1);
+    // The restart fails, and the trace says why: no SO_REUSEADDR before bind.
+    assert_eq!(chloe.len(), 2, "{chloe:?}");
     assert!(
         chloe[0].1.contains("set SO_REUSEADDR before bind"),
+        "{chloe:?}"
+    );
+    assert!(
+        chloe[1].0 == "trace_reuseaddr" && chloe[1].1.contains("bind("),
         "{chloe:?}"
     );
 }
@@ -408,10 +435,18 @@ fn a_server_that_never_closes_its_connection_fails_on_the_close() {
         let failed = failures(&json);
         let ids: Vec<&str> = failed.iter().map(|(id, _)| id.as_str()).collect();
         // Step 03's restart criterion may fail too: connections the server never closed keep
-        // the port. The close is what must be named.
+        // the port. The close is what must be named, by the network criterion and by the
+        // step's trace criterion.
         assert!(ids.contains(&"closes"), "{step}: {failed:#?}");
+        let traced = if step == "03" {
+            "trace_iterative"
+        } else {
+            "trace_thread_per_connection"
+        };
+        assert!(ids.contains(&traced), "{step}: {failed:#?}");
         assert!(
-            ids.iter().all(|id| ["closes", "restart"].contains(id)),
+            ids.iter()
+                .all(|id| ["closes", "restart", traced].contains(id)),
             "{step}: only the close (and its consequence) fails: {failed:#?}"
         );
         let reason = &failed.iter().find(|(id, _)| id == "closes").unwrap().1;
@@ -420,5 +455,7 @@ fn a_server_that_never_closes_its_connection_fails_on_the_close() {
                 && reason.contains("close() at the end of the conversation is missing"),
             "{step}: {reason}"
         );
+        let traced_reason = &failed.iter().find(|(id, _)| id == traced).unwrap().1;
+        assert!(traced_reason.contains("close"), "{step}: {traced_reason}");
     }
 }

@@ -419,7 +419,8 @@ fn the_html_class_report_shows_the_table_and_the_pass_rates_of_the_json() {
 
     // The rates: every criterion, and the same figures as the JSON.
     let from_json = rates_in_json(&reports);
-    assert_eq!(from_json.len(), 7);
+    // Seven network criteria and two read from the trace.
+    assert_eq!(from_json.len(), 9);
     assert_eq!(rates_in_html(&html), from_json);
     // bruno.py and bruno_2.py fail the large echo: 8 of 10.
     assert!(

@@ -1,6 +1,7 @@
 //! socklab's own servers, graded by socklab's own grader: `socklab serve` with the service, the
 //! mode and the protocol of a step passes every criterion of that step's server, as a
-//! student's program would be graded (`socklab check ID -- COMMAND {port}`).
+//! student's program would be graded (`socklab check ID -- COMMAND {port}`), the criteria read
+//! from its trace included.
 
 mod common;
 
@@ -8,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 use socklab::grade::catalogue::Catalogue;
-use socklab::grade::scenario;
+use socklab::grade::{scenario, traced};
 
 /// `socklab check ID [--part P] -- socklab serve ARGS --host :: --port {port}` exits 0, and its
 /// checklist shows every criterion of the part's scenario passed.
@@ -16,8 +17,10 @@ fn graded_whole(id: &str, part: Option<&str>, serve: &[&str]) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let catalogue = Catalogue::load(Some(root)).expect("the catalogue loads");
     let exercise = catalogue.find(id).expect("the step exists");
-    let scenario_name = &exercise.part(part).expect("the part exists").scenario;
-    let criteria = scenario::criteria(scenario_name).expect("the scenario exists");
+    let the_part = exercise.part(part).expect("the part exists");
+    let scenario_criteria = scenario::criteria(&the_part.scenario).expect("the scenario exists");
+    // The trace criteria too: socklab's own servers make the calls the steps ask for.
+    let criteria = traced::part_criteria(scenario_criteria, &the_part.trace);
 
     let mut check = Command::new(common::socklab());
     check.args(["--lang", "en", "--color", "never", "check", id]);
@@ -38,7 +41,7 @@ fn graded_whole(id: &str, part: Option<&str>, serve: &[&str]) {
 
     // Some containers have no IPv6 loopback: there the grader says it could not check IPv6.
     let ipv6 = common::have_ipv6_loopback();
-    for c in criteria {
+    for c in &criteria {
         let passed = format!("  ✔ {}\n", c.en);
         let skipped = format!("  – {}\n", c.en);
         assert!(

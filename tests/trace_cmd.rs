@@ -641,6 +641,52 @@ fn exit_status_is_the_programs() {
     }
 }
 
+/// `--end-with-program`: the trace ends with the program, which forked a child sleeping for a
+/// minute; the child is killed (said in the trace) and socklab exits with the program's status
+/// at once, where `strace -f` (and socklab without the option) would wait for the child.
+#[test]
+fn end_with_program_kills_what_it_left_behind() {
+    let Some(py) = python() else { return };
+    let dir = temp_dir("trace-end-with");
+    let json = dir.join("trace.jsonl");
+    let mut c = Command::new(socklab());
+    c.args(["--lang", "en", "--trace", "json", "--trace-file"])
+        .arg(&json)
+        .args([
+            "trace",
+            "--end-with-program",
+            "--",
+            py,
+            &fixture("fork_and_exit.py"),
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let lines = lines_in_background(child.stdout.take().unwrap());
+    let left: i32 = lines
+        .recv_timeout(TIMEOUT)
+        .expect("the child's pid")
+        .trim()
+        .parse()
+        .unwrap();
+    let status = wait_timeout(&mut child, TIMEOUT).expect("socklab ended with the program");
+    assert_eq!(status.code(), Some(3));
+    // SAFETY: kill with signal 0 only asks whether the process exists.
+    let alive = unsafe { libc::kill(left, 0) } == 0;
+    assert!(!alive, "the child {left} outlived the trace");
+    let events = json_lines(&read_to_string(&json));
+    let note = events
+        .iter()
+        .find(|v| v["note"]["what"] == "left_behind")
+        .expect("the kill is in the trace");
+    assert_eq!(note["note"]["count"], 1, "{note}");
+    let killed = events.iter().any(|v| {
+        v["note"]["what"] == "exit" && v["pid"] == left && v["note"]["signal"] == "SIGKILL"
+    });
+    assert!(killed, "the child's death is in the trace");
+}
+
 /// socklab blocks SIGINT in its own threads; the program it starts must not inherit that: its
 /// mask is empty and SIGINT has Python's own handler.
 #[test]

@@ -23,6 +23,7 @@
 pub mod calls;
 pub mod decode;
 pub mod fds;
+pub mod interrupt;
 pub mod memory;
 pub mod names;
 pub mod roles;
@@ -158,9 +159,8 @@ pub fn run(args: &TraceArgs, lang: Lang) -> Result<i32, Failure> {
     // Ctrl+C (when the program does not own the terminal) goes to the program's processes;
     // socklab itself goes on tracing until they end.
     signals::on_interrupt(|| {
-        for pid in GROUPS.lock().unwrap_or_else(|e| e.into_inner()).iter() {
-            // SAFETY: kill(2) on a process group socklab created.
-            unsafe { libc::kill(-pid, libc::SIGINT) };
+        for &pid in GROUPS.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            interrupt::interrupt_group(pid);
         }
     });
     catch_stop_signal();
@@ -171,6 +171,7 @@ pub fn run(args: &TraceArgs, lang: Lang) -> Result<i32, Failure> {
     // The gate reads the terminal: the program shares it, in socklab's process group.
     let own_group = !(stepping && !stdin_null && spawn::owns_terminal());
     let mut tracer = Tracer::new(arch, lang);
+    tracer.end_with_program = args.end_with_program;
     let pair = match (&args.server, &args.client) {
         (Some(server), Some(client)) => {
             let server = program(&words(server, lang)?, lang)?;

@@ -128,6 +128,10 @@ pub struct Tracer {
     /// A failure while the loop ran (the client would not start).
     failure: Option<SpawnError>,
     quitting: bool,
+    /// `--end-with-program`: when the first program ends, what it left behind is killed.
+    pub end_with_program: bool,
+    /// `quitting` set by `--end-with-program`, not by `q`: the run ended as the program did.
+    quit_is_an_end: bool,
 }
 
 /// The `PTRACE_EVENT_*` values, in `status >> 16`.
@@ -154,6 +158,8 @@ impl Tracer {
             client: None,
             failure: None,
             quitting: false,
+            end_with_program: false,
+            quit_is_an_end: false,
         }
     }
 
@@ -239,7 +245,7 @@ impl Tracer {
             return Err(e);
         }
         self.closing_note();
-        Ok(if self.quitting {
+        Ok(if self.quitting && !self.quit_is_an_end {
             End::Quit
         } else {
             End::Finished
@@ -551,6 +557,13 @@ impl Tracer {
         if client_done {
             self.stop_server();
         }
+        let program_done = self
+            .roots
+            .iter()
+            .any(|r| r.pid == tid && r.tree == Tree::Single);
+        if program_done && self.end_with_program {
+            self.kill_left_behind(tid);
+        }
     }
 
     /// New threads still waiting for their parent's clone event when some thread ends: that
@@ -609,6 +622,30 @@ impl Tracer {
             std::thread::sleep(std::time::Duration::from_secs(2));
             let _ = nix::sys::signal::kill(group, Signal::SIGKILL);
         });
+    }
+
+    /// `--end-with-program`: the program (`pid`) has ended; every process still traced is
+    /// killed, said in the trace, and reaped by the loop, which then ends.
+    fn kill_left_behind(&mut self, pid: i32) {
+        let mut pids: HashSet<i32> = self.tasks.values().map(|t| t.pid).collect();
+        // Orphans handed to socklab (the subreaper) that it does not trace, or not yet (a
+        // child whose first stop has not come): they would keep the loop waiting.
+        pids.extend(super::interrupt::children_of(std::process::id() as i32));
+        if pids.is_empty() {
+            return;
+        }
+        self.own_note(Note::LeftBehind {
+            pid: pid as u32,
+            count: pids.len(),
+        });
+        // Like `q`: a process created meanwhile is killed at its first stop.
+        self.quitting = true;
+        self.quit_is_an_end = true;
+        for pid in pids {
+            let _ = nix::sys::signal::kill(Pid::from_raw(pid), Signal::SIGKILL);
+        }
+        // And the program's process group, whatever in it socklab does not know of.
+        let _ = nix::sys::signal::kill(Pid::from_raw(-pid), Signal::SIGKILL);
     }
 
     /// `q`: every traced process is killed; the loop then reaps them all.

@@ -77,6 +77,9 @@ pub enum Note {
     Roles { roles: Vec<RoleOf> },
     /// `socklab trace --server --client`: the client has ended, socklab stops the server.
     TraceStop { pid: u32, signal: String },
+    /// `socklab trace --end-with-program`: the program has ended, socklab kills the
+    /// `count` processes it left behind.
+    LeftBehind { pid: u32, count: usize },
 }
 
 /// One thread of a traced program, in [`Note::Roles`].
@@ -237,6 +240,14 @@ impl Note {
             (Note::TraceStop { pid, signal }, Lang::En) => {
                 format!("the client is done: socklab stops the server ({signal} to pid {pid})")
             }
+            (Note::LeftBehind { pid, count }, Lang::Fr) => format!(
+                "le programme (pid {pid}) a fini : socklab tue les {count} processus qu'il laisse \
+                 derrière lui (SIGKILL, --end-with-program)"
+            ),
+            (Note::LeftBehind { pid, count }, Lang::En) => format!(
+                "the program (pid {pid}) is done: socklab kills the {count} processes it left \
+                 behind (SIGKILL, --end-with-program)"
+            ),
         }
     }
 }

@@ -461,13 +461,13 @@ fn poll_before_recv(runs: &[Run]) -> Result<(), Reason> {
                 if !waited || read_since.contains(&key) {
                     return fail(
                         format!(
-                            "{} sans select/poll avant : ce recv peut bloquer pendant que les \
-                             autres clients attendent",
+                            "{} sans select/poll avant : ce recv peut bloquer pendant que \
+                             d'autres descripteurs attendent (clients, clavier)",
                             quote(e)
                         ),
                         format!(
-                            "{} with no select/poll before it: that recv may block while the \
-                             other clients wait",
+                            "{} with no select/poll before it: that recv may block while other \
+                             descriptors wait (clients, the keyboard)",
                             quote_en(e)
                         ),
                     );

@@ -62,6 +62,9 @@ impl Tracing {
             "--trace-file".into(),
             file.display().to_string(),
             "trace".into(),
+            // The grader sees the program end when it ends, as it would untraced, not when
+            // the last of its children does.
+            "--end-with-program".into(),
             "--".into(),
         ];
         argv.extend(program.iter().cloned());
