@@ -64,6 +64,7 @@ pub mod kinds;
 pub mod lab;
 pub mod lang;
 pub mod output;
+pub mod procfs;
 pub mod ptrace;
 pub mod server;
 pub mod services;

@@ -46,16 +46,18 @@ fn fixture(name: &str) -> String {
 
 /// `socklab --lang en --trace json --trace-file JSON trace -- PROGRAM...`.
 fn traced(json: &Path, program: &[&str]) -> Command {
-    traced_with(&[], json, program)
+    traced_with(&[], &[], json, program)
 }
 
-/// The same with more of socklab's options (`--step`).
-fn traced_with(options: &[&str], json: &Path, program: &[&str]) -> Command {
+/// The same with more of socklab's options (`--step`) and of `trace`'s
+/// (`--end-with-program`).
+fn traced_with(options: &[&str], trace_options: &[&str], json: &Path, program: &[&str]) -> Command {
     let mut c = Command::new(socklab());
     c.args(options)
         .args(["--lang", "en", "--trace", "json", "--trace-file"])
         .arg(json)
         .arg("trace")
+        .args(trace_options)
         .arg("--")
         .args(program);
     c
@@ -453,6 +455,7 @@ fn step_mode_runs_three_calls_then_quits() {
     let json = dir.join("trace.jsonl");
     let c = traced_with(
         &["--step"],
+        &[],
         &json,
         &[py, &fixture("echo_iterative.py"), "0", "1"],
     );
@@ -649,17 +652,13 @@ fn end_with_program_kills_what_it_left_behind() {
     let Some(py) = python() else { return };
     let dir = temp_dir("trace-end-with");
     let json = dir.join("trace.jsonl");
-    let mut c = Command::new(socklab());
-    c.args(["--lang", "en", "--trace", "json", "--trace-file"])
-        .arg(&json)
-        .args([
-            "trace",
-            "--end-with-program",
-            "--",
-            py,
-            &fixture("fork_and_exit.py"),
-        ])
-        .stdin(Stdio::null())
+    let mut c = traced_with(
+        &[],
+        &["--end-with-program"],
+        &json,
+        &[py, &fixture("fork_and_exit.py")],
+    );
+    c.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = c.spawn().unwrap();

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::procfs::{self, stat_fields};
+
 /// The cost of a server (its process and its descendants) at one moment.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Footprint {
@@ -84,43 +86,17 @@ fn pss(pid: u32) -> Option<u64> {
 /// `VmRSS` (KiB) and `Threads` from `/proc/PID/status`.
 fn status(pid: u32) -> Option<(u64, u64)> {
     let text = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let field = |name: &str| -> Option<u64> {
-        text.lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-    };
+    let field = |name: &str| -> Option<u64> { procfs::status_field(&text, name)?.parse().ok() };
     // A zombie has no VmRSS line any more: count it as 0.
     Some((field("VmRSS:").unwrap_or(0), field("Threads:")?))
 }
 
-/// The fields of `/proc/PID/stat` after the command name (which may hold spaces and
-/// parentheses, so it is skipped up to its last `)`): the state first.
-fn stat_fields(stat: &str) -> Option<Vec<&str>> {
-    let (_, rest) = stat.rsplit_once(')')?;
-    Some(rest.split_whitespace().collect())
-}
-
 /// `pid` and every process below it.
 fn family(pid: u32) -> Vec<u32> {
-    let mut parents: Vec<(u32, u32)> = Vec::new();
-    if let Ok(dir) = fs::read_dir("/proc") {
-        for entry in dir.flatten() {
-            let Some(p) = entry
-                .file_name()
-                .to_str()
-                .and_then(|s| s.parse::<u32>().ok())
-            else {
-                continue;
-            };
-            let ppid = fs::read_to_string(format!("/proc/{p}/stat"))
-                .ok()
-                .and_then(|s| stat_fields(&s)?.get(1)?.parse::<u32>().ok());
-            if let Some(ppid) = ppid {
-                parents.push((p, ppid));
-            }
-        }
-    }
+    let parents: Vec<(u32, u32)> = procfs::pids()
+        .into_iter()
+        .filter_map(|p| Some((p, procfs::stat_number(p, 1)?.try_into().ok()?)))
+        .collect();
     let mut out = vec![pid];
     let mut i = 0;
     while i < out.len() {

@@ -28,6 +28,7 @@ use std::sync::Mutex;
 use serde_json::{Value, json};
 
 use super::verdict::Reason;
+use crate::procfs::{self, status_field};
 
 /// The resource limits of a graded program.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -462,33 +463,16 @@ pub fn landlock_available() -> bool {
 fn user_tasks() -> u64 {
     // SAFETY: getuid cannot fail.
     let uid = unsafe { libc::getuid() }.to_string();
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return 0;
-    };
-    entries
-        .filter_map(Result::ok)
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .bytes()
-                .all(|b| b.is_ascii_digit())
-        })
-        .filter_map(|e| std::fs::read_to_string(e.path().join("status")).ok())
-        .filter(|s| field(s, "Uid:").is_some_and(|u| u == uid))
+    procfs::pids()
+        .into_iter()
+        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/status")).ok())
+        .filter(|s| status_field(s, "Uid:").is_some_and(|u| u == uid))
         .map(|s| {
-            field(&s, "Threads:")
+            status_field(&s, "Threads:")
                 .and_then(|t| t.parse().ok())
                 .unwrap_or(1)
         })
         .sum()
-}
-
-/// The first value of a `Name:\tvalue ...` line of a /proc status file.
-pub fn field<'a>(status: &'a str, name: &str) -> Option<&'a str> {
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(name))
-        .and_then(|rest| rest.split_whitespace().next())
 }
 
 #[cfg(test)]

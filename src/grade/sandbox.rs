@@ -427,18 +427,18 @@ fn as_init(job: Option<Job>) -> i32 {
 pub fn tasks_in_this_pid_namespace() -> Option<u64> {
     let mine = std::fs::read_link("/proc/self/ns/pid").ok()?;
     let mut n = 0;
-    for e in std::fs::read_dir("/proc").ok()?.filter_map(Result::ok) {
-        let name = e.file_name();
-        if !name.to_string_lossy().bytes().all(|b| b.is_ascii_digit()) {
-            continue;
-        }
+    for pid in crate::procfs::pids() {
         // Processes of other namespaces (or other users) do not answer, or answer otherwise.
-        if std::fs::read_link(e.path().join("ns/pid")).ok().as_ref() != Some(&mine) {
+        if std::fs::read_link(format!("/proc/{pid}/ns/pid"))
+            .ok()
+            .as_ref()
+            != Some(&mine)
+        {
             continue;
         }
-        let threads = std::fs::read_to_string(e.path().join("status"))
+        let threads = std::fs::read_to_string(format!("/proc/{pid}/status"))
             .ok()
-            .and_then(|s| super::limits::field(&s, "Threads:").and_then(|t| t.parse().ok()))
+            .and_then(|s| crate::procfs::status_field(&s, "Threads:").and_then(|t| t.parse().ok()))
             .unwrap_or(1);
         n += threads;
     }

@@ -11,10 +11,12 @@
 
 use std::fs;
 
+use crate::procfs;
+
 /// SIGINT to every process of group `pgid`, each to the thread the kernel would choose were
 /// the program not traced.
 pub fn interrupt_group(pgid: i32) {
-    let members = members(pgid);
+    let members = with_stat(2, pgid);
     if members.is_empty() {
         // The group is gone, or /proc is not readable: the kernel's choice, then.
         // SAFETY: kill(2) on a process group socklab created.
@@ -32,48 +34,27 @@ pub fn interrupt_group(pgid: i32) {
     }
 }
 
-/// The processes whose process group is `pgid`.
-fn members(pgid: i32) -> Vec<i32> {
-    processes_where(|stat| group_of(stat) == Some(pgid))
-}
-
 /// The processes whose parent is `ppid`: for socklab trace, the programs it started and the
 /// orphans handed to it as their subreaper.
 pub fn children_of(ppid: i32) -> Vec<i32> {
-    processes_where(|stat| stat_field(stat, 1) == Some(ppid))
+    with_stat(1, ppid)
 }
 
-/// The processes whose `/proc/PID/stat` line satisfies `keep`.
-fn processes_where(keep: impl Fn(&str) -> bool) -> Vec<i32> {
-    let Ok(dir) = fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    dir.filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|&pid| fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| keep(&s)))
+/// The processes whose field `n` of `/proc/PID/stat` is `value` (1: the parent, 2: the
+/// process group).
+fn with_stat(n: usize, value: i32) -> Vec<i32> {
+    procfs::pids()
+        .into_iter()
+        .filter(|&pid| procfs::stat_number(pid, n) == Some(value.into()))
+        .map(|pid| pid as i32)
         .collect()
-}
-
-/// The process group in a `/proc/PID/stat` line (its fifth field).
-fn group_of(stat: &str) -> Option<i32> {
-    stat_field(stat, 2)
-}
-
-/// The `n`th field after the command name in a `/proc/PID/stat` line (0: the state, 1: the
-/// parent, 2: the process group), read as a number. The name is in parentheses and may hold
-/// spaces or parentheses itself: the fields start after the last `)`.
-fn stat_field(stat: &str, n: usize) -> Option<i32> {
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    after_name.split_whitespace().nth(n)?.parse().ok()
 }
 
 /// Whether the main thread of `pid` blocks SIGINT (`SigBlk` of `/proc/PID/task/PID/status`,
 /// a hexadecimal mask, bit `SIGINT - 1`); `None` when it cannot be read.
 fn main_thread_blocks_sigint(pid: i32) -> Option<bool> {
     let status = fs::read_to_string(format!("/proc/{pid}/task/{pid}/status")).ok()?;
-    let mask = status
-        .lines()
-        .find_map(|l| l.strip_prefix("SigBlk:"))
-        .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())?;
+    let mask = u64::from_str_radix(procfs::status_field(&status, "SigBlk:")?, 16).ok()?;
     Some(mask & (1 << (libc::SIGINT - 1)) != 0)
 }
 
@@ -82,21 +63,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_group_is_the_fifth_field_whatever_the_name() {
-        assert_eq!(group_of("42 (python3) S 1 42 42 0 -1"), Some(42));
-        assert_eq!(group_of("43 (a (b) c) S 1 40 40 0 -1"), Some(40));
-        assert_eq!(group_of("garbage"), None);
-        assert_eq!(stat_field("43 (a (b) c) S 17 40 40 0 -1", 1), Some(17));
-    }
-
-    #[test]
-    fn own_group_and_own_mask_are_read_from_proc() {
+    fn own_group_parent_and_mask_are_read_from_proc() {
         let me = std::process::id() as i32;
-        // SAFETY: getpgrp(2) has no arguments.
-        let group = unsafe { libc::getpgrp() };
-        assert!(members(group).contains(&me));
-        // SAFETY: getppid(2) has no arguments.
-        assert!(children_of(unsafe { libc::getppid() }).contains(&me));
+        // SAFETY: getpgrp(2) and getppid(2) have no arguments.
+        let (group, parent) = unsafe { (libc::getpgrp(), libc::getppid()) };
+        assert!(with_stat(2, group).contains(&me));
+        assert!(children_of(parent).contains(&me));
         assert!(main_thread_blocks_sigint(me).is_some());
     }
 }

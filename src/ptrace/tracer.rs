@@ -102,7 +102,7 @@ struct Root {
 }
 
 /// How the run ended.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum End {
     /// Every traced process has ended.
     Finished,
@@ -127,11 +127,12 @@ pub struct Tracer {
     client: Option<(Program, Setup)>,
     /// A failure while the loop ran (the client would not start).
     failure: Option<SpawnError>,
-    quitting: bool,
+    /// Set once every process is being killed, with how the run will have ended: by `q`, or
+    /// by the program's end under `--end-with-program`. A process created meanwhile is killed
+    /// at its first stop.
+    ending: Option<End>,
     /// `--end-with-program`: when the first program ends, what it left behind is killed.
     pub end_with_program: bool,
-    /// `quitting` set by `--end-with-program`, not by `q`: the run ended as the program did.
-    quit_is_an_end: bool,
 }
 
 /// The `PTRACE_EVENT_*` values, in `status >> 16`.
@@ -157,9 +158,8 @@ impl Tracer {
             roles: Roles::default(),
             client: None,
             failure: None,
-            quitting: false,
+            ending: None,
             end_with_program: false,
-            quit_is_an_end: false,
         }
     }
 
@@ -233,7 +233,7 @@ impl Tracer {
             if libc::WIFEXITED(raw) || libc::WIFSIGNALED(raw) {
                 self.gone(tid, Status::of(raw));
             } else if libc::WIFSTOPPED(raw) {
-                if self.quitting {
+                if self.ending.is_some() {
                     // Killed already; one created meanwhile is killed too.
                     let _ = nix::sys::signal::kill(Pid::from_raw(tid), Signal::SIGKILL);
                     continue;
@@ -245,11 +245,7 @@ impl Tracer {
             return Err(e);
         }
         self.closing_note();
-        Ok(if self.quitting && !self.quit_is_an_end {
-            End::Quit
-        } else {
-            End::Finished
-        })
+        Ok(self.ending.unwrap_or(End::Finished))
     }
 
     fn stopped(&mut self, tid: i32, sig: i32, event: i32) {
@@ -550,19 +546,10 @@ impl Tracer {
             self.note(tid, Note::ThreadEnd);
         }
         self.tasks.remove(&tid);
-        let client_done = self
-            .roots
-            .iter()
-            .any(|r| r.pid == tid && r.tree == Tree::Client);
-        if client_done {
-            self.stop_server();
-        }
-        let program_done = self
-            .roots
-            .iter()
-            .any(|r| r.pid == tid && r.tree == Tree::Single);
-        if program_done && self.end_with_program {
-            self.kill_left_behind(tid);
+        match self.roots.iter().find(|r| r.pid == tid).map(|r| r.tree) {
+            Some(Tree::Client) => self.stop_server(),
+            Some(Tree::Single) if self.end_with_program => self.kill_left_behind(tid),
+            _ => {}
         }
     }
 
@@ -624,40 +611,38 @@ impl Tracer {
         });
     }
 
-    /// `--end-with-program`: the program (`pid`) has ended; every process still traced is
-    /// killed, said in the trace, and reaped by the loop, which then ends.
+    /// `--end-with-program`: the program (`pid`) has ended; what it left behind is killed,
+    /// said in the trace, and reaped by the loop, which then ends.
     fn kill_left_behind(&mut self, pid: i32) {
-        let mut pids: HashSet<i32> = self.tasks.values().map(|t| t.pid).collect();
-        // Orphans handed to socklab (the subreaper) that it does not trace, or not yet (a
-        // child whose first stop has not come): they would keep the loop waiting.
-        pids.extend(super::interrupt::children_of(std::process::id() as i32));
-        if pids.is_empty() {
-            return;
+        let count = self.kill_all(End::Finished);
+        if count > 0 {
+            self.own_note(Note::LeftBehind {
+                pid: pid as u32,
+                count,
+            });
         }
-        self.own_note(Note::LeftBehind {
-            pid: pid as u32,
-            count: pids.len(),
-        });
-        // Like `q`: a process created meanwhile is killed at its first stop.
-        self.quitting = true;
-        self.quit_is_an_end = true;
-        for pid in pids {
-            let _ = nix::sys::signal::kill(Pid::from_raw(pid), Signal::SIGKILL);
-        }
-        // And the program's process group, whatever in it socklab does not know of.
-        let _ = nix::sys::signal::kill(Pid::from_raw(-pid), Signal::SIGKILL);
     }
 
     /// `q`: every traced process is killed; the loop then reaps them all.
     fn quit(&mut self) {
-        self.quitting = true;
+        self.kill_all(End::Quit);
+    }
+
+    /// Kills every process of the run: the programs' process groups, every traced process,
+    /// and the orphans handed to socklab (the subreaper) that it does not trace, or not yet
+    /// (a child whose first stop has not come), which would keep the loop waiting. Returns
+    /// how many processes were known to be alive.
+    fn kill_all(&mut self, end: End) -> usize {
+        self.ending = Some(end);
         for root in &self.roots {
             let _ = nix::sys::signal::kill(Pid::from_raw(-root.pid), Signal::SIGKILL);
         }
-        let pids: HashSet<i32> = self.tasks.values().map(|t| t.pid).collect();
-        for pid in pids {
+        let mut pids: HashSet<i32> = self.tasks.values().map(|t| t.pid).collect();
+        pids.extend(super::interrupt::children_of(std::process::id() as i32));
+        for &pid in &pids {
             let _ = nix::sys::signal::kill(Pid::from_raw(pid), Signal::SIGKILL);
         }
+        pids.len()
     }
 
     /// Fills in the traced thread's identity: its process, its id, its name and role.

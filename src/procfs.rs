@@ -1,0 +1,60 @@
+//! What `/proc` says of processes, for the few places that read it: the processes there are,
+//! the fields of `/proc/PID/stat` and the lines of `/proc/PID/status`.
+
+use std::fs;
+
+/// The pids of every process this namespace shows in `/proc`.
+pub fn pids() -> Vec<u32> {
+    let Ok(dir) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
+        .collect()
+}
+
+/// The fields of `/proc/PID/stat` after the command name (which may hold spaces and
+/// parentheses, so it is skipped up to its last `)`): the state first, then the parent, the
+/// process group...
+pub fn stat_fields(stat: &str) -> Option<Vec<&str>> {
+    let (_, rest) = stat.rsplit_once(')')?;
+    Some(rest.split_whitespace().collect())
+}
+
+/// Field `n` of [`stat_fields`] of process `pid`, as a number (1: the parent, 2: the process
+/// group); `None` when the process is gone.
+pub fn stat_number(pid: u32, n: usize) -> Option<i64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat_fields(&stat)?.get(n)?.parse().ok()
+}
+
+/// The first value of a `Name:\tvalue ...` line of a /proc status file.
+pub fn status_field<'a>(status: &'a str, name: &str) -> Option<&'a str> {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(name))
+        .and_then(|rest| rest.split_whitespace().next())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_fields_start_after_the_last_parenthesis() {
+        let f = stat_fields("43 (a (b) c) S 17 40 40 0 -1").unwrap();
+        assert_eq!(&f[..3], ["S", "17", "40"]);
+        assert_eq!(stat_fields("garbage"), None);
+    }
+
+    #[test]
+    fn own_process_is_read() {
+        let me = std::process::id();
+        assert!(pids().contains(&me));
+        // SAFETY: getppid(2) and getpgrp(2) have no arguments.
+        let (parent, group) = unsafe { (libc::getppid(), libc::getpgrp()) };
+        assert_eq!(stat_number(me, 1), Some(parent as i64));
+        assert_eq!(stat_number(me, 2), Some(group as i64));
+        let status = fs::read_to_string("/proc/self/status").unwrap();
+        assert_eq!(status_field(&status, "Pid:"), Some(me.to_string().as_str()));
+    }
+}
