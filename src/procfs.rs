@@ -35,6 +35,37 @@ pub fn status_field<'a>(status: &'a str, name: &str) -> Option<&'a str> {
         .and_then(|rest| rest.split_whitespace().next())
 }
 
+/// The processes descended from `root`, `root` excluded, found by the parent field of each
+/// `/proc/PID/stat` (one pass over `/proc`, then the tree walked from `root`).
+pub fn descendants(root: u32) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = pids()
+        .into_iter()
+        .filter_map(|pid| Some((pid, u32::try_from(stat_number(pid, 1)?).ok()?)))
+        .collect();
+    let mut found = Vec::new();
+    let mut next = vec![root];
+    while let Some(parent) = next.pop() {
+        for &(pid, _) in parents.iter().filter(|&&(_, p)| p == parent) {
+            found.push(pid);
+            next.push(pid);
+        }
+    }
+    found
+}
+
+/// The state letter of each thread of process `pid` (`R` running, `S` asleep in a call, `t`
+/// stopped for its tracer, `Z` ended...); empty when the process is gone.
+pub fn thread_states(pid: u32) -> Vec<char> {
+    let Ok(dir) = fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    dir.filter_map(|entry| {
+        let stat = fs::read_to_string(entry.ok()?.path().join("stat")).ok()?;
+        stat_fields(&stat)?.first()?.chars().next()
+    })
+    .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,5 +87,27 @@ mod tests {
         assert_eq!(stat_number(me, 2), Some(group as i64));
         let status = fs::read_to_string("/proc/self/status").unwrap();
         assert_eq!(status_field(&status, "Pid:"), Some(me.to_string().as_str()));
+    }
+
+    #[test]
+    fn a_sleeping_child_is_a_descendant_asleep() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        // Asleep in nanosleep once it has started; running (or not yet sleep) just before.
+        while thread_states(pid) != ['S'] && std::time::Instant::now() < deadline {
+            std::thread::yield_now();
+        }
+        let states = thread_states(pid);
+        let found = descendants(std::process::id());
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(states, ['S']);
+        assert!(found.contains(&pid), "{found:?}");
+        assert!(!descendants(pid).contains(&std::process::id()));
+        assert!(thread_states(pid).is_empty(), "reaped, so gone");
     }
 }

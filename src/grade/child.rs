@@ -247,6 +247,29 @@ const DRAIN_LIMIT: Duration = Duration::from_secs(2);
 /// writes what is left of its trace.
 const TRACE_STOP_LIMIT: Duration = Duration::from_secs(3);
 
+/// How long, at most, a traced program is given to finish what the scenario's last move set
+/// off (a `close` after the client left) before it is stopped.
+const SETTLE_LIMIT: Duration = Duration::from_millis(500);
+
+/// Waits until every thread under `tracer` is asleep (`S`: blocked in `accept`, `recv`,
+/// `poll`...) or ended, twice in a row, at most `limit`: a thread still running, or stopped
+/// for the tracer, is between two calls, and the call it is about to make (the `close`
+/// after `recv` returned 0) belongs in the trace the criteria read. A program that never
+/// sleeps (a busy loop) is stopped at the limit.
+fn settle(tracer: u32, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    let mut quiet = 0;
+    while quiet < 2 && Instant::now() < deadline {
+        let asleep = crate::procfs::descendants(tracer).into_iter().all(|pid| {
+            crate::procfs::thread_states(pid)
+                .iter()
+                .all(|s| matches!(s, 'S' | 'Z' | 'X'))
+        });
+        quiet = if asleep { quiet + 1 } else { 0 };
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
 /// A program running under the grader. Dropping it kills it (and its process group).
 pub struct Running {
     child: Child,
@@ -392,6 +415,7 @@ impl Running {
     /// writes the last events (SIGKILL to socklab would lose them). Bounded: past
     /// [`TRACE_STOP_LIMIT`] the caller's SIGKILL ends both.
     fn stop_trace(&mut self) {
+        settle(self.child.id(), SETTLE_LIMIT);
         // SAFETY: kill(2) on our own child, the tracer, which is still running.
         unsafe { libc::kill(self.child.id() as i32, crate::ptrace::STOP_SIGNAL) };
         let until = Instant::now() + TRACE_STOP_LIMIT;
@@ -533,4 +557,39 @@ pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
         return Some(0);
     }
     hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settle_waits_for_a_busy_descendant_to_sleep() {
+        // The outer shell waits (asleep) for the inner one, which counts before it sleeps.
+        let mut outer = Command::new("sh");
+        std::os::unix::process::CommandExt::process_group(&mut outer, 0);
+        let mut outer = outer
+            .args([
+                "-c",
+                "sh -c 'i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; exec sleep 30'",
+            ])
+            .spawn()
+            .unwrap();
+        let root = outer.id();
+        settle(root, Duration::from_secs(20));
+        let inner = crate::procfs::descendants(root);
+        let names: Vec<String> = inner
+            .iter()
+            .map(|p| std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default())
+            .collect();
+        let states: Vec<char> = inner
+            .iter()
+            .flat_map(|&p| crate::procfs::thread_states(p))
+            .collect();
+        // SAFETY: kill(2) on the process group of the shell started above.
+        unsafe { libc::kill(-(root as i32), libc::SIGKILL) };
+        let _ = outer.wait();
+        assert_eq!(names, ["sleep\n"], "the count was over");
+        assert_eq!(states, ['S']);
+    }
 }
