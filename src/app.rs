@@ -14,7 +14,7 @@ use crate::kernel::pcap::PcapOut;
 use crate::kinds::Client;
 use crate::lang::Lang;
 use crate::trace::{Format, PrettyRender};
-use crate::{bench, cli_lang, clients, grade, ptrace, server, signals, step, trace};
+use crate::{bench, cli_lang, clients, grade, ptrace, server, signals, step, trace, tracediff};
 
 /// The packet capture `main` prepared, before any thread started.
 pub struct Packets {
@@ -285,6 +285,9 @@ pub fn run(cli: Cli, packets: Packets) -> i32 {
         }
         Command::Hint(args) => return finished(grade::cmd::hint(args, lang)),
         Command::Check(args) => return finished(grade::cmd::check(args, lang, cli.global.color)),
+        Command::Diff(args) if args.traces => {
+            return finished(tracediff::run(args, lang, cli.global.color));
+        }
         Command::Diff(args) => return finished(grade::cmd::diff(args, cli.global.color)),
         Command::Bench(args) => bench::run(args, lang),
         // Answered above.

@@ -199,12 +199,22 @@ Each program runs in a sandbox: its own user, network and PID namespaces (only a
 limits on CPU time, memory, processes, open files and file size, writes only in a private
 temporary directory ($TMPDIR), and everything it started ended when its grading ends.")]
     Check(CheckArgs),
-    /// A coloured diff between two steps' solutions (or two files).
+    /// A coloured diff between two steps' solutions (or two files), or between two programs'
+    /// calls (--trace).
     #[command(after_help = "\
 Examples:
   socklab diff 03 10                      from the iterative echo server to the poll one
   socklab diff 10 11                      from poll to one thread per client
-  socklab diff exercises/03_echo_server_tcp.rs solutions/03_echo_server_tcp.rs")]
+  socklab diff exercises/03_echo_server_tcp.rs solutions/03_echo_server_tcp.rs
+  socklab --trace json --trace-file a.jsonl trace -- python3 serveur.py 7777
+  socklab diff --trace a.jsonl b.jsonl    the two programs' calls, thread by thread
+  socklab diff --trace a.jsonl b.jsonl --role veilleur --html diff.html
+
+With --trace, each thread of A is paired with the thread of B that has its role (veilleur,
+exécutant-1, client-1), and their socket calls are aligned, sockets numbered by order of
+appearance (#1, #2) so that equal programs compare equal whatever their descriptor numbers.
+The first divergence is explained. Exit status: 0 when the programs make the same calls, 1
+when they part, 2 when a trace cannot be read.")]
     Diff(DiffArgs),
     /// Load an echo server and measure it: round trips, bulk, churn, connections held, UDP.
     #[command(after_help = "\
@@ -362,10 +372,24 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// A step (its solution) or a file.
+    /// A step (its solution) or a file; with --trace, a JSON trace.
     pub a: String,
-    /// A step (its solution) or a file.
+    /// A step (its solution) or a file; with --trace, a JSON trace.
     pub b: String,
+    /// Compare two JSON traces (socklab --trace json --trace-file F) by their calls; also
+    /// written `diff --trace A B`.
+    #[arg(long)]
+    pub traces: bool,
+    /// With --trace: only this thread (veilleur, exécutant-1, client-1) or role (exécutant).
+    #[arg(long, requires = "traces", value_name = "ROLE")]
+    pub role: Option<String>,
+    /// With --trace: compare the calls that change nothing too (getsockname, getpeername,
+    /// getsockopt, fcntl, ioctl).
+    #[arg(long, requires = "traces")]
+    pub all: bool,
+    /// With --trace: also write the comparison as a web page, for a projector.
+    #[arg(long, requires = "traces", value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

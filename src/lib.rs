@@ -72,3 +72,4 @@ pub mod signals;
 pub mod sock;
 pub mod step;
 pub mod trace;
+pub mod tracediff;

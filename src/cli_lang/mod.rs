@@ -81,7 +81,8 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let mut args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    diff_trace_flag(&mut args);
     let bin_name = args
         .first()
         .and_then(|a| std::path::Path::new(a).file_name())
@@ -91,6 +92,25 @@ where
     cmd.try_get_matches_from_mut(args)
         .and_then(|mut matches| Cli::from_arg_matches_mut(&mut matches))
         .map_err(|e| e.format(&mut cmd))
+}
+
+/// `socklab diff --trace A B` compares two traces, but `--trace` is also the global option
+/// that takes a format (`--trace json`): after `diff`, a `--trace` that is not followed by a
+/// format's name is the comparison's flag, `--traces`.
+fn diff_trace_flag(args: &mut [OsString]) {
+    let Some(diff) = args.iter().skip(1).position(|a| a == "diff") else {
+        return;
+    };
+    let formats = ["pretty", "strace", "json", "off"];
+    for k in diff + 2..args.len() {
+        let next_is_format = args
+            .get(k + 1)
+            .and_then(|a| a.to_str())
+            .is_some_and(|a| formats.contains(&a));
+        if args[k] == "--trace" && !next_is_format {
+            args[k] = OsString::from("--traces");
+        }
+    }
 }
 
 /// Parses the program's command line, in the language of `--lang` or of the locale; on a help
@@ -230,6 +250,34 @@ mod tests {
         assert_eq!(lang_from_args(args("check 03 -- prog --lang fr")), None);
         // The program's own name is no argument.
         assert_eq!(lang_from_args(["--lang=fr"]), None);
+    }
+
+    #[test]
+    fn diff_trace_is_the_comparison_of_traces_not_a_format() {
+        let diff = |line: &str| match try_parse(args(line), Lang::En).unwrap() {
+            Cli {
+                command: crate::cli::Command::Diff(d),
+                global,
+            } => (d.traces, d.a, global.trace),
+            _ => panic!("not diff: {line}"),
+        };
+        let (traces, a, format) = diff("diff --trace a.jsonl b.jsonl");
+        assert!(traces);
+        assert_eq!(
+            (a.as_str(), format),
+            ("a.jsonl", crate::trace::Format::Pretty)
+        );
+        let (traces, _, format) = diff("diff a.jsonl b.jsonl --trace --role veilleur");
+        assert!(traces);
+        assert_eq!(format, crate::trace::Format::Pretty);
+        // Before the command, or followed by a format, it is the trace's format.
+        let (traces, a, format) = diff("--trace json diff 03 10");
+        assert!(!traces);
+        assert_eq!((a.as_str(), format), ("03", crate::trace::Format::Json));
+        let (traces, _, format) = diff("diff --trace off 03 10");
+        assert!(!traces);
+        assert_eq!(format, crate::trace::Format::Off);
+        assert!(try_parse(args("diff 03 10 --role veilleur"), Lang::En).is_err());
     }
 
     /// In English the errors are rendered here as clap renders them, styles included.

@@ -18,7 +18,7 @@ use crate::error::exit;
 use crate::lang::Lang;
 
 /// Colour on stdout: asked for, or a terminal without NO_COLOR.
-fn use_color(choice: ColorChoice) {
+pub fn use_color(choice: ColorChoice) {
     let on = match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
