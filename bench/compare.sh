@@ -5,13 +5,15 @@
 #   - the reference: bench/echo_ref.rs, a thread-per-connection echo with nothing but std,
 #     built here with rustc (also with a 64 KiB buffer, for information);
 #   - the labs' Python thread server (bench/lab_echo_server_threads.py);
-#   - socat, a process per connection.
+#   - socat, a process per connection;
+#   - in the rounds, the reference under socklab trace (JSON to a file), under
+#     strace -f -o /dev/null -e trace=%net,close,poll, and the same with --seccomp-bpf.
 # Then ROUNDS short rounds, reference and socklab back to back, for the targets' ratios: other
 # programs on the machine come and go, and a ratio of two figures measured seconds apart in
 # the same round is steadier than one of figures measured minutes apart.
 #
 # Usage: bench/compare.sh            (DURATION=3 seconds per workload, ROUNDS=5 by default)
-# Needs: cargo, rustc, python3, socat. Writes BENCHMARKS.md, bench/results.svg and the raw
+# Needs: cargo, rustc, python3, socat, strace, setsid. Writes BENCHMARKS.md, bench/results.svg and the raw
 # figures in bench/results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +24,7 @@ ROUND_DURATION=${ROUND_DURATION:-2}
 started=$(date +%s)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
-for tool in cargo rustc python3 socat; do
+for tool in cargo rustc python3 socat strace setsid; do
   command -v "$tool" >/dev/null || { echo "compare.sh: $tool is needed" >&2; exit 1; }
 done
 
@@ -71,9 +73,36 @@ start() {
 }
 
 stop() {
+  # A tracer and its program are one process group (start_group): the whole group goes.
+  if [ -n "$group" ]; then kill -- "-$server_pid" 2>/dev/null || true; fi
   kill "$server_pid" 2>/dev/null || true
   wait "$server_pid" 2>/dev/null || true
   server_pid=""
+  group=""
+}
+group=""
+
+# start_group LABEL COMMAND...: as start, in a process group of its own (setsid), so that
+# stop ends a tracer and the program it runs together (strace detaches on SIGTERM and would
+# leave the program running).
+start_group() {
+  local label=$1; shift
+  port=$(free_port)
+  local cmd=("${@//\{port\}/$port}")
+  setsid "${cmd[@]}" >/dev/null 2>"$work/stderr-$label" &
+  server_pid=$!
+  group=1
+  wait_ready "$port"
+}
+
+# traced_ref ROUND KIND LABEL TRACER...: the reference under a tracer, round trips only.
+traced_ref() {
+  local round=$1 kind=$2 label=$3; shift 3
+  start_group "$kind" "$@" "$work/echo_ref" "127.0.0.1:{port}"
+  DURATION=$ROUND_DURATION bench "$work/rounds/$round-$kind.json" 127.0.0.1 "$port" \
+    --workloads rr --label "$label"
+  stop
+  rm -f "$work/ref-trace.jsonl"
 }
 
 bench() {  # bench OUTPUT ARGS...: socklab bench --json, into OUTPUT
@@ -123,6 +152,12 @@ for round in $(seq 1 "$ROUNDS"); do
     --payload text --server-trace json --server-trace-file "$work/round.jsonl" \
     --label "socklab JSON trace, text"
   rm -f "$work/round.jsonl"
+  traced_ref "$round" ref-socklab "reference under socklab trace, JSON to a file" \
+    "$SOCKLAB" --lang en --trace json --trace-file "$work/ref-trace.jsonl" trace --
+  traced_ref "$round" ref-strace "reference under strace -f" \
+    strace -f -qq -o /dev/null -e trace=%net,close,poll
+  traced_ref "$round" ref-strace-bpf "reference under strace -f --seccomp-bpf" \
+    strace -f -qq --seccomp-bpf -o /dev/null -e trace=%net,close,poll
 done
 
 ended=$(date +%s)
@@ -135,6 +170,7 @@ cat >"$work/machine.json" <<JSON
   "rustc": "$(rustc --version)",
   "python": "$(python3 --version 2>&1)",
   "socat": "$(socat -V 2>/dev/null | awk '/socat version/ {print $3}')",
+  "strace": "$(strace -V | awk 'NR == 1 {print $4}')",
   "load_before": "$load_before",
   "load_after": "$(cut -d' ' -f1-3 /proc/loadavg)",
   "seconds": $((ended - started)),

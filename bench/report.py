@@ -146,6 +146,16 @@ target("round trips/s, 32 clients, vs the reference", round_ratios("off", "refer
 target("bulk MiB/s vs the reference", round_ratios("off", "reference", "bulk"), 0.9)
 target("JSON trace to a file vs trace off, 1 client", round_ratios("json", "off", "rr", 1), 0.7)
 target("JSON trace to a file vs trace off, 32 clients", round_ratios("json", "off", "rr", 32), 0.7)
+# The reference under the tracers, in the same rounds.
+tracer_kinds = [
+    ("reference, not traced", "reference"),
+    ("under `socklab trace`, JSON to a file", "ref-socklab"),
+    ("under `strace -f -o /dev/null -e trace=%net,close,poll`", "ref-strace"),
+    ("under `strace -f --seccomp-bpf` (same set)", "ref-strace-bpf"),
+]
+have_tracers = any("ref-strace" in r for r in rounds.values())
+if have_tracers:
+    target("reference under socklab trace vs under strace -f, 32 clients", round_ratios("ref-socklab", "ref-strace", "rr", 32), 1.0)
 text_1 = round_ratios("json-text", "off-text", "rr", 1)
 text_32 = round_ratios("json-text", "off-text", "rr", 32)
 
@@ -216,7 +226,7 @@ w("")
 w("## The machine")
 w("")
 w(f"- {m['nproc']} CPUs: {m['cpu']}; {m['memory']} of memory; {m['kernel']}")
-w(f"- {m['rustc']}; {m['python']}; socat {m['socat']}")
+w(f"- {m['rustc']}; {m['python']}; socat {m['socat']}" + (f"; strace {m['strace']}" if m.get("strace") else ""))
 w(f"- load average before the run: {m['load_before']}; after: {m['load_after']}. The machine is shared: other")
 w("  programs ran during the measurements, which is why the targets use rounds and medians.")
 w("")
@@ -233,6 +243,39 @@ w("With text payloads (printable lines, like the labs' messages) instead of bina
 w(f"keeps {fmt_ratio(text_1[0])} of the trace-off rate at 1 client (median {spread(text_1[1])}) and")
 w(f"{fmt_ratio(text_32[0])} at 32 clients (median {spread(text_32[1])}).")
 w("")
+if have_tracers:
+    def best_result(kind, clients):
+        found = [result(r[kind], "rr", clients) for r in rounds.values() if kind in r]
+        found = [f for f in found if f]
+        return max(found, key=lambda f: f["rate"]) if found else None
+
+    def cell_best(kind, clients):
+        r = best_result(kind, clients)
+        return "-" if not r else f"{r['rate']:,.0f} (p99 {fmt_us(r['p99_us'])})"
+
+    w("## Tracing any program: socklab trace against strace")
+    w("")
+    w("The reference server (bench/echo_ref.rs) run alone, then under each tracer, in every round back to")
+    w("back; round trips of 64 bytes; the best round's rate and latencies, then the medians of the rounds'")
+    w("ratios. `socklab trace` decodes every call (addresses, data, the socket each works on) and writes it")
+    w("as JSON; strace writes its lines to /dev/null. `strace -f` stops the program at every system call")
+    w("and filters afterwards; with `--seccomp-bpf` the kernel stops it only on the calls asked, as")
+    w("`socklab trace` always does.")
+    w("")
+    w("| reference server | round trips/s, 1 client | round trips/s, 32 clients | vs not traced, 1 / 32 clients (median) |")
+    w("|---|---|---|---|")
+    for label, kind in tracer_kinds:
+        r1 = round_ratios(kind, "reference", "rr", 1)[1]
+        r32 = round_ratios(kind, "reference", "rr", 32)[1]
+        vs = "" if kind == "reference" else f"{spread(r1)} / {spread(r32)}"
+        w(f"| {label} | {cell_best(kind, 1)} | {cell_best(kind, 32)} | {vs} |")
+    w("")
+    for other, name in [("ref-strace", "`strace -f`"), ("ref-strace-bpf", "`strace -f --seccomp-bpf`")]:
+        one = round_ratios("ref-socklab", other, "rr", 1)
+        many = round_ratios("ref-socklab", other, "rr", 32)
+        w(f"- `socklab trace` against {name}: {fmt_ratio(one[0])} of its rate at 1 client (median {spread(one[1])}),")
+        w(f"  {fmt_ratio(many[0])} at 32 clients (median {spread(many[1])}).")
+    w("")
 w("## All servers, same load")
 w("")
 w(f"Round trips: messages of {result(ref, 'rr', 1)['size']} bytes, each client waiting for its echo before the next.")
