@@ -2,6 +2,7 @@
 //! the fields of `/proc/PID/stat` and the lines of `/proc/PID/status`.
 
 use std::fs;
+use std::time::{Duration, Instant};
 
 /// The pids of every process this namespace shows in `/proc`.
 pub fn pids() -> Vec<u32> {
@@ -64,6 +65,25 @@ pub fn thread_states(pid: u32) -> Vec<char> {
         stat_fields(&stat)?.first()?.chars().next()
     })
     .collect()
+}
+
+/// Waits until every thread of the processes `which` lists is asleep (`S`: blocked in
+/// `accept`, `recv`, `poll`...) or ended, twice in a row, at most `limit`. A thread still
+/// running, or stopped for its tracer, is between two calls, and the call it is about to make
+/// (the `close` after `recv` returned 0) is part of what the program does in answer to what
+/// just happened. A program that never sleeps (a busy loop) is waited for until the limit.
+pub fn settle(which: impl Fn() -> Vec<u32>, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    let mut quiet = 0;
+    while quiet < 2 && Instant::now() < deadline {
+        let asleep = which().into_iter().all(|pid| {
+            thread_states(pid)
+                .iter()
+                .all(|s| matches!(s, 'S' | 'Z' | 'X'))
+        });
+        quiet = if asleep { quiet + 1 } else { 0 };
+        std::thread::sleep(Duration::from_millis(2));
+    }
 }
 
 #[cfg(test)]

@@ -251,25 +251,6 @@ const TRACE_STOP_LIMIT: Duration = Duration::from_secs(3);
 /// off (a `close` after the client left) before it is stopped.
 const SETTLE_LIMIT: Duration = Duration::from_millis(500);
 
-/// Waits until every thread under `tracer` is asleep (`S`: blocked in `accept`, `recv`,
-/// `poll`...) or ended, twice in a row, at most `limit`: a thread still running, or stopped
-/// for the tracer, is between two calls, and the call it is about to make (the `close`
-/// after `recv` returned 0) belongs in the trace the criteria read. A program that never
-/// sleeps (a busy loop) is stopped at the limit.
-fn settle(tracer: u32, limit: Duration) {
-    let deadline = Instant::now() + limit;
-    let mut quiet = 0;
-    while quiet < 2 && Instant::now() < deadline {
-        let asleep = crate::procfs::descendants(tracer).into_iter().all(|pid| {
-            crate::procfs::thread_states(pid)
-                .iter()
-                .all(|s| matches!(s, 'S' | 'Z' | 'X'))
-        });
-        quiet = if asleep { quiet + 1 } else { 0 };
-        std::thread::sleep(Duration::from_millis(2));
-    }
-}
-
 /// A program running under the grader. Dropping it kills it (and its process group).
 pub struct Running {
     child: Child,
@@ -415,7 +396,8 @@ impl Running {
     /// writes the last events (SIGKILL to socklab would lose them). Bounded: past
     /// [`TRACE_STOP_LIMIT`] the caller's SIGKILL ends both.
     fn stop_trace(&mut self) {
-        settle(self.child.id(), SETTLE_LIMIT);
+        let tracer = self.child.id();
+        crate::procfs::settle(|| crate::procfs::descendants(tracer), SETTLE_LIMIT);
         // SAFETY: kill(2) on our own child, the tracer, which is still running.
         unsafe { libc::kill(self.child.id() as i32, crate::ptrace::STOP_SIGNAL) };
         let until = Instant::now() + TRACE_STOP_LIMIT;
@@ -576,7 +558,7 @@ mod tests {
             .spawn()
             .unwrap();
         let root = outer.id();
-        settle(root, Duration::from_secs(20));
+        crate::procfs::settle(|| crate::procfs::descendants(root), Duration::from_secs(20));
         let inner = crate::procfs::descendants(root);
         let names: Vec<String> = inner
             .iter()
