@@ -23,6 +23,9 @@ pub struct Named {
     pub pid: i32,
     /// The kernel's name for it (`comm`), last read.
     pub comm: String,
+    /// It made a socket call: the closing note lists it (a shell or a version manager's
+    /// helper that never touched a socket has no role to give).
+    pub calls: bool,
 }
 
 /// The names given so far, and the counters of the numbered ones.
@@ -58,6 +61,7 @@ impl Roles {
                 known: true,
                 pid,
                 comm: comm(pid, tid),
+                calls: false,
             }
         } else {
             Named {
@@ -66,6 +70,7 @@ impl Roles {
                 known: false,
                 pid,
                 comm: comm(pid, tid),
+                calls: false,
             }
         };
         self.threads.insert(tid, named);
@@ -102,7 +107,9 @@ impl Roles {
     /// connection another thread accepted) or at its exit (an `accept` that returned a
     /// connection). Returns the hand-over to show when the call makes its thread an exécutant.
     pub fn observe(&mut self, tid: i32, ev: &Event, fds: &Fds) -> Option<HandOver> {
-        if self.threads.get(&tid).is_none_or(|n| n.known) {
+        let named = self.threads.get_mut(&tid)?;
+        named.calls = true;
+        if named.known {
             return None;
         }
         let ok = ev.ret.is_some_and(|r| r >= 0);
@@ -181,12 +188,12 @@ impl Roles {
             .collect()
     }
 
-    /// Every thread seen, in order of appearance, for the closing note.
+    /// Every thread that made a socket call, in order of appearance, for the closing note.
     pub fn all(&self) -> Vec<RoleOf> {
         self.order
             .iter()
             .filter_map(|tid| {
-                let n = self.threads.get(tid)?;
+                let n = self.threads.get(tid).filter(|n| n.calls)?;
                 Some(RoleOf {
                     thread: n.name.clone(),
                     pid: n.pid as u32,
@@ -252,5 +259,9 @@ mod tests {
         assert_eq!(roles.of(7), ("client-1".to_string(), Role::Client));
         roles.add(8, 8, true);
         assert_eq!(roles.of(8).0, "client-2");
+        // Thread 8 never made a socket call (a shell before the client's execve): the
+        // closing note leaves it out.
+        let listed: Vec<u32> = roles.all().iter().map(|r| r.tid).collect();
+        assert_eq!(listed, [7]);
     }
 }
