@@ -65,10 +65,13 @@ pub fn have_netns(tools: &[&str], probe: &[&str]) -> bool {
 
 /// A fresh temporary directory for one test.
 pub fn temp_dir(name: &str) -> PathBuf {
+    // One number per call: the tests of a binary run side by side in one process, and two
+    // of them may ask for the same name (two plays of one demo).
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = std::env::temp_dir().join(format!(
-        "socklab-test-{name}-{}-{}",
-        std::process::id(),
-        Instant::now().elapsed().as_nanos()
+        "socklab-test-{name}-{}-{n}",
+        std::process::id()
     ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
