@@ -128,6 +128,7 @@ Examples:
   socklab serve http                          a web server on port 8080 (the labs' hosts use 80)
   socklab serve http --root site/             the files under site/ instead of the built-in page
   socklab serve daytime                       port 1313; --port 13 needs root or CAP_NET_BIND_SERVICE
+  socklab serve echo --recv-size 65536        recv given 64 KiB: a stream read in fewer calls
   nc localhost 7777                           a client to try it with
   socklab connect http-get http://127.0.0.1:8080/    a client for the web server")]
     Serve(ServeArgs),
@@ -425,6 +426,11 @@ pub struct ServeArgs {
     /// outside it: `..` is refused).
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
+    /// TCP: the size of the buffer each recv is given (the labs' 1500; a larger one reads a
+    /// stream in fewer system calls). UDP reads each datagram whole, in 65,535 bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 1500,
+          value_parser = clap::value_parser!(u32).range(1..=16 * 1024 * 1024))]
+    pub recv_size: u32,
 }
 
 #[derive(Debug, Args)]

@@ -204,6 +204,7 @@ impl DemoServer {
             max_clients: None,
             idle_timeout: None,
             root: None,
+            recv_size: crate::server::BUF_SIZE as u32,
         }
     }
 

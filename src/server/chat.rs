@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crossbeam_channel::{Receiver, Sender};
 
 use super::threads::Executants;
-use super::{BUF_SIZE, Ctx, accept_next, admit, close_and_record, leave};
+use super::{Ctx, accept_next, admit, close_and_record, leave};
 use crate::error::Failure;
 use crate::lang::Lang;
 use crate::server::stats::Counts;
@@ -79,7 +79,7 @@ pub fn run(listener: &Arc<Socket>, ctx: &Arc<Ctx>) -> Result<(), Failure> {
                 let _ = tx.send(ChatEvent::Join { id, member, peer });
                 let (tx, ctx) = (tx.clone(), Arc::clone(ctx));
                 executants.spawn(conn, peer, move |conn, peer| {
-                    let mut counts = listen_to(&conn, id, &tx);
+                    let mut counts = listen_to(&conn, id, &tx, ctx.recv_size);
                     let (done_tx, done_rx) = crossbeam_channel::bounded(1);
                     if tx.send(ChatEvent::Leave { id, done: done_tx }).is_ok() {
                         let _ = done_rx.recv();
@@ -102,9 +102,9 @@ pub fn run(listener: &Arc<Socket>, ctx: &Arc<Ctx>) -> Result<(), Failure> {
 }
 
 /// An exécutant's loop: read, cut into lines, pass each line on. Returns what it counted.
-fn listen_to(conn: &Socket, id: u64, tx: &Sender<ChatEvent>) -> Counts {
+fn listen_to(conn: &Socket, id: u64, tx: &Sender<ChatEvent>, size: usize) -> Counts {
     let mut counts = Counts::default();
-    let mut buf = [0u8; BUF_SIZE];
+    let mut buf = vec![0u8; size];
     let mut pending: Vec<u8> = Vec::new();
     loop {
         let n = match conn.recv(&mut buf) {

@@ -55,6 +55,8 @@ pub struct Ctx {
     pub active: AtomicUsize,
     /// What the http service serves (the built-in page, or `--root`); `None` for the others.
     pub site: Option<Arc<Site>>,
+    /// `--recv-size`: the buffer each TCP `recv` is given ([`BUF_SIZE`] by default).
+    pub recv_size: usize,
 }
 
 /// Runs `socklab serve` until Ctrl+C.
@@ -104,6 +106,7 @@ pub fn bind(args: &ServeArgs, lang: Lang) -> Result<Bound, Failure> {
         idle,
         active: AtomicUsize::new(0),
         site,
+        recv_size: args.recv_size as usize,
     });
     match (args.proto, mode) {
         (Proto::Tcp, Mode::Threads | Mode::Fork) => {
@@ -176,6 +179,14 @@ impl Bound {
 /// exist.
 fn check_combination(args: &ServeArgs) -> Result<Mode, Failure> {
     let service = args.service.name();
+    if args.proto == Proto::Udp && args.recv_size as usize != BUF_SIZE {
+        return Err(usage_both(
+            "--recv-size est pour TCP : un serveur UDP lit chaque datagramme en entier, dans \
+             65 535 octets (un datagramme lu en partie perd sa fin)",
+            "--recv-size is for TCP: a UDP server reads each datagram whole, in 65,535 bytes \
+             (a datagram read in part loses its end)",
+        ));
+    }
     match (args.proto, args.service, args.mode) {
         (Proto::Udp, Service::Chat, _) => {
             Err(usage("chat has no UDP version: it needs connections"))
@@ -449,8 +460,9 @@ fn record(ctx: &Ctx, peer: SocketAddr, counts: Counts) {
     });
 }
 
-/// Buffer for one TCP `recv`: the lab's 1500 bytes, one Ethernet frame's worth. A stream has
-/// no boundaries to keep: what does not fit is read by the next `recv`.
+/// Buffer for one TCP `recv` unless `--recv-size` says otherwise: the lab's 1500 bytes, one
+/// Ethernet frame's worth. A stream has no boundaries to keep: what does not fit is read by
+/// the next `recv`. Allocated on the heap, once per connection, since its size is chosen.
 pub const BUF_SIZE: usize = 1500;
 
 /// Buffer for one UDP `recvfrom`: 65,535 bytes, the most a UDP length field can say, so that
@@ -475,7 +487,7 @@ fn converse(
     if conv.open(&mut Out::new(conn, counts))? == Flow::Close {
         return Ok(());
     }
-    let mut buf = [0u8; BUF_SIZE];
+    let mut buf = vec![0u8; ctx.recv_size];
     loop {
         let n = match conn.recv(&mut buf) {
             Ok(n) => n,

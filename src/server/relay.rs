@@ -80,7 +80,7 @@ fn take_member(listener: &Socket, ctx: &Ctx, role: &[u8]) -> Result<Option<Membe
 
 /// Forwards the emitter's bytes to the receiver until the emitter leaves, then closes both.
 fn forward(mut emitter: Member, mut receiver: Member, ctx: &Ctx) {
-    let mut buf = [0u8; BUF_SIZE];
+    let mut buf = vec![0u8; ctx.recv_size];
     loop {
         let n = match emitter.sock.recv(&mut buf) {
             Ok(0) => break,
@@ -118,6 +118,7 @@ fn end_gently(receiver: &mut Member) {
     if receiver.sock.set_recv_timeout(Some(DRAIN)).is_err() {
         return;
     }
+    // What is read here is dropped: the labs' size, whatever --recv-size says.
     let mut buf = [0u8; BUF_SIZE];
     while let Ok(n) = receiver.sock.recv(&mut buf) {
         if n == 0 {

@@ -9,9 +9,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::{
-    AcceptError, BUF_SIZE, Ctx, accept_error, admit, close_and_record, conversation, leave,
-};
+use super::{AcceptError, Ctx, accept_error, admit, close_and_record, conversation, leave};
 use crate::error::Failure;
 use crate::server::stats::Counts;
 use crate::services::{Conversation, Flow, Out};
@@ -30,7 +28,7 @@ struct Client {
 pub fn run(listener: &Arc<Socket>, ctx: &Arc<Ctx>) -> Result<(), Failure> {
     let mut clients: Vec<Client> = Vec::new();
     let mut listening = true;
-    let mut buf = [0u8; BUF_SIZE];
+    let mut buf = vec![0u8; ctx.recv_size];
     while listening || !clients.is_empty() {
         // The list poll watches: the listening socket first (while it accepts), then each
         // client, as the labs build `[s] + l` before calling select.

@@ -179,6 +179,7 @@ mod tests {
             idle: None,
             active: AtomicUsize::new(0),
             site: None,
+            recv_size: crate::server::BUF_SIZE,
         }
     }
 
