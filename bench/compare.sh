@@ -6,6 +6,7 @@
 #     built here with rustc (also with a 64 KiB buffer, for information);
 #   - the labs' Python thread server (bench/lab_echo_server_threads.py);
 #   - socat, a process per connection;
+#   - socklab serve echo --recv-size 65536, beside the 64 KiB reference;
 #   - in the rounds, the reference under socklab trace (JSON to a file), under
 #     strace -f -o /dev/null -e trace=%net,close,poll, and the same with --seccomp-bpf.
 # Then ROUNDS short rounds, reference and socklab back to back, for the targets' ratios: other
@@ -131,6 +132,7 @@ bench "$work/udp-off.json" --workloads udp --label "socklab udp, trace off"
 external reference "$work/echo_ref" "127.0.0.1:{port}"
 external reference-64k "$work/echo_ref" "127.0.0.1:{port}" 65536
 external python-lab python3 bench/lab_echo_server_threads.py "{port}"
+external socklab-64k "$SOCKLAB" --trace off --lang en serve echo --port "{port}" --recv-size 65536
 external socat socat "TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork,backlog=128" PIPE
 
 echo "== $ROUNDS rounds for the targets" >&2
@@ -152,6 +154,14 @@ for round in $(seq 1 "$ROUNDS"); do
     --payload text --server-trace json --server-trace-file "$work/round.jsonl" \
     --label "socklab JSON trace, text"
   rm -f "$work/round.jsonl"
+  start ref64 "$work/echo_ref" "127.0.0.1:{port}" 65536
+  DURATION=$ROUND_DURATION bench "$work/rounds/$round-reference-64k.json" 127.0.0.1 "$port" \
+    --pid "$server_pid" --workloads bulk --label "reference, 64 KiB"
+  stop
+  start socklab64 "$SOCKLAB" --trace off --lang en serve echo --port "{port}" --recv-size 65536
+  DURATION=$ROUND_DURATION bench "$work/rounds/$round-socklab-64k.json" 127.0.0.1 "$port" \
+    --pid "$server_pid" --workloads bulk --label "socklab --recv-size 65536"
+  stop
   traced_ref "$round" ref-socklab "reference under socklab trace, JSON to a file" \
     "$SOCKLAB" --lang en --trace json --trace-file "$work/ref-trace.jsonl" trace --
   traced_ref "$round" ref-strace "reference under strace -f" \

@@ -24,6 +24,7 @@ modes = {r["server"]["mode"]: r for r in load("modes.json")["compare_modes"]}
 json_run = load("run-socklab-json.json")
 udp_off = load("udp-off.json")
 external = {name: load(f"run-{name}.json") for name in ["reference", "reference-64k", "python-lab", "socat"]}
+socklab_64k = load("run-socklab-64k.json") if os.path.exists(os.path.join(work, "run-socklab-64k.json")) else None
 
 
 def result(run, workload, clients=None):
@@ -45,7 +46,8 @@ rows = [
     ("socklab select, trace off", modes["select"], "one thread, poll on every socket"),
     ("socklab iterative, trace off", modes["iterative"], "one client at a time"),
     ("reference (std only, 1,500-byte buffer)", external["reference"], "bench/echo_ref.rs: a thread per connection, nothing else"),
-    ("reference, 64 KiB buffer (information)", external["reference-64k"], "the same with a buffer 43 times larger"),
+    ("reference, 64 KiB buffer", external["reference-64k"], "the same with a buffer 43 times larger"),
+] + ([("socklab threads, --recv-size 65536", socklab_64k, "socklab serve echo with the same 64 KiB buffer")] if socklab_64k else []) + [
     ("labs' Python thread server", external["python-lab"], "bench/lab_echo_server_threads.py"),
     ("socat (fork per connection)", external["socat"], "socat TCP-LISTEN:P,fork PIPE"),
 ]
@@ -66,7 +68,8 @@ def cell_rr(run, clients):
     r = result(run, "rr", clients)
     if not r:
         return "-"
-    text = f"{r['rate']:,.0f} (p99 {fmt_us(r['p99_us'])})"
+    text = f"{r['rate']:,.0f} (p99 {fmt_us(r['p99_us'])}"
+    text += f", p99.9 {fmt_us(r['p999_us'])})" if r.get("p999_us") else ")"
     if r["served"] < r["clients"]:
         text += f", {r['served']}/{r['clients']} served"
     return text
@@ -156,6 +159,9 @@ tracer_kinds = [
 have_tracers = any("ref-strace" in r for r in rounds.values())
 if have_tracers:
     target("reference under socklab trace vs under strace -f, 32 clients", round_ratios("ref-socklab", "ref-strace", "rr", 32), 1.0)
+    target("socklab serve's JSON trace vs the reference under strace -f, 32 clients", round_ratios("json", "ref-strace", "rr", 32), 3.0)
+if any("socklab-64k" in r for r in rounds.values()):
+    target("bulk MiB/s, --recv-size 65536 vs the 64 KiB reference", round_ratios("socklab-64k", "reference-64k", "bulk"), 0.9)
 text_1 = round_ratios("json-text", "off-text", "rr", 1)
 text_32 = round_ratios("json-text", "off-text", "rr", 32)
 
@@ -251,7 +257,7 @@ if have_tracers:
 
     def cell_best(kind, clients):
         r = best_result(kind, clients)
-        return "-" if not r else f"{r['rate']:,.0f} (p99 {fmt_us(r['p99_us'])})"
+        return "-" if not r else f"{r['rate']:,.0f} (p99 {fmt_us(r['p99_us'])}, p99.9 {fmt_us(r.get('p999_us'))})"
 
     w("## Tracing any program: socklab trace against strace")
     w("")
@@ -275,6 +281,10 @@ if have_tracers:
         many = round_ratios("ref-socklab", other, "rr", 32)
         w(f"- `socklab trace` against {name}: {fmt_ratio(one[0])} of its rate at 1 client (median {spread(one[1])}),")
         w(f"  {fmt_ratio(many[0])} at 32 clients (median {spread(many[1])}).")
+    own_1 = round_ratios("json", "ref-strace", "rr", 1)
+    own_32 = round_ratios("json", "ref-strace", "rr", 32)
+    w(f"- `socklab serve echo` with its own JSON trace to a file, against the reference under `strace -f`:")
+    w(f"  {fmt_ratio(own_1[0])} at 1 client (median {spread(own_1[1])}), {fmt_ratio(own_32[0])} at 32 clients (median {spread(own_32[1])}).")
     w("")
 w("## All servers, same load")
 w("")

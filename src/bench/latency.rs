@@ -27,7 +27,9 @@ impl Latencies {
         if self.sorted.is_empty() {
             return None;
         }
-        let rank = ((p / 100.0) * self.sorted.len() as f64).ceil() as usize;
+        // p × n / 100, less a hair: 99.9 × 1000 / 100 is 999.000…1 in floating point, whose
+        // ceiling would take the rank after the right one (the maximum, here).
+        let rank = (p * self.sorted.len() as f64 / 100.0 - 1e-9).ceil() as usize;
         let i = rank.clamp(1, self.sorted.len()) - 1;
         Some(Duration::from_nanos(self.sorted[i]))
     }
@@ -43,6 +45,8 @@ mod tests {
         assert_eq!(l.percentile(50.0), Some(Duration::from_nanos(50)));
         assert_eq!(l.percentile(99.0), Some(Duration::from_nanos(99)));
         assert_eq!(l.percentile(100.0), Some(Duration::from_nanos(100)));
+        let l = Latencies::from_samples((1..=1000).collect());
+        assert_eq!(l.percentile(99.9), Some(Duration::from_nanos(999)));
         assert_eq!(Latencies::default().percentile(50.0), None);
         let one = Latencies::from_samples(vec![7]);
         assert_eq!(one.percentile(99.0), Some(Duration::from_nanos(7)));

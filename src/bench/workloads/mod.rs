@@ -64,6 +64,9 @@ pub struct Outcome {
     pub rate: f64,
     pub p50_us: Option<f64>,
     pub p99_us: Option<f64>,
+    /// One round trip in a thousand waited longer: where a traced server's stalls show.
+    #[serde(default)]
+    pub p999_us: Option<f64>,
     /// Bytes sent and checked on their way back.
     pub bytes_checked: u64,
     /// Echoes that differed from what was sent (a broken server: never expected).
@@ -141,6 +144,7 @@ impl Outcome {
         let us = |d: Duration| d.as_secs_f64() * 1e6;
         self.p50_us = l.percentile(50.0).map(us);
         self.p99_us = l.percentile(99.0).map(us);
+        self.p999_us = l.percentile(99.9).map(us);
     }
 }
 
