@@ -21,7 +21,7 @@
 //! Every ptrace request comes from this one thread: the kernel attaches a tracee to the thread
 //! that attached it, and refuses requests from any other.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::os::fd::OwnedFd;
 
 use nix::sys::ptrace;
@@ -218,18 +218,39 @@ impl Tracer {
 
     /// Runs until every traced process has ended.
     pub fn run(&mut self) -> Result<End, SpawnError> {
+        // The stops waiting to be served, in rounds. waitpid(-1) reports the waiting threads
+        // in the kernel's order of its list, not in the order they stopped: a thread served
+        // and stopped again at once would be reported again before the others, and under
+        // load some threads would wait for the tracer far longer than the rest (a p99.9 of
+        // hundreds of milliseconds with 32 clients). So each round takes every stop already
+        // waiting, and serves them all before asking the kernel again.
+        let mut round: VecDeque<(i32, i32)> = VecDeque::new();
         loop {
-            let mut raw = 0;
-            // waitpid for any traced thread (`__WALL`: threads too, not only processes).
-            // SAFETY: waitpid writes the status into `raw`.
-            let tid = unsafe { libc::waitpid(-1, &mut raw, libc::__WALL) };
-            if tid < 0 {
-                match nix::errno::Errno::last() {
-                    nix::errno::Errno::EINTR => continue,
-                    // ECHILD: nobody left to wait for.
-                    _ => break,
+            if round.is_empty() {
+                let mut raw = 0;
+                // waitpid for any traced thread (`__WALL`: threads too, not only processes).
+                // SAFETY: waitpid writes the status into `raw`.
+                let tid = unsafe { libc::waitpid(-1, &mut raw, libc::__WALL) };
+                if tid < 0 {
+                    match nix::errno::Errno::last() {
+                        nix::errno::Errno::EINTR => continue,
+                        // ECHILD: nobody left to wait for.
+                        _ => break,
+                    }
+                }
+                round.push_back((tid, raw));
+                loop {
+                    // SAFETY: as above; WNOHANG returns 0 at once when no other stop waits.
+                    let tid = unsafe { libc::waitpid(-1, &mut raw, libc::__WALL | libc::WNOHANG) };
+                    if tid <= 0 {
+                        break;
+                    }
+                    round.push_back((tid, raw));
                 }
             }
+            let Some((tid, raw)) = round.pop_front() else {
+                continue;
+            };
             if libc::WIFEXITED(raw) || libc::WIFSIGNALED(raw) {
                 self.gone(tid, Status::of(raw));
             } else if libc::WIFSTOPPED(raw) {
