@@ -67,6 +67,11 @@ pub fn thread_states(pid: u32) -> Vec<char> {
     .collect()
 }
 
+/// How long, at most, a program is given to finish what its last event set off (a `close`
+/// after the client left) before it is stopped: by the grader, and by `socklab trace
+/// --server --client` once the client is done.
+pub const SETTLE_LIMIT: Duration = Duration::from_millis(500);
+
 /// Waits until every thread of the processes `which` lists is asleep (`S`: blocked in
 /// `accept`, `recv`, `poll`...) or ended, twice in a row, at most `limit`. A thread still
 /// running, or stopped for its tracer, is between two calls, and the call it is about to make
@@ -129,5 +134,32 @@ mod tests {
         assert!(found.contains(&pid), "{found:?}");
         assert!(!descendants(pid).contains(&std::process::id()));
         assert!(thread_states(pid).is_empty(), "reaped, so gone");
+    }
+
+    #[test]
+    fn settle_waits_for_a_busy_descendant_to_sleep() {
+        // The outer shell waits (asleep) for the inner one, which counts before it sleeps.
+        let mut outer = std::process::Command::new("sh");
+        std::os::unix::process::CommandExt::process_group(&mut outer, 0);
+        let mut outer = outer
+            .args([
+                "-c",
+                "sh -c 'i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; exec sleep 30'",
+            ])
+            .spawn()
+            .unwrap();
+        let root = outer.id();
+        settle(|| descendants(root), Duration::from_secs(20));
+        let inner = descendants(root);
+        let names: Vec<String> = inner
+            .iter()
+            .map(|p| std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default())
+            .collect();
+        let states: Vec<char> = inner.iter().flat_map(|&p| thread_states(p)).collect();
+        // SAFETY: kill(2) on the process group of the shell started above.
+        unsafe { libc::kill(-(root as i32), libc::SIGKILL) };
+        let _ = outer.wait();
+        assert_eq!(names, ["sleep\n"], "the count was over");
+        assert_eq!(states, ['S']);
     }
 }

@@ -22,19 +22,6 @@ fn step03() -> PathBuf {
     root().join("solutions/python/03_echo_server_tcp.py")
 }
 
-/// The same server with its one `setsockopt(SO_REUSEADDR)` line taken out, written in `dir`.
-fn step03_without_reuseaddr(dir: &Path) -> PathBuf {
-    let text = std::fs::read_to_string(step03()).unwrap();
-    let kept: Vec<&str> = text
-        .lines()
-        .filter(|l| !l.contains("SO_REUSEADDR, 1)"))
-        .collect();
-    assert_eq!(kept.len() + 1, text.lines().count(), "one line taken out");
-    let path = dir.join("03_sans_reuseaddr.py");
-    std::fs::write(&path, kept.join("\n") + "\n").unwrap();
-    path
-}
-
 /// `socklab --lang LANG check 03 --json -- python3 PROGRAM {port}`, with `prefix` in front
 /// (`strace -f`, `setpriv`): the report.
 fn grade(prefix: &[&str], exe: &str, lang: &str, python: &str, program: &Path) -> Output {

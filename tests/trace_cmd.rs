@@ -11,30 +11,12 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener};
 use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::OnceLock;
 
 use common::*;
 use parity::*;
 
 /// strace's set of calls, as the README gives it to students.
 const STRACE_SET: &str = "trace=%net,close,poll,ppoll,select,pselect6";
-
-/// The Python interpreter itself, not a wrapper script (a version manager's shim is a shell
-/// script that starts other processes before Python): `None` without Python.
-fn python() -> Option<&'static str> {
-    static PY: OnceLock<Option<String>> = OnceLock::new();
-    PY.get_or_init(|| {
-        if !have_tool("python3") {
-            return None;
-        }
-        let out = Command::new("python3")
-            .args(["-c", "import sys; print(sys.executable)"])
-            .output()
-            .ok()?;
-        Some(String::from_utf8(out.stdout).ok()?.trim().to_string())
-    })
-    .as_deref()
-}
 
 fn fixture(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -198,7 +180,9 @@ fn names_in(trace: &str) -> Vec<String> {
 /// agree on every call on every socket.
 #[test]
 fn iterative_python_server_matches_strace() {
-    let Some(py) = python() else { return };
+    let Some(py) = python_executable() else {
+        return;
+    };
     if !have_tool("strace") {
         return;
     }
@@ -229,7 +213,9 @@ fn iterative_python_server_matches_strace() {
 /// as strace saw them in that thread, and the hand-over of each connection shown.
 #[test]
 fn threaded_python_server_matches_strace() {
-    let Some(py) = python() else { return };
+    let Some(py) = python_executable() else {
+        return;
+    };
     if !have_tool("strace") {
         return;
     }
@@ -276,7 +262,9 @@ fn threaded_python_server_matches_strace() {
 /// The select version: one thread, `select.select` on every socket (strace shows pselect6).
 #[test]
 fn select_python_server_matches_strace() {
-    let Some(py) = python() else { return };
+    let Some(py) = python_executable() else {
+        return;
+    };
     if !have_tool("strace") {
         return;
     }
@@ -401,7 +389,9 @@ where
 /// The echo client of TP5b against an echo server in this test.
 #[test]
 fn python_echo_client_matches_strace() {
-    let Some(py) = python() else { return };
+    let Some(py) = python_executable() else {
+        return;
+    };
     if !have_tool("strace") {
         return;
     }
@@ -449,7 +439,9 @@ fn http_server_thread() -> (SocketAddr, std::thread::JoinHandle<()>) {
 /// HTTP GET by hand (TP3): sendall the request, recv until the server closes.
 #[test]
 fn python_http_get_matches_strace() {
-    let Some(py) = python() else { return };
+    let Some(py) = python_executable() else {
+        return;
+    };
     if !have_tool("strace") {
         return;
     }
@@ -484,7 +476,9 @@ fn python_http_get_matches_strace() {
 /// and leaves no process behind.
 #[test]
 fn step_mode_runs_three_calls_then_quits() {
-    let Some(py) = python() else { return };
+    let Some(py) = python_executable() else {
+        return;
+    };
     let dir = temp_dir("trace-step");
     let json = dir.join("trace.jsonl");
     let c = traced_with(
@@ -528,7 +522,9 @@ fn have_netns() -> bool {
 /// trace has every call of both programs.
 #[test]
 fn server_and_client_play_in_two_columns() {
-    let Some(py) = python() else { return };
+    let Some(py) = python_executable() else {
+        return;
+    };
     if !have_netns() {
         return;
     }
@@ -539,9 +535,8 @@ fn server_and_client_play_in_two_columns() {
         fixture("echo_client.py")
     );
     let run = |format: &str, file: &Path| {
-        let script = "ip link set lo up || exit 91; exec \"$@\"";
-        let mut c = Command::new("unshare");
-        c.args(["-rn", "sh", "-c", script, "sh", socklab()])
+        let mut c = in_new_netns();
+        c.arg(socklab())
             .args(["--lang", "en", "--explain", "never", "--trace", format])
             .arg("--trace-file")
             .arg(file)
@@ -654,7 +649,9 @@ fn server_and_client_play_in_two_columns() {
 #[test]
 fn exit_status_is_the_programs() {
     use std::os::unix::process::ExitStatusExt;
-    let Some(py) = python() else { return };
+    let Some(py) = python_executable() else {
+        return;
+    };
     for (how, code, signal) in [
         ("0", Some(0), None),
         ("7", Some(7), None),
@@ -683,7 +680,9 @@ fn exit_status_is_the_programs() {
 /// at once, where `strace -f` (and socklab without the option) would wait for the child.
 #[test]
 fn end_with_program_kills_what_it_left_behind() {
-    let Some(py) = python() else { return };
+    let Some(py) = python_executable() else {
+        return;
+    };
     let dir = temp_dir("trace-end-with");
     let json = dir.join("trace.jsonl");
     let mut c = traced_with(
@@ -724,7 +723,9 @@ fn end_with_program_kills_what_it_left_behind() {
 /// mask is empty and SIGINT has Python's own handler.
 #[test]
 fn the_program_starts_with_no_signal_blocked() {
-    let Some(py) = python() else { return };
+    let Some(py) = python_executable() else {
+        return;
+    };
     let out = socklab_run(
         "en",
         &["--trace", "off", "trace", "--", py, &fixture("signals.py")],
@@ -744,7 +745,9 @@ fn the_program_starts_with_no_signal_blocked() {
 #[test]
 fn ctrl_c_goes_to_the_program() {
     use std::os::unix::process::ExitStatusExt;
-    let Some(py) = python() else { return };
+    let Some(py) = python_executable() else {
+        return;
+    };
     let dir = temp_dir("trace-sigint");
     let json = dir.join("trace.jsonl");
     let mut c = traced(&json, &[py, &fixture("echo_iterative.py"), "0", "1"]);
@@ -808,7 +811,9 @@ fn unknown_command_is_a_clean_failure() {
 /// and socklab exits with the client's status.
 #[test]
 fn udp_server_and_client_pair() {
-    let Some(py) = python() else { return };
+    let Some(py) = python_executable() else {
+        return;
+    };
     if !have_netns() {
         return;
     }
@@ -817,18 +822,11 @@ fn udp_server_and_client_pair() {
     let udp_echo = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/udp_echo.py");
     let server = format!("{py} {} 9999", udp_echo.display());
     let client = format!("{py} {} 127.0.0.1 9999 ping pong", fixture("udp_client.py"));
-    let mut c = Command::new("unshare");
-    c.args([
-        "-rn",
-        "sh",
-        "-c",
-        "ip link set lo up || exit 91; exec \"$@\"",
-        "sh",
-    ])
-    .arg(socklab())
-    .args(["--lang", "en", "--trace", "json", "--trace-file"])
-    .arg(&json)
-    .args(["trace", "--server", &server, "--client", &client]);
+    let mut c = in_new_netns();
+    c.arg(socklab())
+        .args(["--lang", "en", "--trace", "json", "--trace-file"])
+        .arg(&json)
+        .args(["trace", "--server", &server, "--client", &client]);
     let (status, stdout, stderr) = run_with_input(c, b"");
     assert!(status.success(), "{status:?}\n{stderr}");
     assert!(String::from_utf8_lossy(&stdout).contains("ping\npong\n"));
@@ -860,7 +858,9 @@ fn udp_server_and_client_pair() {
 /// the FINs of both sides among them.
 #[test]
 fn the_pair_s_packets_are_in_the_trace() {
-    let Some(py) = python() else { return };
+    let Some(py) = python_executable() else {
+        return;
+    };
     if !have_netns() {
         return;
     }
@@ -868,9 +868,8 @@ fn the_pair_s_packets_are_in_the_trace() {
     let json = dir.join("trace.jsonl");
     let server = format!("{py} {} 7777 1", fixture("echo_threads.py"));
     let client = format!("{py} {} 127.0.0.1 7777 hello", fixture("echo_client.py"));
-    let script = "ip link set lo up || exit 91; exec \"$@\"";
-    let mut c = Command::new("unshare");
-    c.args(["-rn", "sh", "-c", script, "sh", socklab()])
+    let mut c = in_new_netns();
+    c.arg(socklab())
         .args([
             "--lang",
             "en",

@@ -15,19 +15,6 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The Python interpreter itself (a version manager's shim is a shell script that would be
-/// traced too): `None` without Python.
-fn python() -> Option<String> {
-    if !have_tool("python3") {
-        return None;
-    }
-    let out = Command::new("python3")
-        .args(["-c", "import sys; print(sys.executable)"])
-        .output()
-        .ok()?;
-    Some(String::from_utf8(out.stdout).ok()?.trim().to_string())
-}
-
 /// socklab's step 03 solution, built as the grader builds it.
 fn rust_step03() -> PathBuf {
     let out = Command::new(env!("CARGO"))
@@ -49,18 +36,11 @@ fn rust_step03() -> PathBuf {
 /// `socklab --trace json --trace-file JSON trace --server SERVER --client CLIENT` in a
 /// network namespace of its own, where the lab's port 7777 is free.
 fn trace_pair(json: &Path, server: &str, client: &str) {
-    let mut c = Command::new("unshare");
-    c.args([
-        "-rn",
-        "sh",
-        "-c",
-        "ip link set lo up || exit 91; exec \"$@\"",
-        "sh",
-    ])
-    .arg(socklab())
-    .args(["--lang", "en", "--trace", "json", "--trace-file"])
-    .arg(json)
-    .args(["trace", "--server", server, "--client", client]);
+    let mut c = in_new_netns();
+    c.arg(socklab())
+        .args(["--lang", "en", "--trace", "json", "--trace-file"])
+        .arg(json)
+        .args(["trace", "--server", server, "--client", client]);
     let (status, stdout, stderr) = run_with_input(c, b"");
     assert!(status.success(), "{status:?}\n{stderr}");
     assert!(
@@ -80,20 +60,13 @@ struct Traces {
 fn traces() -> Option<&'static Traces> {
     static T: OnceLock<Option<Traces>> = OnceLock::new();
     T.get_or_init(|| {
-        let py = python()?;
+        let py = python_executable()?;
         if !have_netns(&["ip"], &["ip", "link", "set", "lo", "up"]) {
             return None;
         }
         let dir = temp_dir("trace-diff");
         let lab = root().join("solutions/python/03_echo_server_tcp.py");
-        let text = std::fs::read_to_string(&lab).unwrap();
-        let kept: Vec<&str> = text
-            .lines()
-            .filter(|l| !l.contains("SO_REUSEADDR, 1)"))
-            .collect();
-        assert_eq!(kept.len() + 1, text.lines().count(), "one line taken out");
-        let without = dir.join("03_sans_reuseaddr.py");
-        std::fs::write(&without, kept.join("\n") + "\n").unwrap();
+        let without = step03_without_reuseaddr(&dir);
         let client = format!(
             "{py} {} 127.0.0.1 7777 hello 'two words'",
             root().join("tests/python/trace/echo_client.py").display()

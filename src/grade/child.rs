@@ -247,10 +247,6 @@ const DRAIN_LIMIT: Duration = Duration::from_secs(2);
 /// writes what is left of its trace.
 const TRACE_STOP_LIMIT: Duration = Duration::from_secs(3);
 
-/// How long, at most, a traced program is given to finish what the scenario's last move set
-/// off (a `close` after the client left) before it is stopped.
-const SETTLE_LIMIT: Duration = Duration::from_millis(500);
-
 /// A program running under the grader. Dropping it kills it (and its process group).
 pub struct Running {
     child: Child,
@@ -397,7 +393,10 @@ impl Running {
     /// [`TRACE_STOP_LIMIT`] the caller's SIGKILL ends both.
     fn stop_trace(&mut self) {
         let tracer = self.child.id();
-        crate::procfs::settle(|| crate::procfs::descendants(tracer), SETTLE_LIMIT);
+        crate::procfs::settle(
+            || crate::procfs::descendants(tracer),
+            crate::procfs::SETTLE_LIMIT,
+        );
         // SAFETY: kill(2) on our own child, the tracer, which is still running.
         unsafe { libc::kill(self.child.id() as i32, crate::ptrace::STOP_SIGNAL) };
         let until = Instant::now() + TRACE_STOP_LIMIT;
@@ -539,39 +538,4 @@ pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
         return Some(0);
     }
     hay.windows(needle.len()).position(|w| w == needle)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn settle_waits_for_a_busy_descendant_to_sleep() {
-        // The outer shell waits (asleep) for the inner one, which counts before it sleeps.
-        let mut outer = Command::new("sh");
-        std::os::unix::process::CommandExt::process_group(&mut outer, 0);
-        let mut outer = outer
-            .args([
-                "-c",
-                "sh -c 'i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; exec sleep 30'",
-            ])
-            .spawn()
-            .unwrap();
-        let root = outer.id();
-        crate::procfs::settle(|| crate::procfs::descendants(root), Duration::from_secs(20));
-        let inner = crate::procfs::descendants(root);
-        let names: Vec<String> = inner
-            .iter()
-            .map(|p| std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default())
-            .collect();
-        let states: Vec<char> = inner
-            .iter()
-            .flat_map(|&p| crate::procfs::thread_states(p))
-            .collect();
-        // SAFETY: kill(2) on the process group of the shell started above.
-        unsafe { libc::kill(-(root as i32), libc::SIGKILL) };
-        let _ = outer.wait();
-        assert_eq!(names, ["sleep\n"], "the count was over");
-        assert_eq!(states, ['S']);
-    }
 }

@@ -627,7 +627,7 @@ impl Tracer {
         // Not at once: the client's last move (its close) has set the server off, and what it
         // does in answer (recv returns 0, close) belongs in the trace. This thread does not
         // trace: it reads /proc while the loop goes on serving the server's stops, and sends
-        // SIGTERM once the server's threads are all asleep again (half a second at most).
+        // SIGTERM once the server's threads are all asleep again (SETTLE_LIMIT at most).
         // Then a grace period, not a wait for readiness: a server that ignores SIGTERM is
         // killed.
         std::thread::spawn(move || {
@@ -636,7 +636,7 @@ impl Tracer {
                 pids.extend(crate::procfs::descendants(pid as u32));
                 pids
             };
-            crate::procfs::settle(tree, std::time::Duration::from_millis(500));
+            crate::procfs::settle(tree, crate::procfs::SETTLE_LIMIT);
             let _ = nix::sys::signal::kill(group, Signal::SIGTERM);
             std::thread::sleep(std::time::Duration::from_secs(2));
             let _ = nix::sys::signal::kill(group, Signal::SIGKILL);

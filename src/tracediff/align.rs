@@ -134,17 +134,10 @@ mod tests {
     use super::*;
     use crate::grade::traced::run::tests::call;
     use crate::trace::Event;
-    use crate::tracediff::steps::renumbered;
 
     fn thread<'a>(name: &str, events: &'a [Event]) -> Thread<'a> {
         let refs: Vec<&Event> = events.iter().collect();
-        Thread {
-            name: name.into(),
-            pid: events[0].pid,
-            tid: events[0].tid,
-            comm: String::new(),
-            steps: renumbered(&refs),
-        }
+        Thread::of(name.into(), String::new(), &refs)
     }
 
     /// A `socket` call, which works on no descriptor and returns one.

@@ -390,17 +390,10 @@ mod tests {
     use crate::grade::traced::run::tests::{call, on};
     use crate::trace::{Event, SockRole};
     use crate::tracediff::align::pair;
-    use crate::tracediff::steps::renumbered;
 
     fn thread<'a>(events: &'a [Event]) -> Thread<'a> {
         let refs: Vec<&Event> = events.iter().collect();
-        Thread {
-            name: "veilleur".into(),
-            pid: events[0].pid,
-            tid: events[0].tid,
-            comm: String::new(),
-            steps: renumbered(&refs),
-        }
+        Thread::of("veilleur".into(), String::new(), &refs)
     }
 
     fn conn(e: Event) -> Event {

@@ -41,12 +41,12 @@ pub fn page(c: &Compared, lang: Lang) -> String {
     if let Some(s) = left_out(c.all, lang) {
         out.push_str(&format!("<p class=\"left-out\">{}</p>\n", escape(s)));
     }
-    for pair in &c.pairs {
+    for (pair, said) in c.pairs.iter().zip(&c.said) {
         out.push_str(&format!("<h2>{}</h2>\n", escape(&pair.label)));
         out.push_str(&format!(
             "<p class=\"who\">A : {} · B : {}</p>\n",
-            escape(&who(pair.a, lang)),
-            escape(&who(pair.b, lang))
+            escape(&who(pair.a)),
+            escape(&who(pair.b))
         ));
         out.push_str("<table>\n<tr><th></th><th>A</th><th></th><th>B</th></tr>\n");
         let first = pair.first_divergence();
@@ -85,7 +85,7 @@ pub fn page(c: &Compared, lang: Lang) -> String {
             }
         }
         out.push_str("</table>\n");
-        match verdict(pair, lang) {
+        match verdict(pair, said.as_ref(), lang) {
             Ok(s) => out.push_str(&format!("<p class=\"same\">✔ {}</p>\n", escape(&s))),
             Err(s) => out.push_str(&format!("<p class=\"first\">✘ {}</p>\n", escape(&s))),
         }

@@ -71,11 +71,13 @@ pub fn run(args: &DiffArgs, lang: Lang, color: ColorChoice) -> i32 {
             return exit::USAGE;
         }
     }
+    let said = pairs.iter().map(explain::first).collect();
     let compared = Compared {
         a_name: &args.a,
         b_name: &args.b,
         all: args.all,
         pairs,
+        said,
     };
     print!("{}", render::text(&compared, lang));
     if let Some(path) = &args.html
@@ -84,7 +86,7 @@ pub fn run(args: &DiffArgs, lang: Lang, color: ColorChoice) -> i32 {
         eprintln!("socklab: --html {}: {e}", path.display());
         return exit::FAILURE;
     }
-    if compared.pairs.iter().any(|p| explain::first(p).is_some()) {
+    if compared.said.iter().any(Option::is_some) {
         exit::FAILURE
     } else {
         exit::OK
@@ -98,6 +100,8 @@ pub struct Compared<'t, 'a> {
     /// The queries are compared too.
     pub all: bool,
     pub pairs: Vec<Pair<'t, 'a>>,
+    /// Each pair's first divergence explained, `None` for a pair that does not part.
+    pub said: Vec<Option<explain::Said>>,
 }
 
 /// The pair is the thread `role` names, or one of the role's threads (`exécutant`).

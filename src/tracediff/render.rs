@@ -5,7 +5,7 @@ use colored::Colorize;
 
 use super::Compared;
 use super::align::{Pair, Row};
-use super::explain;
+use super::explain::Said;
 use super::steps::Thread;
 use crate::lang::Lang;
 
@@ -69,11 +69,11 @@ pub fn cells<'s>(pair: &'s Pair, row: Row) -> (&'s str, &'s str) {
 }
 
 /// `pid 8309 (python3)`, or `absent` for a thread the program does not have.
-pub fn who(t: Option<&Thread>, lang: Lang) -> String {
+pub fn who(t: Option<&Thread>) -> String {
     match t {
         Some(t) if t.comm.is_empty() => format!("pid {}, thread {}", t.pid, t.tid),
         Some(t) => format!("pid {}, thread {} ({})", t.pid, t.tid, t.comm),
-        None => lang.pick("absent", "absent").to_string(),
+        None => "absent".to_string(),
     }
 }
 
@@ -89,10 +89,10 @@ pub fn left_out(all: bool, lang: Lang) -> Option<&'static str> {
     })
 }
 
-/// What a pair comes to, in a line.
-pub fn verdict(pair: &Pair, lang: Lang) -> Result<String, String> {
+/// What a pair comes to, in a line, from its first divergence explained (`said`).
+pub fn verdict(pair: &Pair, said: Option<&Said>, lang: Lang) -> Result<String, String> {
     let n = pair.rows.len();
-    match explain::first(pair) {
+    match said {
         None => Ok(lang
             .pick(
                 &format!("aucune divergence : les mêmes {n} appels dans le même ordre"),
@@ -114,17 +114,18 @@ fn fit(s: &str, width: usize) -> String {
 }
 
 pub fn text(c: &Compared, lang: Lang) -> String {
-    let mut out = format!("A : {}\nB : {}\n", c.a_name, c.b_name);
-    if lang == Lang::En {
-        out = format!("A: {}\nB: {}\n", c.a_name, c.b_name);
-    }
+    let (a, b) = (c.a_name, c.b_name);
+    let mut out = match lang {
+        Lang::Fr => format!("A : {a}\nB : {b}\n"),
+        Lang::En => format!("A: {a}\nB: {b}\n"),
+    };
     if let Some(s) = left_out(c.all, lang) {
         out.push_str(&format!("{}\n", s.dimmed()));
     }
-    for pair in &c.pairs {
+    for (pair, said) in c.pairs.iter().zip(&c.said) {
         out.push('\n');
         let title = format!("── {} ──", pair.label).bold();
-        let (a, b) = (who(pair.a, lang), who(pair.b, lang));
+        let (a, b) = (who(pair.a), who(pair.b));
         out.push_str(&match lang {
             Lang::Fr => format!("{title} A : {a} · B : {b}\n"),
             Lang::En => format!("{title} A: {a} · B: {b}\n"),
@@ -163,7 +164,7 @@ pub fn text(c: &Compared, lang: Lang) -> String {
                 }
             }
         }
-        match verdict(pair, lang) {
+        match verdict(pair, said.as_ref(), lang) {
             Ok(s) => out.push_str(&format!("{} {s}\n", "✔".green())),
             Err(s) => out.push_str(&format!("{} {s}\n", "✘".red())),
         }

@@ -30,6 +30,19 @@ pub struct Thread<'a> {
     pub steps: Vec<Step<'a>>,
 }
 
+impl<'a> Thread<'a> {
+    /// The thread that made `events` (at least one), under `name`, its calls made comparable.
+    pub fn of(name: String, comm: String, events: &[&'a Event]) -> Thread<'a> {
+        Thread {
+            name,
+            pid: events[0].pid,
+            tid: events[0].tid,
+            comm,
+            steps: renumbered(events),
+        }
+    }
+}
+
 /// Calls that only ask the kernel something and change nothing: left out of the comparison
 /// unless asked (`--all`), since a language's runtime makes them on its own (Python's
 /// `accept` calls `getsockname` to learn the new socket's family).
@@ -60,18 +73,11 @@ pub fn threads(run: &Run, all: bool) -> Vec<Thread<'_>> {
         .into_iter()
         .map(|tid| {
             let events = calls.remove(&tid).unwrap_or_default();
-            let first = events[0];
             let (name, comm) = names
                 .get(&tid)
                 .cloned()
-                .unwrap_or_else(|| (first.thread.clone(), String::new()));
-            Thread {
-                name,
-                pid: first.pid,
-                tid,
-                comm,
-                steps: renumbered(&events),
-            }
+                .unwrap_or_else(|| (events[0].thread.clone(), String::new()));
+            Thread::of(name, comm, &events)
         })
         .collect()
 }

@@ -63,6 +63,53 @@ pub fn have_netns(tools: &[&str], probe: &[&str]) -> bool {
     ok
 }
 
+/// `unshare -rn sh -c 'ip link set lo up; exec "$@"' sh`, to which the command to run in a
+/// network namespace of its own (loopback up, any port free) is appended as arguments.
+pub fn in_new_netns() -> Command {
+    let mut c = Command::new("unshare");
+    c.args([
+        "-rn",
+        "sh",
+        "-c",
+        "ip link set lo up || exit 91; exec \"$@\"",
+        "sh",
+    ]);
+    c
+}
+
+/// The Python interpreter itself, not a wrapper script (a version manager's shim is a shell
+/// script that starts other processes before Python, which a tracer would trace too): `None`
+/// without Python.
+pub fn python_executable() -> Option<&'static str> {
+    static PY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    PY.get_or_init(|| {
+        if !have_tool("python3") {
+            return None;
+        }
+        let out = Command::new("python3")
+            .args(["-c", "import sys; print(sys.executable)"])
+            .output()
+            .ok()?;
+        Some(String::from_utf8(out.stdout).ok()?.trim().to_string())
+    })
+    .as_deref()
+}
+
+/// The labs' step 03 server (solutions/python) with its one `setsockopt(SO_REUSEADDR)` line
+/// taken out, written in `dir`.
+pub fn step03_without_reuseaddr(dir: &Path) -> PathBuf {
+    let lab = Path::new(env!("CARGO_MANIFEST_DIR")).join("solutions/python/03_echo_server_tcp.py");
+    let text = std::fs::read_to_string(lab).unwrap();
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.contains("SO_REUSEADDR, 1)"))
+        .collect();
+    assert_eq!(kept.len() + 1, text.lines().count(), "one line taken out");
+    let path = dir.join("03_sans_reuseaddr.py");
+    std::fs::write(&path, kept.join("\n") + "\n").unwrap();
+    path
+}
+
 /// A fresh temporary directory for one test.
 pub fn temp_dir(name: &str) -> PathBuf {
     // One number per call: the tests of a binary run side by side in one process, and two
