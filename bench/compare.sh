@@ -7,19 +7,24 @@
 #   - the labs' Python thread server (bench/lab_echo_server_threads.py);
 #   - socat, a process per connection;
 #   - socklab serve echo --recv-size 65536, beside the 64 KiB reference;
+#   - the trace's formats to a file (pretty, strace, JSON) and JSON to /dev/null, 32 clients;
+#   - the buffer lesson: socklab bench --compare-buffers (1,500, 16,384, 65,536 bytes a recv);
+#   - the accept path: 1,000 connections back to back, 5 runs alternating the reference and
+#     socklab (backlog 128 both): SYNs dropped, the accepting thread's CPU per connection;
 #   - in the rounds, the reference under socklab trace (JSON to a file), under
 #     strace -f -o /dev/null -e trace=%net,close,poll, and the same with --seccomp-bpf.
 # Then ROUNDS short rounds, reference and socklab back to back, for the targets' ratios: other
 # programs on the machine come and go, and a ratio of two figures measured seconds apart in
 # the same round is steadier than one of figures measured minutes apart.
 #
-# Usage: bench/compare.sh            (DURATION=3 seconds per workload, ROUNDS=5 by default)
+# Usage: bench/compare.sh            (DURATION=2 seconds per workload, ROUNDS=5 by default)
 # Needs: cargo, rustc, python3, socat, strace, setsid. Writes BENCHMARKS.md, bench/results.svg and the raw
 # figures in bench/results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DURATION=${DURATION:-3}
+DURATION=${DURATION:-2}
+ACCEPT_RUNS=${ACCEPT_RUNS:-5}
 ROUNDS=${ROUNDS:-5}
 ROUND_DURATION=${ROUND_DURATION:-2}
 started=$(date +%s)
@@ -126,6 +131,16 @@ echo "== socklab threads, JSON trace to a file" >&2
 bench "$work/run-socklab-json.json" --server-trace json --server-trace-file "$work/trace.jsonl" \
   --label "socklab threads, JSON trace to a file"
 rm -f "$work"/trace.jsonl*
+echo "== socklab threads, each trace format to a file, 32 clients" >&2
+for format in pretty strace json; do
+  bench "$work/format-$format.json" --workloads rr --clients 32 --server-trace "$format" \
+    --server-trace-file "$work/trace.$format" --label "socklab threads, $format trace to a file"
+  rm -f "$work/trace.$format"
+done
+bench "$work/format-json-null.json" --workloads rr --clients 32 --server-trace json \
+  --server-trace-file /dev/null --label "socklab threads, JSON trace to /dev/null"
+echo "== the buffer lesson: socklab bench --compare-buffers" >&2
+bench "$work/buffers.json" --compare-buffers
 echo "== socklab UDP (trace off)" >&2
 bench "$work/udp-off.json" --workloads udp --label "socklab udp, trace off"
 
@@ -170,6 +185,23 @@ for round in $(seq 1 "$ROUNDS"); do
     strace -f -qq --seccomp-bpf -o /dev/null -e trace=%net,close,poll
 done
 
+echo "== the accept path: $ACCEPT_RUNS runs, reference and socklab alternating" >&2
+mkdir -p "$work/accept"
+for run in $(seq 1 "$ACCEPT_RUNS"); do
+  start ref-accept "$work/echo_ref" "127.0.0.1:{port}"
+  bench "$work/accept/$run-reference.json" 127.0.0.1 "$port" --pid "$server_pid" \
+    --workloads accept --burst 1000 --label reference
+  stop
+  bench "$work/accept/$run-socklab.json" --workloads accept --burst 1000 --label socklab
+done
+
+# What writing a trace file costs here: 512 MiB into a new file (new page cache), then the same
+# again over it (page cache already there), as dd reports it.
+dd_rate() { dd "$@" 2>&1 | awk '/copied/ {print $(NF-1), $NF}'; }
+page_cache_new=$(dd_rate if=/dev/zero of="$work/dd" bs=1M count=512)
+page_cache_again=$(dd_rate if=/dev/zero of="$work/dd" bs=1M count=512 conv=notrunc)
+rm -f "$work/dd"
+
 ended=$(date +%s)
 cat >"$work/machine.json" <<JSON
 {
@@ -187,14 +219,18 @@ cat >"$work/machine.json" <<JSON
   "duration": $DURATION,
   "rounds": $ROUNDS,
   "round_duration": $ROUND_DURATION,
+  "accept_runs": $ACCEPT_RUNS,
+  "page_cache_new": "$page_cache_new",
+  "page_cache_again": "$page_cache_again",
   "date": "$(date -u +%Y-%m-%d)"
 }
 JSON
 # The raw figures stay beside the report, so it can be checked (or re-rendered with
 # `python3 bench/report.py bench/results BENCHMARKS.md bench/results.svg`).
 rm -rf bench/results
-mkdir -p bench/results/rounds
+mkdir -p bench/results/rounds bench/results/accept
 cp "$work"/*.json bench/results/
 cp "$work"/rounds/*.json bench/results/rounds/
+cp "$work"/accept/*.json bench/results/accept/
 python3 bench/report.py bench/results BENCHMARKS.md bench/results.svg
 echo "compare.sh: BENCHMARKS.md and bench/results.svg written in $((ended - started)) s" >&2

@@ -222,9 +222,14 @@ when they part, 2 when a trace cannot be read.")]
 Examples:
   socklab bench                               start `socklab serve echo` (threads), run every workload
   socklab bench --compare-modes               iterative, select and threads under the same load
+  socklab bench --compare-buffers             recv of 1,500, 16,384 and 65,536 bytes: MiB/s and
+                                              system calls per MiB
   socklab bench --mode select --workloads rr --clients 1,8,64
   socklab bench --server-trace json --server-trace-file t.jsonl --workloads rr
                                               what the JSON trace costs the server
+  socklab bench --workloads accept --burst 1000
+                                              SYNs dropped by a full accept queue, the veilleur's
+                                              CPU per accept and hand-over
   socklab bench 127.0.0.1 7777 --pid 4242     any echo server (--pid: read its memory in /proc)
   socklab bench --json > results.json         the figures as JSON
 
@@ -476,6 +481,11 @@ pub struct BenchArgs {
     /// Start iterative, select and threads servers in turn and show them side by side.
     #[arg(long, conflicts_with_all = ["host", "mode"])]
     pub compare_modes: bool,
+    /// Start the threads server with each `recv` given 1,500, 16,384 and 65,536 bytes in
+    /// turn (`--recv-size`), and show side by side its MiB/s and the system calls it made per
+    /// MiB (counted by the server itself). Runs the bulk workload unless --workloads says.
+    #[arg(long, conflicts_with_all = ["host", "mode", "compare_modes"])]
+    pub compare_buffers: bool,
     /// Trace of the server the bench starts.
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Off)]
     pub server_trace: Format,
@@ -501,6 +511,9 @@ pub struct BenchArgs {
     /// Connections held open at once in the hold workload.
     #[arg(long, default_value_t = 1000, value_name = "N")]
     pub hold: usize,
+    /// Connections opened back to back in the accept workload.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub burst: usize,
     /// Bytes per message in the rr and udp workloads.
     #[arg(long, default_value_t = 64, value_name = "BYTES")]
     pub size: usize,

@@ -140,3 +140,115 @@ fn compare_modes_shows_the_lesson() {
     assert!(detail.trim_start().starts_with("detail"), "{detail}");
     assert!(out.contains("iterative: one client at a time"), "{out}");
 }
+
+/// `--compare-buffers`: the threads server with each receive buffer. Each `recv` takes at most
+/// the buffer's size, so the server's own count of receives can be no lower than the bytes it
+/// got divided by it; and the bigger the buffer, the fewer calls per MiB.
+#[test]
+fn compare_buffers_counts_the_calls_per_mib() {
+    let (status, out, err) = bench(&["--compare-buffers", "--duration", "0.3", "--json"]);
+    assert!(status.success(), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let runs = v["compare_buffers"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{out}"));
+    let mut per_mib = Vec::new();
+    for (run, size) in runs.iter().zip([1500u64, 16384, 65536]) {
+        let server = &run["server"];
+        assert_eq!(server["recv_size"], size, "{run}");
+        assert!(
+            server["command"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("--recv-size {size}")),
+            "{run}"
+        );
+        assert_eq!(run["results"][0]["workload"], "bulk", "{run}");
+        let bytes_in = server["bytes_in"].as_u64().unwrap();
+        let receives = server["calls"]["receives"].as_u64().unwrap();
+        let calls = server["calls"]["calls"].as_u64().unwrap();
+        assert!(bytes_in > 0, "{run}");
+        assert!(
+            receives >= bytes_in / size,
+            "{size}: {receives} receives for {bytes_in} bytes"
+        );
+        per_mib.push(calls as f64 / (bytes_in as f64 / 1048576.0));
+    }
+    assert!(
+        per_mib[0] > per_mib[1] && per_mib[1] > per_mib[2],
+        "{per_mib:?}"
+    );
+    let (status, table, err) = bench(&["--compare-buffers", "--duration", "0.2"]);
+    assert!(status.success(), "{err}");
+    assert!(table.contains("calls per MiB"), "{table}");
+    assert!(table.contains("65,536 B"), "{table}");
+}
+
+/// The accept burst against a listener that never accepts and whose queue is already full:
+/// the next SYNs are dropped, and the bench reports the drops and the queue as `ss` shows them
+/// (its `d` counter and Recv-Q).
+#[test]
+fn accept_burst_reports_the_drops_ss_sees() {
+    if !have_tool("ss") {
+        return;
+    }
+    let (listener, _queued, addr) = full_listener();
+    let port = addr.port();
+    let port_s = port.to_string();
+    let (status, out, err) = bench(&[
+        "127.0.0.1",
+        &port_s,
+        "--workloads",
+        "accept",
+        "--burst",
+        "10",
+        "--json",
+    ]);
+    assert!(status.success(), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let a = &v["results"][0]["accept"];
+    // The queue holds what it held: no handshake completes, the first SYN waits in vain.
+    assert_eq!(a["opened"], 0, "{a}");
+    assert_eq!(a["backlog"], 0, "{a}");
+    let drops = a["syn_drops"].as_u64().unwrap();
+    assert!(drops >= 1, "{a}");
+    let ss = std::process::Command::new("ss")
+        .args(["-ltmn", &format!("sport = :{port}")])
+        .output()
+        .unwrap();
+    let ss = String::from_utf8_lossy(&ss.stdout);
+    let d: u64 = ss
+        .split("d")
+        .last()
+        .and_then(|rest| rest.split(')').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{ss}"));
+    assert_eq!(drops, d, "{ss}");
+    let recv_q: u64 = ss
+        .lines()
+        .find(|l| l.starts_with("LISTEN"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{ss}"));
+    assert_eq!(a["left_in_queue"], recv_q, "{a}\n{ss}");
+    drop(listener);
+}
+
+/// Against socklab's own server, which accepts: every connection opened, none left in the
+/// queue, and the accepting thread's CPU per connection reported.
+#[test]
+fn accept_burst_finds_the_accepting_thread() {
+    let (status, out, err) = bench(&["--workloads", "accept", "--burst", "50", "--json"]);
+    assert!(status.success(), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let a = &v["results"][0]["accept"];
+    assert_eq!(a["opened"], 50, "{a}");
+    assert_eq!(a["left_in_queue"], 0, "{a}");
+    assert_eq!(a["backlog"], 128, "{a}");
+    assert!(a["acceptor_us_per_conn"].as_f64().unwrap() > 0.0, "{a}");
+    // Accepting 50 connections made 50 accept4 calls (and an exécutant's recv each).
+    assert!(
+        v["server"]["calls"]["calls"].as_u64().unwrap() >= 100,
+        "{v}"
+    );
+}

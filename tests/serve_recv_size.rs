@@ -9,9 +9,20 @@ use std::process::Command;
 
 use common::*;
 
-/// `strace -f -e trace=recvfrom -o LOG socklab serve echo --recv-size SIZE`, 100 KiB echoed
-/// through it, stopped: the buffer sizes of the server's `recvfrom` calls on the connection.
-fn recv_sizes_under_strace(size: Option<&str>) -> Vec<u64> {
+/// What strace saw of a server and what the server said when it stopped.
+struct Seen {
+    /// The buffer size of each `recvfrom` that returned.
+    sizes: Vec<u64>,
+    /// Every `recvfrom` and `sendto` strace saw, returned or not yet.
+    recvfrom: usize,
+    sendto: usize,
+    /// What the server printed after its banner (its summary).
+    printed: String,
+}
+
+/// `strace -f -e trace=recvfrom,sendto -o LOG socklab serve echo --recv-size SIZE`, 100 KiB
+/// echoed through it, stopped: the server's `recvfrom` and `sendto` calls, and its summary.
+fn under_strace(size: Option<&str>) -> Seen {
     let dir = temp_dir("recv-size-strace");
     let log = dir.join("strace.log");
     let mut c = Command::new("strace");
@@ -19,7 +30,7 @@ fn recv_sizes_under_strace(size: Option<&str>) -> Vec<u64> {
         "-f",
         "-qq",
         "-e",
-        "trace=recvfrom",
+        "trace=recvfrom,sendto",
         "-e",
         "signal=none",
         "-o",
@@ -39,17 +50,26 @@ fn recv_sizes_under_strace(size: Option<&str>) -> Vec<u64> {
     std::io::Write::write_all(&mut s, &data).unwrap();
     s.shutdown(Shutdown::Write).unwrap();
     assert!(reader.join().unwrap() == data, "the echo is byte-exact");
-    stop(server);
+    let (printed, _) = stop(server);
+    let log = read_to_string(&log);
     // `[pid N] recvfrom(5, "..."..., 65536, 0, NULL, NULL) = 1500`: the size is the fourth
     // argument from the end (the data before it may hold anything).
-    read_to_string(&log)
+    let sizes = log
         .lines()
         .filter(|l| l.contains("recvfrom("))
         .filter_map(|l| {
             let call = l.split(") = ").next()?;
             call.rsplit(", ").nth(3)?.parse().ok()
         })
-        .collect()
+        .collect();
+    Seen {
+        sizes,
+        // A call that blocked shows as `recvfrom(5, <unfinished ...>` then `<... recvfrom
+        // resumed>`: counted once, by its opening parenthesis.
+        recvfrom: log.matches("recvfrom(").count(),
+        sendto: log.matches("sendto(").count(),
+        printed,
+    }
 }
 
 #[test]
@@ -57,10 +77,10 @@ fn strace_sees_the_size_given_to_recv() {
     if !have_tool("strace") {
         return;
     }
-    let default = recv_sizes_under_strace(None);
+    let default = under_strace(None).sizes;
     assert!(!default.is_empty(), "no recvfrom seen");
     assert!(default.iter().all(|&n| n == 1500), "{default:?}");
-    let large = recv_sizes_under_strace(Some("65536"));
+    let large = under_strace(Some("65536")).sizes;
     assert!(!large.is_empty(), "no recvfrom seen");
     assert!(large.iter().all(|&n| n == 65536), "{large:?}");
     // 100 KiB in 64 KiB reads takes fewer calls than in the labs' 1500-byte ones (at least
@@ -72,6 +92,38 @@ fn strace_sees_the_size_given_to_recv() {
         large.len(),
         default.len()
     );
+}
+
+/// The summary counts the server's own socket calls (what `socklab bench --compare-buffers`
+/// reads): exactly the `recvfrom` and `sendto` strace saw, whatever the buffer.
+#[test]
+fn the_summary_counts_the_calls_strace_sees() {
+    if !have_tool("strace") {
+        return;
+    }
+    for size in ["1500", "16384"] {
+        let seen = under_strace(Some(size));
+        let line = seen
+            .printed
+            .lines()
+            .find(|l| l.starts_with("System calls on sockets:"))
+            .unwrap_or_else(|| panic!("no calls line: {}", seen.printed));
+        let numbers: Vec<usize> = line
+            .split(|c: char| !c.is_ascii_digit())
+            .filter_map(|w| w.parse().ok())
+            .collect();
+        let [total, receives, sends, others] = numbers[..] else {
+            panic!("{line}");
+        };
+        assert_eq!(receives, seen.recvfrom, "{size}: {line}");
+        assert_eq!(sends, seen.sendto, "{size}: {line}");
+        assert_eq!(total, receives + sends + others, "{line}");
+        // socket, setsockopt, bind, listen, accept4, close at least.
+        assert!(others >= 6, "{line}");
+        // 100 KiB, each recv taking at most SIZE bytes, and one more for the end of stream.
+        let size: usize = size.parse().unwrap();
+        assert!(receives > 100 * 1024 / size, "{size}: {line}");
+    }
 }
 
 #[test]

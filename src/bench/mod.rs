@@ -34,6 +34,7 @@ use crate::cli::BenchArgs;
 use crate::error::Failure;
 use crate::kinds::Mode;
 use crate::lang::Lang;
+use crate::trace;
 
 use pattern::Payload;
 use progress::{Goal, Progress};
@@ -66,7 +67,20 @@ pub struct ServerInfo {
     pub ready_ms: f64,
     /// The first line of the summary it printed when stopped.
     pub summary: String,
+    /// The buffer each `recv` was given, when the bench chose it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recv_size: Option<usize>,
+    /// The bytes it received, from its summary.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes_in: Option<u64>,
+    /// The socket system calls it made, counted by itself, from its summary.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calls: Option<trace::counters::Calls>,
 }
+
+/// The receive buffers `--compare-buffers` sets side by side: the labs' 1,500 bytes, 16 KiB,
+/// 64 KiB.
+pub const BUFFERS: [usize; 3] = [1500, 16384, 65536];
 
 /// What to run, from the command line.
 struct Plan {
@@ -74,6 +88,7 @@ struct Plan {
     clients: Vec<usize>,
     churn_clients: usize,
     hold: usize,
+    burst: usize,
     size: usize,
     duration: Duration,
     payload: Payload,
@@ -83,6 +98,12 @@ struct Plan {
 pub fn run(args: &BenchArgs, lang: Lang) -> Result<(), Failure> {
     let plan = plan(args, lang)?;
     let limit = raise_fd_limit();
+    if plan.workloads.contains(&Workload::Accept) && plan.burst + 64 > limit as usize {
+        return Err(Failure::usage(format!(
+            "--burst {} needs as many descriptors, and the limit is {limit} (ulimit -n)",
+            plan.burst
+        )));
+    }
     if plan.workloads.contains(&Workload::Hold) && plan.hold + 64 > limit as usize {
         return Err(Failure::usage(format!(
             "--hold {} needs as many descriptors, and the limit is {limit} (ulimit -n)",
@@ -96,7 +117,17 @@ pub fn run(args: &BenchArgs, lang: Lang) -> Result<(), Failure> {
                 .server_trace_file
                 .as_ref()
                 .map(|f| PathBuf::from(format!("{}.{}", f.display(), mode.name())));
-            runs.push(spawned_run(args, &plan, mode, file)?);
+            runs.push(spawned_run(args, &plan, mode, file, None)?);
+        }
+        runs
+    } else if args.compare_buffers {
+        let mut runs = Vec::new();
+        for size in BUFFERS {
+            let file = args
+                .server_trace_file
+                .as_ref()
+                .map(|f| PathBuf::from(format!("{}.{size}", f.display())));
+            runs.push(spawned_run(args, &plan, Mode::Threads, file, Some(size))?);
         }
         runs
     } else if let Some(host) = &args.host {
@@ -107,17 +138,22 @@ pub fn run(args: &BenchArgs, lang: Lang) -> Result<(), Failure> {
             &plan,
             args.mode,
             args.server_trace_file.clone(),
+            None,
         )?]
     };
     if args.json {
         let text = if args.compare_modes {
             serde_json::to_string_pretty(&serde_json::json!({ "compare_modes": runs }))
+        } else if args.compare_buffers {
+            serde_json::to_string_pretty(&serde_json::json!({ "compare_buffers": runs }))
         } else {
             serde_json::to_string_pretty(&runs[0])
         };
         show(&(text.expect("results always serialize") + "\n"));
     } else if args.compare_modes {
         show(&report::compare_table(&runs, lang));
+    } else if args.compare_buffers {
+        show(&report::buffers_table(&runs, lang));
     } else {
         show(&report::table(&runs[0], lang));
     }
@@ -140,7 +176,12 @@ pub fn run(args: &BenchArgs, lang: Lang) -> Result<(), Failure> {
         .flat_map(|r| &r.results)
         .map(|o| o.bytes_checked)
         .sum();
-    if answered == 0 {
+    // The accept burst only opens connections: nothing to echo.
+    let echoes = runs
+        .iter()
+        .flat_map(|r| &r.results)
+        .any(|o| o.workload != Some(Workload::Accept));
+    if echoes && answered == 0 {
         let first = runs
             .iter()
             .flat_map(|r| &r.results)
@@ -163,16 +204,19 @@ fn plan(args: &BenchArgs, lang: Lang) -> Result<Plan, Failure> {
             "--duration takes a positive number of seconds",
         ));
     }
-    if args.clients.contains(&0) || args.churn_clients == 0 || args.size == 0 {
+    if args.clients.contains(&0) || args.churn_clients == 0 || args.size == 0 || args.burst == 0 {
         return Err(Failure::usage(
-            "--clients, --churn-clients and --size take numbers above 0",
+            "--clients, --churn-clients, --burst and --size take numbers above 0",
         ));
     }
     if args.host.is_some() != args.port.is_some() {
         return Err(Failure::usage("give both HOST and PORT, or neither"));
     }
     let udp_possible = args.host.is_none() || args.udp_port.is_some();
-    let workloads = if args.workloads.is_empty() {
+    let workloads = if args.workloads.is_empty() && args.compare_buffers {
+        // The buffer's lesson is in the bytes a call moves: streaming shows it.
+        vec![Workload::Bulk]
+    } else if args.workloads.is_empty() {
         let mut all = vec![
             Workload::Rr,
             Workload::Bulk,
@@ -192,6 +236,7 @@ fn plan(args: &BenchArgs, lang: Lang) -> Result<Plan, Failure> {
         clients: args.clients.clone(),
         churn_clients: args.churn_clients,
         hold: args.hold,
+        burst: args.burst,
         size: args.size,
         duration: Duration::from_secs_f64(args.duration),
         payload: args.payload,
@@ -205,6 +250,7 @@ fn spawned_run(
     plan: &Plan,
     mode: Mode,
     trace_file: Option<PathBuf>,
+    recv_size: Option<usize>,
 ) -> Result<Run, Failure> {
     let spec = Spec {
         mode: Some(mode),
@@ -212,6 +258,7 @@ fn spawned_run(
         trace_file: trace_file.clone(),
         lang: plan.lang,
         backlog: 128,
+        recv_size,
     };
     let tcp_loads: Vec<Workload> = plan
         .workloads
@@ -229,14 +276,17 @@ fn spawned_run(
             results.extend(tcp_workload(w, server.addr, Some(server.pid), plan));
         }
         let (pid, ready) = (server.pid, server.ready);
-        let summary = server.stop()?;
+        let stopped = server.stop()?;
         info = Some(ServerInfo {
             command: spec.describe(),
             mode: Some(mode.name()),
             trace: server::format_name(args.server_trace),
             pid,
             ready_ms: ready.as_secs_f64() * 1000.0,
-            summary,
+            summary: stopped.summary,
+            recv_size,
+            bytes_in: stopped.bytes_in,
+            calls: stopped.calls,
         });
     }
     let mut udp_target = None;
@@ -244,6 +294,8 @@ fn spawned_run(
         let udp_spec = Spec {
             mode: None,
             trace_file: trace_file.map(|f| PathBuf::from(format!("{}.udp", f.display()))),
+            // UDP takes the datagram's largest size, whatever the TCP buffer.
+            recv_size: None,
             ..spec.clone()
         };
         let server = Spawned::start(&udp_spec)?;
@@ -255,13 +307,16 @@ fn spawned_run(
     }
     Ok(Run {
         payload: plan.payload,
-        label: args.label.clone().unwrap_or_else(|| {
-            format!(
-                "socklab {} (trace {})",
-                mode.name(),
-                server::format_name(args.server_trace)
-            )
-        }),
+        label: match recv_size {
+            Some(n) => format!("socklab {} --recv-size {n}", mode.name()),
+            None => args.label.clone().unwrap_or_else(|| {
+                format!(
+                    "socklab {} (trace {})",
+                    mode.name(),
+                    server::format_name(args.server_trace)
+                )
+            }),
+        },
         target,
         udp_target,
         server: info,
@@ -401,6 +456,17 @@ fn tcp_workload(w: Workload, addr: SocketAddr, pid: Option<u32>, plan: &Plan) ->
                 plan.payload,
                 &done,
             )]
+        }
+        Workload::Accept => {
+            let _bar = Progress::start(
+                report::heading(w, plan.burst, lang),
+                Goal::Count(plan.burst as u64),
+                Arc::new(AtomicU64::new(0)),
+                "conn",
+            );
+            vec![metered(pid, || {
+                workloads::accept::run(addr, plan.burst, pid)
+            })]
         }
         Workload::Udp => Vec::new(),
     }

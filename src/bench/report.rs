@@ -19,9 +19,11 @@ pub fn heading(w: Workload, clients: usize, lang: Lang) -> String {
         (Workload::Hold, Lang::En) => "connections held",
         (Workload::Udp, Lang::Fr) => "allers-retours UDP",
         (Workload::Udp, Lang::En) => "UDP round trips",
+        (Workload::Accept, Lang::Fr) => "rafale d'accept",
+        (Workload::Accept, Lang::En) => "accept burst",
     };
     match (w, lang) {
-        (Workload::Hold, _) => format!("{what} ({clients})"),
+        (Workload::Hold | Workload::Accept, _) => format!("{what} ({clients})"),
         // In French, 0 and 1 take the singular.
         (_, Lang::Fr) => format!("{what}, {clients} client{}", plural(clients.max(1))),
         (_, Lang::En) => format!("{what}, {clients} client{}", plural(clients)),
@@ -40,7 +42,7 @@ pub fn result(o: &Outcome, lang: Lang) -> String {
             decimal(o.rate, 1, lang),
             lang.pick("Mio/s", "MiB/s")
         ),
-        Some(Workload::Churn) => format!(
+        Some(Workload::Churn | Workload::Accept) => format!(
             "{} {}",
             integer(o.rate, lang),
             lang.pick("conn/s", "conn/s")
@@ -103,6 +105,11 @@ pub fn detail(o: &Outcome, lang: Lang) -> String {
                 }
             }
         }
+        Some(Workload::Accept) => {
+            if let Some(a) = &o.accept {
+                accept_detail(a, &mut s, lang);
+            }
+        }
         Some(Workload::Bulk) => {
             let _ = write!(
                 s,
@@ -144,6 +151,35 @@ pub fn detail(o: &Outcome, lang: Lang) -> String {
     s
 }
 
+/// The accept burst: connections opened, SYNs dropped, the accepting thread's cost.
+fn accept_detail(a: &super::workloads::accept::AcceptFigures, s: &mut String, lang: Lang) {
+    let _ = write!(
+        s,
+        "{}/{} {}",
+        a.opened,
+        a.requested,
+        lang.pick("ouvertes", "opened")
+    );
+    if let Some(b) = a.backlog {
+        let _ = write!(s, ", backlog {b}");
+    }
+    if let Some(d) = a.syn_drops {
+        let _ = write!(s, ", {d} {}", lang.pick("SYN perdus", "SYNs dropped"));
+    }
+    if let Some(q) = a.left_in_queue.filter(|&q| q > 0) {
+        let _ = write!(s, ", {q} {}", lang.pick("encore en file", "still queued"));
+    }
+    if let (Some(name), Some(us)) = (&a.acceptor, a.acceptor_us_per_conn) {
+        let _ = write!(
+            s,
+            "; {name}{} {} µs/{}",
+            lang.pick(" :", ":"),
+            decimal(us, 1, lang),
+            lang.pick("connexion", "connection")
+        );
+    }
+}
+
 /// The server's CPU time per operation: `12.3 µs/rt`, `0.41 ms/MiB`.
 pub fn cpu(o: &Outcome, lang: Lang) -> String {
     let Some(us) = o.server_cpu_us_per_op else {
@@ -155,7 +191,7 @@ pub fn cpu(o: &Outcome, lang: Lang) -> String {
             decimal(us / 1000.0, 2, lang),
             lang.pick("Mio", "MiB")
         ),
-        Some(Workload::Churn) => format!("{} µs/conn", decimal(us, 1, lang)),
+        Some(Workload::Churn | Workload::Accept) => format!("{} µs/conn", decimal(us, 1, lang)),
         Some(Workload::Hold) => "-".into(),
         _ => format!("{} µs/{}", decimal(us, 1, lang), lang.pick("a-r", "rt")),
     }
@@ -270,16 +306,15 @@ pub fn compare_table(runs: &[Run], lang: Lang) -> String {
         })
     }));
     rows.push(ready);
-    let _ = writeln!(
-        out,
-        "{}",
+    out.push_str(&framed(
         lang.pick(
             "Les trois versions du serveur echo des TP, sous la même charge :",
-            "The labs' three echo servers under the same load:"
-        )
-    );
-    out.push_str(&columns(&header, &rows));
-    out.push_str(&notes(runs, lang));
+            "The labs' three echo servers under the same load:",
+        ),
+        &columns(&header, &rows),
+        runs,
+        lang,
+    ));
     out.push_str(lang.pick(
         "\nitératif : un client à la fois, les autres attendent dans la file de listen.\n\
          select : un seul thread sert tout le monde, une socket prête après l'autre.\n\
@@ -289,6 +324,75 @@ pub fn compare_table(runs: &[Run], lang: Lang) -> String {
          threads: one exécutant per client; as many threads as clients held.\n",
     ));
     out
+}
+
+/// `--compare-buffers`: the same server with each receive buffer, one row per run and
+/// workload, with the system calls it counted.
+pub fn buffers_table(runs: &[Run], lang: Lang) -> String {
+    let mut out = String::new();
+    let header = [
+        lang.pick("recv de", "recv of"),
+        lang.pick("charge", "workload"),
+        lang.pick("résultat", "result"),
+        lang.pick("CPU du serveur", "server CPU"),
+        lang.pick("appels système", "system calls"),
+        lang.pick("appels par Mio", "calls per MiB"),
+    ]
+    .map(String::from);
+    let mut rows: Vec<[String; 6]> = Vec::new();
+    for r in runs {
+        let server = r.server.as_ref();
+        let size = server.and_then(|s| s.recv_size).map_or("-".into(), |n| {
+            format!("{} {}", integer(n as f64, lang), lang.pick("o", "B"))
+        });
+        let calls = server.and_then(|s| s.calls);
+        for o in &r.results {
+            rows.push([
+                size.clone(),
+                heading(o.workload.unwrap_or(Workload::Rr), o.clients, lang),
+                result(o, lang),
+                cpu(o, lang),
+                calls.map_or("-".into(), |c| integer(c.calls as f64, lang)),
+                calls_per_mib(r).map_or("-".into(), |x| integer(x, lang)),
+            ]);
+        }
+    }
+    out.push_str(&framed(
+        lang.pick(
+            "Le même serveur threads, chaque recv recevant au plus N octets (--recv-size) :",
+            "The same threads server, each recv taking at most N bytes (--recv-size):",
+        ),
+        &columns(&header, &rows),
+        runs,
+        lang,
+    ));
+    out.push_str(lang.pick(
+        "\nChaque recv est un appel système : un passage dans le noyau et une copie. Avec un\n\
+         tampon plus grand, chaque recv prend plus d'octets d'un coup : il en faut moins pour le\n\
+         même flux (et chaque send renvoie autant).\n",
+        "\nEach recv is a system call: a trip into the kernel and a copy. With a bigger buffer,\n\
+         each recv takes more bytes at once: fewer are needed for the same stream (and each\n\
+         send returns as many).\n",
+    ));
+    out
+}
+
+/// A side-by-side table under its title, with the runs' errors under it.
+fn framed(title: &str, table: &str, runs: &[Run], lang: Lang) -> String {
+    format!("{title}\n{table}{}", notes(runs, lang))
+}
+
+/// The system calls a server made per MiB it received, when the run was only the bulk
+/// workload (with others, the calls are theirs too).
+pub fn calls_per_mib(run: &Run) -> Option<f64> {
+    let server = run.server.as_ref()?;
+    let only_bulk = run
+        .results
+        .iter()
+        .all(|o| o.workload == Some(Workload::Bulk));
+    let mib = server.bytes_in? as f64 / (1024.0 * 1024.0);
+    let calls = server.calls?.calls as f64;
+    (only_bulk && mib > 0.0).then_some(calls / mib)
 }
 
 /// Errors seen, under the table.

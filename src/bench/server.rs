@@ -16,7 +16,9 @@ use clap::ValueEnum;
 use crate::error::Failure;
 use crate::kinds::Mode;
 use crate::lang::Lang;
+use crate::server::stats;
 use crate::trace::Format;
+use crate::trace::counters::Calls;
 
 /// How long a server may take to print its banner, or to stop after SIGINT.
 const PATIENCE: Duration = Duration::from_secs(10);
@@ -32,6 +34,8 @@ pub struct Spec {
     /// The listen backlog: std's `TcpListener` uses 128, so the same here, for a fair
     /// comparison with servers written on it.
     pub backlog: i32,
+    /// `--recv-size`: the buffer each `recv` is given (default: the server's, the labs' 1,500).
+    pub recv_size: Option<usize>,
 }
 
 impl Spec {
@@ -41,6 +45,9 @@ impl Spec {
         match self.mode {
             Some(m) => s.push_str(&format!(" --mode {}", m.name())),
             None => s.push_str(" --proto udp"),
+        }
+        if let Some(n) = self.recv_size {
+            s.push_str(&format!(" --recv-size {n}"));
         }
         s.push_str(&format!(" --trace {}", format_name(self.trace)));
         if let Some(f) = &self.trace_file {
@@ -88,6 +95,9 @@ impl Spawned {
             None => {
                 cmd.args(["--proto", "udp"]);
             }
+        }
+        if let Some(n) = spec.recv_size {
+            cmd.arg("--recv-size").arg(n.to_string());
         }
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -140,8 +150,8 @@ impl Spawned {
         })
     }
 
-    /// Stops the server with SIGINT and returns the first line of its summary.
-    pub fn stop(mut self) -> Result<String, Failure> {
+    /// Stops the server with SIGINT and returns what its summary says.
+    pub fn stop(mut self) -> Result<Stopped, Failure> {
         // SAFETY: kill(2) on the process this bench started.
         unsafe { libc::kill(self.pid as i32, libc::SIGINT) };
         let deadline = Instant::now() + PATIENCE;
@@ -164,11 +174,17 @@ impl Spawned {
                 }
             }
         };
-        let summary = self
-            .lines
-            .try_iter()
+        let said: Vec<String> = self.lines.try_iter().collect();
+        let summary = said
+            .iter()
             .find(|l| l.starts_with("Summary:") || l.starts_with("Bilan :"))
+            .cloned()
             .unwrap_or_default();
+        let stopped = Stopped {
+            bytes_in: numbers(&summary).get(1).copied(),
+            calls: said.iter().find_map(|l| stats::parse_calls_line(l)),
+            summary,
+        };
         if !status.success() {
             let tail = self
                 .stderr_tail
@@ -180,8 +196,26 @@ impl Spawned {
                 std::io::Error::other(format!("exited with {status}: {tail}")),
             ));
         }
-        Ok(summary)
+        Ok(stopped)
     }
+}
+
+/// What a stopped server's summary said.
+#[derive(Debug, Default)]
+pub struct Stopped {
+    /// Its first line.
+    pub summary: String,
+    /// The bytes it received, all connections together.
+    pub bytes_in: Option<u64>,
+    /// The socket system calls it made.
+    pub calls: Option<Calls>,
+}
+
+/// The numbers in a line, in order.
+fn numbers(line: &str) -> Vec<u64> {
+    line.split(|c: char| !c.is_ascii_digit())
+        .filter_map(|w| w.parse().ok())
+        .collect()
 }
 
 impl Drop for Spawned {

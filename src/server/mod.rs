@@ -71,6 +71,7 @@ pub fn run(args: &ServeArgs, lang: Lang) -> Result<(), Failure> {
     let udp = bound.proto == Proto::Udp;
     let result = bound.serve();
     output::say(ctx.stats.summary(lang, udp));
+    output::say(stats::calls_line(trace::counters::total(), lang));
     if trace::kernel_view() {
         output::say(stats::dropped_line(sock::probe::dropped(), lang));
     }

@@ -5,6 +5,7 @@ use std::sync::Mutex;
 
 use crate::lang::Lang;
 pub use crate::services::Counts;
+use crate::trace::counters::Calls;
 
 /// One finished connection.
 #[derive(Debug, Clone)]
@@ -70,6 +71,46 @@ impl Stats {
     }
 }
 
+/// The socket system calls the server made (every thread's, counted even untraced): with a
+/// bigger `--recv-size`, fewer for the same bytes.
+pub fn calls_line(calls: Calls, lang: Lang) -> String {
+    let others = calls.calls - calls.receives - calls.sends;
+    match lang {
+        Lang::Fr => format!(
+            "{CALLS_FR} {} ({} pour recevoir, {} pour envoyer, {others} autres)\n",
+            calls.calls, calls.receives, calls.sends
+        ),
+        Lang::En => format!(
+            "{CALLS_EN} {} ({} to receive, {} to send, {others} others)\n",
+            calls.calls, calls.receives, calls.sends
+        ),
+    }
+}
+
+/// How [`calls_line`] starts, in each language (the bench reads the figures after it).
+pub const CALLS_EN: &str = "System calls on sockets:";
+pub const CALLS_FR: &str = "Appels système sur les sockets :";
+
+/// The figures of a [`calls_line`]: total, receives, sends.
+pub fn parse_calls_line(line: &str) -> Option<Calls> {
+    let rest = line
+        .strip_prefix(CALLS_EN)
+        .or_else(|| line.strip_prefix(CALLS_FR))?;
+    let numbers: Vec<u64> = rest
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|w| !w.is_empty())
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    match numbers[..] {
+        [calls, receives, sends, _others] => Some(Calls {
+            calls,
+            receives,
+            sends,
+        }),
+        _ => None,
+    }
+}
+
 /// With the kernel view: the connection attempts the listening socket's full queue made the
 /// kernel drop, for the summary.
 pub fn dropped_line(dropped: u64, lang: Lang) -> String {
@@ -90,6 +131,21 @@ pub fn dropped_line(dropped: u64, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn calls_line_reads_back_in_both_languages() {
+        let calls = Calls {
+            calls: 1234,
+            receives: 600,
+            sends: 599,
+        };
+        for lang in [Lang::Fr, Lang::En] {
+            let line = calls_line(calls, lang);
+            assert!(line.contains("35 "), "{line}");
+            assert_eq!(parse_calls_line(line.trim_end()), Some(calls), "{line}");
+        }
+        assert_eq!(parse_calls_line("Summary: 2 connection(s)"), None);
+    }
 
     #[test]
     fn summary_totals_and_lines() {

@@ -524,7 +524,7 @@ impl Socket {
                     Err(_) => format!("{fd}, \"\", {cap}, 0, NULL, NULL"),
                 },
                 preview: Some(q),
-                brief: format!("{fd}, {cap}"),
+                // The brief form is the one known before the call (`fd, size`).
                 ret: n as i64,
                 bytes: Some(n),
                 data: kept_bytes(got),

@@ -139,6 +139,8 @@ fn ahead(spec: &Spec<'_>, before: &(String, String)) -> Event {
 /// Starts a traced call: waits at the step gate when stepping, then sends the `Enter` event of
 /// a call that may block.
 pub(crate) fn begin(spec: Spec<'_>) -> Pending<'_> {
+    // Counted even untraced, for the server's summary (`--recv-size` in numbers).
+    trace::counters::count(&spec.call);
     let on = trace::enabled();
     let stepping = step::active();
     let before = if on || stepping {

@@ -10,41 +10,72 @@ pub const STRACE_STRSIZE: usize = 64;
 /// unambiguous), `...` after the closing quote when `total` is longer than what is shown.
 pub fn strace_quote(data: &[u8], total: usize, max: usize) -> String {
     let shown = &data[..data.len().min(max)];
-    let mut out = String::with_capacity(shown.len() + 8);
+    let mut out = String::with_capacity(shown.len() * 4 + 5);
     out.push('"');
-    for (i, &b) in shown.iter().enumerate() {
-        match b {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            0x0b => out.push_str("\\v"),
-            0x0c => out.push_str("\\f"),
-            0x20..=0x7e => out.push(b as char),
-            _ => {
-                let next_is_digit = shown.get(i + 1).is_some_and(|n| (b'0'..=b'7').contains(n));
-                // The octal digits pushed one by one: `write!` and its formatting machinery
-                // cost more than the rest of a traced call on binary data.
-                let digits = if next_is_digit || b >= 0o100 {
-                    3
-                } else if b >= 0o10 {
-                    2
-                } else {
-                    1
-                };
-                out.push('\\');
-                for shift in (0..digits).rev() {
-                    out.push((b'0' + ((b >> (3 * shift)) & 7)) as char);
-                }
-            }
+    // SAFETY: only printable ASCII is written, each byte of `shown` giving at most four
+    // (`\377`), within the room reserved above.
+    //
+    // From two tables into reserved room rather than pushing characters: with binary data
+    // every byte is an escape, and the pushes were a twentieth of a traced server's time.
+    unsafe {
+        let v = out.as_mut_vec();
+        let mut len = v.len();
+        let p = v.as_mut_ptr();
+        for (i, &b) in shown.iter().enumerate() {
+            let next_is_digit = shown.get(i + 1).is_some_and(|n| (b'0'..=b'7').contains(n));
+            let (n, text) = if next_is_digit {
+                QUOTE_BEFORE_DIGIT[b as usize]
+            } else {
+                QUOTE[b as usize]
+            };
+            std::ptr::copy_nonoverlapping(text.as_ptr(), p.add(len), 4);
+            len += n as usize;
         }
+        v.set_len(len);
     }
     out.push('"');
     if total > shown.len() {
         out.push_str("...");
     }
     out
+}
+
+/// How strace shows each byte: its length and up to four characters. Octal in its shortest
+/// form (`\0`, `\12`)...
+const QUOTE: [(u8, [u8; 4]); 256] = quote_table(false);
+/// ... and in three digits when a digit follows, so it stays unambiguous (`\0012`).
+const QUOTE_BEFORE_DIGIT: [(u8, [u8; 4]); 256] = quote_table(true);
+
+const fn quote_table(before_digit: bool) -> [(u8, [u8; 4]); 256] {
+    let mut t = [(0u8, [0u8; 4]); 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = match b {
+            b'"' => (2, [b'\\', b'"', 0, 0]),
+            b'\\' => (2, [b'\\', b'\\', 0, 0]),
+            b'\n' => (2, [b'\\', b'n', 0, 0]),
+            b'\r' => (2, [b'\\', b'r', 0, 0]),
+            b'\t' => (2, [b'\\', b't', 0, 0]),
+            0x0b => (2, [b'\\', b'v', 0, 0]),
+            0x0c => (2, [b'\\', b'f', 0, 0]),
+            0x20..=0x7e => (1, [b, 0, 0, 0]),
+            _ => {
+                let d2 = b'0' + (b >> 6);
+                let d1 = b'0' + ((b >> 3) & 7);
+                let d0 = b'0' + (b & 7);
+                if before_digit || b >= 0o100 {
+                    (4, [b'\\', d2, d1, d0])
+                } else if b >= 0o10 {
+                    (3, [b'\\', d1, d0, 0])
+                } else {
+                    (2, [b'\\', d0, 0, 0])
+                }
+            }
+        };
+        i += 1;
+    }
+    t
 }
 
 /// Text for a human: valid UTF-8 shown as is (control characters escaped), invalid bytes as

@@ -2,18 +2,23 @@
 //!
 //! Every traced call builds an [`Event`] and sends it over a crossbeam channel to one writer
 //! thread, which renders it and writes it to stderr or to `--trace-file`. The calling thread
-//! never formats output nor waits for the terminal, so tracing changes what the program does as
-//! little as possible. No event is ever dropped: when the writer falls behind (a server moving
-//! hundreds of megabytes a second, every `recv` traced), up to [`QUEUE`] events wait in the
-//! channel, and then a traced call waits for the writer to catch up, rather than the queue
-//! growing without limit in memory. [`finish`] drains
+//! never waits for the terminal, so tracing changes what the program does as little as
+//! possible. JSON is the exception to the rendering: each traced thread writes its own lines
+//! (they need no renderer state), and to a file into a buffer of its own that the writer
+//! collects ([`lines`]), so a busy server's event costs no allocation and no channel message.
+//! No event is ever dropped: when the writer falls behind (a server moving hundreds of
+//! megabytes a second, every `recv` traced), up to [`QUEUE`] events wait in the channel (or
+//! [`lines::SLOT_MAX`] bytes in a thread's buffer), and then a traced call waits for the writer
+//! to catch up, rather than memory growing without limit. [`finish`] drains
 //! the channel and flushes the output; `main` calls it before exiting, and so does the Ctrl+C
 //! path.
 
+pub mod counters;
 mod errno;
 pub mod escape;
 mod event;
 mod json;
+mod lines;
 mod note;
 mod pretty;
 pub mod remote;
@@ -101,6 +106,8 @@ enum Msg {
     Packet(Event),
     /// Write everything received so far, then answer.
     Flush(Sender<()>),
+    /// A line is in a thread's buffer and the writer had gone to sleep (see [`lines`]).
+    Wake,
     Stop,
 }
 
@@ -116,6 +123,8 @@ struct Tracer {
     pid: u32,
     /// Events are turned into their JSON line by the thread that traced them.
     prerender: bool,
+    /// ... into a buffer of the thread's own, which the writer collects (JSON to a file).
+    buffered: bool,
     /// The language of a note's text (`args`).
     lang: Lang,
     /// Ask the kernel, before a `close`, how many received bytes were never read: the
@@ -178,6 +187,10 @@ pub fn init_with(config: Config, renderer: Box<dyn Render>) -> io::Result<()> {
     };
     let keep = config.keep;
     let packets = config.packets;
+    let prerender = config.format == Format::Json && !config.keep && !config.packets;
+    // To a file, the lines wait in the threads' buffers; to stderr someone watches and each
+    // line goes to the writer at once.
+    let buffered = prerender && config.file.is_some();
     let pace = if config.file.is_some() {
         writer::Pace::Batched
     } else {
@@ -190,6 +203,10 @@ pub fn init_with(config: Config, renderer: Box<dyn Render>) -> io::Result<()> {
     let handle = std::thread::Builder::new()
         .name("trace-writer".into())
         .spawn(move || {
+            if buffered {
+                writer::run_lines(rx, out);
+                return;
+            }
             let kept = writer::run(rx, renderer, out, pace, keep, packets);
             *RECORDED.lock().unwrap_or_else(|e| e.into_inner()) = kept;
         })?;
@@ -201,7 +218,8 @@ pub fn init_with(config: Config, renderer: Box<dyn Render>) -> io::Result<()> {
         // The JSON line needs no renderer state: each traced thread writes its own, and the
         // writer only puts the lines in order and out. A diagram needs the events themselves,
         // and so does the merge with the packets.
-        prerender: config.format == Format::Json && !config.keep && !config.packets,
+        prerender,
+        buffered,
         lang: config.lang,
         probe_unread: config.format == Format::Pretty && config.explain != ExplainMode::Never,
         kernel_view: config.kernel_view,
@@ -323,6 +341,19 @@ pub(crate) fn forward(ev: Event) {
 /// Sends a stamped event to the writer.
 fn dispatch(tracer: &Tracer, mut ev: Event) {
     // The writer only goes away in `finish`, after which nothing is traced any more.
+    if tracer.buffered {
+        let appended = lines::append(&NEXT_SEQ, |seq, text| {
+            ev.seq = seq;
+            json::line(&ev, text);
+        });
+        if appended.wake {
+            let _ = tracer.tx.send(Msg::Wake);
+        }
+        if appended.full {
+            lines::wait_for_room(|| writing(tracer));
+        }
+        return;
+    }
     if tracer.prerender {
         // The number is taken here, so it is the order in which the calls were traced; the
         // writer puts back in that order the few lines two threads send the other way round.
@@ -345,17 +376,21 @@ static BEHIND: AtomicBool = AtomicBool::new(false);
 #[cold]
 fn wait_for_room(tracer: &Tracer) {
     while BEHIND.load(Ordering::Relaxed) {
-        let writing = tracer
-            .writer
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            .is_some_and(|h| !h.is_finished());
-        if !writing {
+        if !writing(tracer) {
             return;
         }
         std::thread::sleep(QUEUE_WAIT);
     }
+}
+
+/// Whether the writer still runs (only `finish` stops it).
+fn writing(tracer: &Tracer) -> bool {
+    tracer
+        .writer
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .is_some_and(|h| !h.is_finished())
 }
 
 /// The ports a call shows the program uses, for the filter of a capture on a shared loopback:

@@ -14,6 +14,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, TryRecvError};
 
 use std::sync::atomic::Ordering;
 
+use super::lines::Collector;
 use super::{BEHIND, Event, Msg, Phase, QUEUE, Render};
 
 /// How long an `Enter` is held back, hoping its `Exit` comes next and both fit on one line.
@@ -108,6 +109,7 @@ pub(super) fn run(
                 w.pending.flush();
                 let _ = ack.send(());
             }
+            Msg::Wake => {}
             Msg::Stop => break,
         }
     }
@@ -125,7 +127,7 @@ pub(super) fn run(
             Msg::Flush(ack) => {
                 let _ = ack.send(());
             }
-            Msg::Stop => {}
+            Msg::Wake | Msg::Stop => {}
         }
         w.pending.maybe_flush(false);
     }
@@ -134,6 +136,139 @@ pub(super) fn run(
     w.lines.rest(&mut w.pending.text);
     w.pending.flush();
     w.kept.unwrap_or_default()
+}
+
+/// The writer of JSON lines to a file, which the traced threads wrote into buffers of their
+/// own (see [`super::lines`]): every [`POLL`] while lines come, it takes them all and writes
+/// them in order; with nothing coming it sleeps until a line wakes it. Returns once stopped,
+/// everything written.
+///
+/// The file is written [`WRITE_MAX`] at a time, the buffers taken again between two writes:
+/// measured here, a new file takes 150 to 300 MB/s, and one `write` of everything taken (33 MB
+/// at once under 32 clients) kept the writer away from the buffers for a quarter of a second,
+/// every traced thread waiting on a full buffer meanwhile (p99.9 of 130 ms).
+pub(super) fn run_lines(rx: Receiver<Msg>, mut out: Box<dyn Write + Send>) {
+    let mut lines = Collector::default();
+    let mut file = Unwritten::default();
+    loop {
+        let taken = if file.len() < PENDING_MAX {
+            lines.collect(file.text())
+        } else {
+            0
+        };
+        file.write_some(&mut out, taken == 0);
+        let msg = if file.len() >= BATCH {
+            // Behind: write on, only looking for a message in passing.
+            match rx.try_recv() {
+                Ok(msg) => msg,
+                Err(TryRecvError::Empty) => continue,
+                Err(TryRecvError::Disconnected) => break,
+            }
+        } else if taken > 0 || file.len() > 0 {
+            match rx.recv_timeout(POLL) {
+                Ok(msg) => msg,
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        } else {
+            // Quiet, everything written: the writer sleeps until a line comes.
+            if !lines.going_to_sleep() {
+                continue;
+            }
+            match rx.recv() {
+                Ok(msg) => msg,
+                Err(_) => break,
+            }
+        };
+        match msg {
+            Msg::Flush(ack) => {
+                lines.collect(file.text());
+                file.write_all(&mut out);
+                let _ = ack.send(());
+            }
+            Msg::Stop => break,
+            // Only lines come, and only through the buffers; nothing else is sent here.
+            Msg::Wake | Msg::Event(_) | Msg::Line(..) | Msg::Packet(_) => {}
+        }
+    }
+    lines.collect(file.text());
+    lines.rest(file.text());
+    file.write_all(&mut out);
+}
+
+/// The most written to a trace file in one `write`.
+const WRITE_MAX: usize = 1024 * 1024;
+
+/// Beyond this many bytes taken and not yet written, the writer takes no more: the threads'
+/// buffers fill, then the threads wait (memory stays bounded when the file is slower than the
+/// program).
+const PENDING_MAX: usize = 16 * 1024 * 1024;
+
+/// Lines taken from the threads, not all written yet.
+#[derive(Default)]
+struct Unwritten {
+    text: String,
+    /// How much of `text` is written.
+    written: usize,
+    /// When the oldest line not written was taken.
+    since: Option<Instant>,
+}
+
+impl Unwritten {
+    fn len(&self) -> usize {
+        self.text.len() - self.written
+    }
+
+    /// Where the lines taken go. What is written is let go of first, once it is half the text
+    /// (one copy of what remains, now and then, rather than one per write).
+    fn text(&mut self) -> &mut String {
+        if self.written == self.text.len() {
+            self.text.clear();
+            self.written = 0;
+        } else if self.written >= WRITE_MAX && self.written * 2 >= self.text.len() {
+            self.text.drain(..self.written);
+            self.written = 0;
+        }
+        &mut self.text
+    }
+
+    /// Writes up to [`WRITE_MAX`], whole lines, when a batch is there, when the oldest line has
+    /// waited [`FILE_DELAY`], or when `quiet` (nothing came since the last time).
+    fn write_some(&mut self, out: &mut impl Write, quiet: bool) {
+        let waiting = self.len();
+        if waiting == 0 {
+            self.since = None;
+            return;
+        }
+        let since = *self.since.get_or_insert_with(Instant::now);
+        if waiting < BATCH && !quiet && since.elapsed() < FILE_DELAY {
+            return;
+        }
+        let rest = &self.text[self.written..];
+        let end = if rest.len() <= WRITE_MAX {
+            rest.len()
+        } else {
+            rest[..WRITE_MAX].rfind('\n').map_or(rest.len(), |i| i + 1)
+        };
+        // A failing trace output (a full disk) must not stop the program it traces.
+        let _ = out.write_all(&rest.as_bytes()[..end]);
+        self.written += end;
+        if self.len() == 0 {
+            let _ = out.flush();
+            self.since = None;
+        } else {
+            self.since = Some(Instant::now());
+        }
+    }
+
+    /// Writes everything.
+    fn write_all(&mut self, out: &mut impl Write) {
+        let _ = out.write_all(&self.text.as_bytes()[self.written..]);
+        let _ = out.flush();
+        self.text.clear();
+        self.written = 0;
+        self.since = None;
+    }
 }
 
 /// Why [`receive`] came back without a message.
@@ -569,6 +704,55 @@ mod tests {
             let merged = if merged { " merged" } else { "" };
             out.push_str(&format!("{} {:?}{merged}\n", ev.seq, ev.phase));
         }
+    }
+
+    /// JSON lines to a file: four threads write 12 MB of lines into their buffers (more than
+    /// one `write` takes); once a flush is answered every line is in the file, once, in `seq`
+    /// order, whole.
+    #[test]
+    fn buffered_lines_are_all_written_in_order() {
+        let _guard = super::super::lines::TEST_LOCK
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let out = Shared::default();
+        let writer = {
+            let out = out.clone();
+            std::thread::spawn(move || run_lines(rx, Box::new(out)))
+        };
+        let next = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let (next, tx) = (Arc::clone(&next), tx.clone());
+                std::thread::spawn(move || {
+                    for _ in 0..3000 {
+                        let appended = super::super::lines::append(&next, |seq, text| {
+                            text.push_str(&format!("{seq:08} {}\n", "x".repeat(1000)));
+                        });
+                        if appended.wake {
+                            tx.send(Msg::Wake).unwrap();
+                        }
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let (ack_tx, ack_rx) = crossbeam_channel::bounded(1);
+        tx.send(Msg::Flush(ack_tx)).unwrap();
+        ack_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        let text = out.text();
+        let seqs: Vec<u64> = text
+            .lines()
+            .map(|l| {
+                assert_eq!(l.len(), 1009, "a whole line");
+                l[..8].parse().unwrap()
+            })
+            .collect();
+        assert_eq!(seqs, (1..=12_000).collect::<Vec<u64>>());
+        tx.send(Msg::Stop).unwrap();
+        writer.join().unwrap();
     }
 
     fn call(phase: Phase) -> Msg {

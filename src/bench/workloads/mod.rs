@@ -4,6 +4,7 @@
 //! The load generator's own sockets are plain `std::net` sockets, not the traced API: it
 //! measures the server, and tracing its own calls would measure the tracer instead.
 
+pub mod accept;
 pub mod bulk;
 pub mod churn;
 pub mod hold;
@@ -32,6 +33,9 @@ pub enum Workload {
     Hold,
     /// UDP round trips: a datagram, its echo; an echo that never comes is a loss.
     Udp,
+    /// The accept path: --burst connections opened back to back; SYNs the full accept queue
+    /// dropped, and the accepting thread's CPU per connection (not in the default set).
+    Accept,
 }
 
 impl Workload {
@@ -42,6 +46,7 @@ impl Workload {
             Workload::Churn => "churn",
             Workload::Hold => "hold",
             Workload::Udp => "udp",
+            Workload::Accept => "accept",
         }
     }
 }
@@ -91,6 +96,9 @@ pub struct Outcome {
     /// the server's own cost, which other programs on the machine do not blur as much as rates.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub server_cpu_us_per_op: Option<f64>,
+    /// accept: what the burst showed of the accept path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accept: Option<accept::AcceptFigures>,
     /// The first error seen, for the notes under the table.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_error: Option<String>,
