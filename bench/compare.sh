@@ -111,6 +111,18 @@ traced_ref() {
   rm -f "$work/ref-trace.jsonl"
 }
 
+# check_trace FILE: a JSON trace is whole, as many lines as the `seq` of its last one (the
+# numbers are taken in order and written in order: a line lost would leave a gap).
+check_trace() {
+  local file=$1 lines last
+  lines=$(wc -l <"$file")
+  last=$(tail -n 1 "$file" | grep -o '"seq":[0-9]*' | cut -d: -f2)
+  if [ "$lines" -eq 0 ] || [ "$lines" != "${last:-}" ]; then
+    echo "compare.sh: $file has $lines lines and its last seq is ${last:-none}: events lost" >&2
+    exit 1
+  fi
+}
+
 bench() {  # bench OUTPUT ARGS...: socklab bench --json, into OUTPUT
   local out=$1; shift
   "$SOCKLAB" --lang en bench --duration "$DURATION" --json "$@" >"$out"
@@ -130,11 +142,13 @@ bench "$work/modes.json" --compare-modes
 echo "== socklab threads, JSON trace to a file" >&2
 bench "$work/run-socklab-json.json" --server-trace json --server-trace-file "$work/trace.jsonl" \
   --label "socklab threads, JSON trace to a file"
+check_trace "$work/trace.jsonl"
 rm -f "$work"/trace.jsonl*
 echo "== socklab threads, each trace format to a file, 32 clients" >&2
 for format in pretty strace json; do
   bench "$work/format-$format.json" --workloads rr --clients 32 --server-trace "$format" \
     --server-trace-file "$work/trace.$format" --label "socklab threads, $format trace to a file"
+  if [ "$format" = json ]; then check_trace "$work/trace.$format"; fi
   rm -f "$work/trace.$format"
 done
 bench "$work/format-json-null.json" --workloads rr --clients 32 --server-trace json \
@@ -162,12 +176,14 @@ for round in $(seq 1 "$ROUNDS"); do
     --label "socklab trace off"
   DURATION=$ROUND_DURATION bench "$work/rounds/$round-json.json" --workloads rr \
     --server-trace json --server-trace-file "$work/round.jsonl" --label "socklab JSON trace"
+  check_trace "$work/round.jsonl"
   rm -f "$work/round.jsonl"
   DURATION=$ROUND_DURATION bench "$work/rounds/$round-off-text.json" --workloads rr \
     --payload text --label "socklab trace off, text"
   DURATION=$ROUND_DURATION bench "$work/rounds/$round-json-text.json" --workloads rr \
     --payload text --server-trace json --server-trace-file "$work/round.jsonl" \
     --label "socklab JSON trace, text"
+  check_trace "$work/round.jsonl"
   rm -f "$work/round.jsonl"
   start ref64 "$work/echo_ref" "127.0.0.1:{port}" 65536
   DURATION=$ROUND_DURATION bench "$work/rounds/$round-reference-64k.json" 127.0.0.1 "$port" \

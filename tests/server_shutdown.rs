@@ -125,3 +125,47 @@ fn idle_clients_are_let_go() {
         stop(server);
     }
 }
+
+/// A busy JSON trace to a file: thousands of round trips of binary data make megabytes of
+/// lines, written a megabyte at a time from the exécutants' own buffers. Once the server
+/// stopped, the file is whole: every line JSON, the `seq` numbers 1, 2, 3... to the last, every
+/// round trip's calls in it, and the summary's count of receives is the trace's.
+#[test]
+fn a_busy_json_trace_file_is_whole() {
+    const ROUND_TRIPS: usize = 4000;
+    let dir = temp_dir("busy-trace");
+    let trace = dir.join("trace.jsonl");
+    let mut cmd = serve_command(&["echo", "--port", "0", "--lang", "en", "--trace", "json"]);
+    cmd.arg("--trace-file").arg(&trace);
+    let server = Server::start(cmd);
+    let mut s = connect(server.addr);
+    let mut rng = Rng(21);
+    for _ in 0..ROUND_TRIPS {
+        let msg = rng.bytes(64);
+        s.write_all(&msg).unwrap();
+        let mut back = [0u8; 64];
+        s.read_exact(&mut back).unwrap();
+        assert_eq!(&back[..], &msg[..]);
+    }
+    drop(s);
+    let (summary, _) = stop(server);
+    let text = read_to_string(&trace);
+    assert!(text.len() > 2 * 1024 * 1024, "{} bytes", text.len());
+    let events = json_lines(&text);
+    let seqs: Vec<u64> = events.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    assert_eq!(seqs, (1..=events.len() as u64).collect::<Vec<u64>>());
+    let receives = events
+        .iter()
+        .filter(|e| e["call"] == "recvfrom" && e["phase"] == "exit")
+        .count();
+    // Each round trip's recv, and the one that saw the end of the stream.
+    assert!(receives > ROUND_TRIPS, "{receives}");
+    let line = summary
+        .lines()
+        .find(|l| l.starts_with("System calls on sockets:"))
+        .unwrap_or_else(|| panic!("{summary}"));
+    assert!(
+        line.contains(&format!("({receives} to receive,")),
+        "{line} vs {receives} recvfrom in the trace"
+    );
+}

@@ -183,6 +183,9 @@ pub fn reset() -> Result<(), Failure> {
         let s = connect(addr)?;
         let _ = s.recv(&mut buf)?;
         s.sendall(b"anyone there?\n")?;
+        // The RST comes back within microseconds on the loopback, later on a busy machine:
+        // the kernel's state of the socket says when it is there (CLOSE).
+        sock::probe::wait_until_closed(&s, Duration::from_secs(1));
         let _ = s.recv(&mut buf)?;
         let broken = s.send(b"still sending\n");
         drop(s);

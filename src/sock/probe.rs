@@ -154,6 +154,25 @@ fn overflow(owner: &Socket, drops: u32, backlog: u32) {
     }
 }
 
+/// Waits, at most `limit`, until the kernel has closed `sock`'s connection (an RST arrived),
+/// asking `TCP_INFO` every millisecond, each ask traced as a probe. The reset demo's next
+/// `send` must meet the RST, not race it: on a busy machine the loopback's RST can come a few
+/// milliseconds after the `send` that provoked it returned.
+pub(crate) fn wait_until_closed(sock: &Socket, limit: std::time::Duration) {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        let (info, ev) = state_of(sock.fd());
+        if trace::enabled() {
+            trace::emit(ev);
+        }
+        if info.is_none_or(|i| i.state == TcpState::Close) || std::time::Instant::now() >= deadline
+        {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
 /// `getsockopt(fd, SOL_TCP, TCP_INFO)`, traced as a probe.
 fn state_of(fd: RawFd) -> (Option<tcp_info::TcpInfo>, Event) {
     let r = tcp_info::read(fd);

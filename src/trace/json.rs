@@ -28,6 +28,12 @@ impl Render for JsonRender {
 /// it (see `trace::emit`): the rendering is then spread over every thread instead of resting
 /// on the writer alone.
 pub(super) fn line(ev: &Event, out: &mut String) {
+    line_of(ev, &ev.thread, out);
+}
+
+/// The same, the thread's name given apart (the traced thread's own record of it: no copy
+/// into the event).
+pub(super) fn line_of(ev: &Event, thread: &str, out: &mut String) {
     {
         // The fields in the order of `Event`'s declaration, as serde writes them; the optional
         // ones left out exactly when serde skips them.
@@ -40,7 +46,7 @@ pub(super) fn line(ev: &Event, out: &mut String) {
         out.push_str(",\"tid\":");
         push_u64(out, ev.tid.into());
         out.push_str(",\"thread\":");
-        push_str(out, &ev.thread);
+        push_str(out, thread);
         out.push_str(",\"role\":");
         push_str(out, ev.role.name());
         out.push_str(match ev.kind {

@@ -203,6 +203,7 @@ pub fn init_with(config: Config, renderer: Box<dyn Render>) -> io::Result<()> {
     let handle = std::thread::Builder::new()
         .name("trace-writer".into())
         .spawn(move || {
+            let _failing = WriterGuard;
             if buffered {
                 writer::run_lines(rx, out);
                 return;
@@ -290,6 +291,17 @@ pub fn emit(mut ev: Event) {
     // `std::process::id()` is a `getpid` system call each time (the C library no longer
     // caches it): once per event was one system call more per traced call.
     ev.pid = tracer.pid;
+    // JSON lines to a file (never with packets, so no ports to watch): written at once into
+    // the thread's buffer, its name read where it is kept.
+    if tracer.buffered && !remote::in_child() {
+        THREAD.with(|t| {
+            let t = t.borrow();
+            ev.tid = t.tid;
+            ev.role = t.role;
+            append_line(tracer, &mut ev, &t.name);
+        });
+        return;
+    }
     THREAD.with(|t| {
         let t = t.borrow();
         ev.tid = t.tid;
@@ -342,16 +354,8 @@ pub(crate) fn forward(ev: Event) {
 fn dispatch(tracer: &Tracer, mut ev: Event) {
     // The writer only goes away in `finish`, after which nothing is traced any more.
     if tracer.buffered {
-        let appended = lines::append(&NEXT_SEQ, |seq, text| {
-            ev.seq = seq;
-            json::line(&ev, text);
-        });
-        if appended.wake {
-            let _ = tracer.tx.send(Msg::Wake);
-        }
-        if appended.full {
-            lines::wait_for_room(|| writing(tracer));
-        }
+        let thread = std::mem::take(&mut ev.thread);
+        append_line(tracer, &mut ev, &thread);
         return;
     }
     if tracer.prerender {
@@ -364,6 +368,21 @@ fn dispatch(tracer: &Tracer, mut ev: Event) {
         return;
     }
     let _ = tracer.tx.send(Msg::Event(ev));
+}
+
+/// Writes the JSON line of `ev`, done by `thread`, into the calling thread's buffer (see
+/// [`lines`]); waits when that buffer is full.
+fn append_line(tracer: &Tracer, ev: &mut Event, thread: &str) {
+    let appended = lines::append(&NEXT_SEQ, |seq, text| {
+        ev.seq = seq;
+        json::line_of(ev, thread, text);
+    });
+    if appended.wake {
+        let _ = tracer.tx.send(Msg::Wake);
+    }
+    if appended.full {
+        lines::wait_for_room(|| writing(tracer));
+    }
 }
 
 /// Set by the writer while [`QUEUE`] events or more wait for it, cleared once it is down to
@@ -490,8 +509,34 @@ pub fn finish() {
         .take();
     if let Some(handle) = handle {
         let _ = tracer.tx.send(Msg::Stop);
-        let _ = handle.join();
+        if handle.join().is_err() {
+            eprintln!(
+                "socklab: {}",
+                match tracer.lang {
+                    Lang::Fr => {
+                        "l'écriture de la trace s'est arrêtée en route (une erreur de socklab) : la \
+                     fin de la trace manque"
+                    }
+                    Lang::En => {
+                        "the trace writer stopped early (a socklab bug): the end of the trace is \
+                     missing"
+                    }
+                }
+            );
+        }
         STOPPED.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Held by the writer thread: should it panic, tracing stops at once (the traced threads
+/// would otherwise fill buffers nobody empties), and [`finish`] says the trace is cut.
+struct WriterGuard;
+
+impl Drop for WriterGuard {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            STOPPED.store(true, Ordering::Relaxed);
+        }
     }
 }
 

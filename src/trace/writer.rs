@@ -244,14 +244,19 @@ impl Unwritten {
         if waiting < BATCH && !quiet && since.elapsed() < FILE_DELAY {
             return;
         }
-        let rest = &self.text[self.written..];
+        let rest = &self.text.as_bytes()[self.written..];
+        // Cut after the last whole line that fits, found in the bytes: the cut may fall inside
+        // a character (`exécutant`), a newline never does.
         let end = if rest.len() <= WRITE_MAX {
             rest.len()
         } else {
-            rest[..WRITE_MAX].rfind('\n').map_or(rest.len(), |i| i + 1)
+            rest[..WRITE_MAX]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(rest.len(), |i| i + 1)
         };
         // A failing trace output (a full disk) must not stop the program it traces.
-        let _ = out.write_all(&rest.as_bytes()[..end]);
+        let _ = out.write_all(&rest[..end]);
         self.written += end;
         if self.len() == 0 {
             let _ = out.flush();
@@ -753,6 +758,32 @@ mod tests {
         assert_eq!(seqs, (1..=12_000).collect::<Vec<u64>>());
         tx.send(Msg::Stop).unwrap();
         writer.join().unwrap();
+    }
+
+    /// A write of at most `WRITE_MAX` ends after a whole line, even when that many bytes end
+    /// inside a character.
+    #[test]
+    fn a_write_ends_after_a_line_never_inside_a_character() {
+        let mut file = Unwritten::default();
+        // Lines of 1,001 bytes and `é` (two bytes) placed so byte WRITE_MAX falls inside one.
+        let before = WRITE_MAX % 1001 - 1;
+        let line = format!("{}é{}\n", "a".repeat(before), "b".repeat(998 - before));
+        assert_eq!(line.len(), 1001);
+        while file.text.len() < 3 * WRITE_MAX {
+            file.text().push_str(&line);
+        }
+        assert!(!file.text.is_char_boundary(WRITE_MAX));
+        let mut out = Vec::new();
+        file.write_some(&mut out, true);
+        assert!(
+            out.len() <= WRITE_MAX && out.len() % 1001 == 0,
+            "{}",
+            out.len()
+        );
+        file.write_all(&mut out);
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.lines().all(|l| l.len() == 1000), "every line whole");
+        assert_eq!(text.lines().count() * 1001, text.len());
     }
 
     fn call(phase: Phase) -> Msg {
