@@ -48,6 +48,12 @@ impl Slot {
 /// a send with data; tens of milliseconds of one busy exécutant).
 pub(super) const SLOT_MAX: usize = 256 * 1024;
 
+/// How many emptied buffers the writer keeps to hand out, and how much room each keeps (more
+/// than a busy thread's buffer ever holds, [`SLOT_MAX`] and a line: shrinking the busy ones
+/// only to grow them again cost a tenth of the trace's time).
+const SPARES: usize = 64;
+const SPARE_MAX: usize = 2 * SLOT_MAX;
+
 /// Every thread's buffer, for the writer.
 static SLOTS: Mutex<Vec<Arc<Slot>>> = Mutex::new(Vec::new());
 
@@ -187,8 +193,13 @@ impl Collector {
         }
         release_early(&mut self.early, &mut self.next, out);
         for mut b in self.taken.drain(..) {
-            b.clear();
-            self.spare.push(b);
+            // Enough spares for the busy threads; a thousand idle connections' buffers, or one
+            // that grew large once, are let go.
+            if self.spare.len() < SPARES {
+                b.clear();
+                b.text.shrink_to(SPARE_MAX);
+                self.spare.push(b);
+            }
         }
         taken
     }
