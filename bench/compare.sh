@@ -112,7 +112,8 @@ traced_ref() {
 }
 
 # check_trace FILE: a JSON trace is whole, as many lines as the `seq` of its last one (the
-# numbers are taken in order and written in order: a line lost would leave a gap).
+# numbers are taken in order and written in order: a line lost would leave a gap); then the
+# file, gigabytes at times, goes.
 check_trace() {
   local file=$1 lines last
   lines=$(wc -l <"$file")
@@ -121,6 +122,7 @@ check_trace() {
     echo "compare.sh: $file has $lines lines and its last seq is ${last:-none}: events lost" >&2
     exit 1
   fi
+  rm -f "$file"
 }
 
 bench() {  # bench OUTPUT ARGS...: socklab bench --json, into OUTPUT
@@ -148,8 +150,7 @@ echo "== socklab threads, each trace format to a file, 32 clients" >&2
 for format in pretty strace json; do
   bench "$work/format-$format.json" --workloads rr --clients 32 --server-trace "$format" \
     --server-trace-file "$work/trace.$format" --label "socklab threads, $format trace to a file"
-  if [ "$format" = json ]; then check_trace "$work/trace.$format"; fi
-  rm -f "$work/trace.$format"
+  if [ "$format" = json ]; then check_trace "$work/trace.$format"; else rm -f "$work/trace.$format"; fi
 done
 bench "$work/format-json-null.json" --workloads rr --clients 32 --server-trace json \
   --server-trace-file /dev/null --label "socklab threads, JSON trace to /dev/null"
@@ -177,14 +178,12 @@ for round in $(seq 1 "$ROUNDS"); do
   DURATION=$ROUND_DURATION bench "$work/rounds/$round-json.json" --workloads rr \
     --server-trace json --server-trace-file "$work/round.jsonl" --label "socklab JSON trace"
   check_trace "$work/round.jsonl"
-  rm -f "$work/round.jsonl"
   DURATION=$ROUND_DURATION bench "$work/rounds/$round-off-text.json" --workloads rr \
     --payload text --label "socklab trace off, text"
   DURATION=$ROUND_DURATION bench "$work/rounds/$round-json-text.json" --workloads rr \
     --payload text --server-trace json --server-trace-file "$work/round.jsonl" \
     --label "socklab JSON trace, text"
   check_trace "$work/round.jsonl"
-  rm -f "$work/round.jsonl"
   start ref64 "$work/echo_ref" "127.0.0.1:{port}" 65536
   DURATION=$ROUND_DURATION bench "$work/rounds/$round-reference-64k.json" 127.0.0.1 "$port" \
     --pid "$server_pid" --workloads bulk --label "reference, 64 KiB"

@@ -24,11 +24,21 @@ modes = {r["server"]["mode"]: r for r in load("modes.json")["compare_modes"]}
 json_run = load("run-socklab-json.json")
 udp_off = load("udp-off.json")
 external = {name: load(f"run-{name}.json") for name in ["reference", "reference-64k", "python-lab", "socat"]}
-socklab_64k = load("run-socklab-64k.json") if os.path.exists(os.path.join(work, "run-socklab-64k.json")) else None
-
-
 def load_if(name):
     return load(name) if os.path.exists(os.path.join(work, name)) else None
+
+
+def numbered(folder):
+    """The files N-KIND.json of a folder, as {N: {KIND: figures}}."""
+    found = {}
+    for path in sorted(glob.glob(os.path.join(work, folder, "*.json"))):
+        number, kind = os.path.basename(path)[:-5].split("-", 1)
+        with open(path) as f:
+            found.setdefault(int(number), {})[kind] = json.load(f)
+    return found
+
+
+socklab_64k = load_if("run-socklab-64k.json")
 
 
 formats = [(label, load_if(f"format-{name}.json")) for label, name in [
@@ -36,10 +46,8 @@ formats = [(label, load_if(f"format-{name}.json")) for label, name in [
     ("JSON, to a file", "json"), ("JSON, to /dev/null", "json-null")]]
 formats = [(label, run) for label, run in formats if run]
 buffers = (load_if("buffers.json") or {}).get("compare_buffers", [])
-accept_runs = {}
-for path in sorted(glob.glob(os.path.join(work, "accept", "*.json"))):
-    number, kind = os.path.basename(path)[:-5].split("-", 1)
-    accept_runs.setdefault(int(number), {})[kind] = json.load(open(path))["results"][0]["accept"]
+accept_runs = {n: {kind: run["results"][0]["accept"] for kind, run in runs.items()}
+               for n, runs in numbered("accept").items()}
 
 
 def result(run, workload, clients=None):
@@ -110,10 +118,10 @@ def ratio(a, b):
     return None if a is None or not b else a / b
 
 
-def fmt_cpu(r, per, unit):
+def fmt_cpu(r, per, unit, places):
     """The server's CPU per operation of result r, in µs divided by per."""
     cpu = r.get("server_cpu_us_per_op")
-    return "-" if cpu is None else (f"{cpu / per:.2f} {unit}" if per != 1 else f"{cpu:.1f} {unit}")
+    return "-" if cpu is None else f"{cpu / per:.{places}f} {unit}"
 
 
 def fmt_ratio(x):
@@ -121,10 +129,7 @@ def fmt_ratio(x):
 
 
 # The rounds: reference and socklab measured back to back.
-rounds = {}
-for path in sorted(glob.glob(os.path.join(work, "rounds", "*.json"))):
-    number, kind = os.path.basename(path)[:-5].split("-", 1)
-    rounds.setdefault(int(number), {})[kind] = json.load(open(path))
+rounds = numbered("rounds")
 
 
 def round_ratios(kind_a, kind_b, workload, clients=None):
@@ -154,15 +159,16 @@ targets = []
 def target(name, measured, goal):
     best, per_round = measured
     med = statistics.median(per_round) if per_round else None
-    best_ok = best is not None and best >= goal
-    med_ok = med is not None and med >= goal
-    if best_ok and med_ok:
-        verdict = "met"
-    elif best_ok or med_ok:
-        verdict = "**borderline**: met by one measure, not the other"
-    else:
-        verdict = "**not met**"
-    targets.append((name, f"≥ {goal}×", fmt_ratio(best), spread(per_round), verdict))
+    targets.append((name, f"≥ {goal}×", fmt_ratio(best), spread(per_round),
+                    verdict(best is not None and best >= goal, med is not None and med >= goal)))
+
+
+def verdict(best_ok, median_ok):
+    if best_ok and median_ok:
+        return "met"
+    if best_ok or median_ok:
+        return "**borderline**: met by one measure, not the other"
+    return "**not met**"
 
 
 target("round trips/s, 1 client, vs the reference", round_ratios("off", "reference", "rr", 1), 0.9)
@@ -187,8 +193,8 @@ lat = p999_ratios("json", "off", 32)
 if lat:
     best_lat = min(lat)
     med_lat = statistics.median(lat)
-    verdict = "met" if med_lat <= 3 and best_lat <= 3 else ("**borderline**: met by one measure, not the other" if best_lat <= 3 or med_lat <= 3 else "**not met**")
-    targets.append(("p99.9 latency, JSON trace to a file vs trace off, 32 clients", "≤ 3×", f"{best_lat:.1f}× (best round)", f"{med_lat:.1f}× ({min(lat):.1f}–{max(lat):.1f})", verdict))
+    targets.append(("p99.9 latency, JSON trace to a file vs trace off, 32 clients", "≤ 3×", f"{best_lat:.1f}× (best round)",
+                    f"{med_lat:.1f}× ({min(lat):.1f}–{max(lat):.1f})", verdict(best_lat <= 3, med_lat <= 3)))
 # The reference under the tracers, in the same rounds.
 tracer_kinds = [
     ("reference, not traced", "reference"),
@@ -349,7 +355,7 @@ if formats:
     for label, run in [("off", modes["threads"])] + formats:
         r = result(run, "rr", 32)
         if r:
-            w(f"| {label} | {r['rate']:,.0f} ({fmt_ratio(ratio(r['rate'], off32['rate']))}) | {fmt_us(r.get('p999_us'))} | {fmt_cpu(r, 1, 'µs')} |")
+            w(f"| {label} | {r['rate']:,.0f} ({fmt_ratio(ratio(r['rate'], off32['rate']))}) | {fmt_us(r.get('p999_us'))} | {fmt_cpu(r, 1, 'µs', 1)} |")
     w("")
 if buffers:
     w("## The buffer lesson: `socklab bench --compare-buffers`")
@@ -366,7 +372,7 @@ if buffers:
         calls = (srv.get("calls") or {}).get("calls")
         mib = (srv.get("bytes_in") or 0) / 1048576
         per_mib = calls / mib if calls and mib else None
-        w(f"| {srv['recv_size']:,} bytes | {b['rate']:,.0f} | {fmt_cpu(b, 1000, 'ms')} | {fmt_int(calls)} | {fmt_int(per_mib)} |")
+        w(f"| {srv['recv_size']:,} bytes | {b['rate']:,.0f} | {fmt_cpu(b, 1000, 'ms', 2)} | {fmt_int(calls)} | {fmt_int(per_mib)} |")
     w("")
 if accept_runs:
     w("## The accept path")

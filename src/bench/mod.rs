@@ -458,14 +458,15 @@ fn tcp_workload(w: Workload, addr: SocketAddr, pid: Option<u32>, plan: &Plan) ->
             )]
         }
         Workload::Accept => {
+            let done = Arc::new(AtomicU64::new(0));
             let _bar = Progress::start(
                 report::heading(w, plan.burst, lang),
                 Goal::Count(plan.burst as u64),
-                Arc::new(AtomicU64::new(0)),
+                Arc::clone(&done),
                 "conn",
             );
             vec![metered(pid, || {
-                workloads::accept::run(addr, plan.burst, pid)
+                workloads::accept::run(addr, plan.burst, pid, &done)
             })]
         }
         Workload::Udp => Vec::new(),

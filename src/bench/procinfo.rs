@@ -3,6 +3,7 @@
 //! A server that forks per connection (socat) spreads its cost over child processes, so the
 //! figures are summed over the server's process and all its descendants.
 
+use std::collections::HashMap;
 use std::fs;
 use std::time::Duration;
 
@@ -72,6 +73,31 @@ pub fn cpu_time(pid: u32) -> Option<Duration> {
     let utime: u64 = fields.get(11)?.parse().ok()?;
     let stime: u64 = fields.get(12)?.parse().ok()?;
     Some(ticks(utime + stime))
+}
+
+/// Each thread of `pid`: its name and the nanoseconds it ran so far.
+pub fn thread_times(pid: u32) -> HashMap<u32, (String, u64)> {
+    let mut times = HashMap::new();
+    let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+        return times;
+    };
+    for task in tasks.flatten() {
+        let Some(tid) = task.file_name().to_str().and_then(|t| t.parse().ok()) else {
+            continue;
+        };
+        let dir = task.path();
+        // A thread may end between the listing and the reads.
+        let (Ok(comm), Ok(sched)) = (
+            fs::read_to_string(dir.join("comm")),
+            fs::read_to_string(dir.join("schedstat")),
+        ) else {
+            continue;
+        };
+        if let Some(ns) = sched.split_whitespace().next().and_then(|n| n.parse().ok()) {
+            times.insert(tid, (comm.trim_end().to_string(), ns));
+        }
+    }
+    times
 }
 
 /// `Pss` (KiB) from `/proc/PID/smaps_rollup`.
@@ -149,5 +175,17 @@ mod tests {
         assert_eq!(f[1], "7");
         assert_eq!(f[11], "15");
         assert_eq!(f[14], "5");
+    }
+
+    #[test]
+    fn the_threads_of_this_process_are_read() {
+        let pid = std::process::id();
+        let times = thread_times(pid);
+        // SAFETY: gettid has no preconditions.
+        let me = unsafe { libc::gettid() } as u32;
+        assert!(times.contains_key(&me), "{times:?}");
+        // The main thread started the tests: it has run. (A thread just started may not show
+        // its time yet: the kernel adds it up when the thread is switched out.)
+        assert!(times.get(&pid).is_some_and(|(_, ns)| *ns > 0), "{times:?}");
     }
 }

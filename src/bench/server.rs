@@ -181,7 +181,7 @@ impl Spawned {
             .cloned()
             .unwrap_or_default();
         let stopped = Stopped {
-            bytes_in: numbers(&summary).get(1).copied(),
+            bytes_in: stats::numbers(&summary).get(1).copied(),
             calls: said.iter().find_map(|l| stats::parse_calls_line(l)),
             summary,
         };
@@ -209,13 +209,6 @@ pub struct Stopped {
     pub bytes_in: Option<u64>,
     /// The socket system calls it made.
     pub calls: Option<Calls>,
-}
-
-/// The numbers in a line, in order.
-fn numbers(line: &str) -> Vec<u64> {
-    line.split(|c: char| !c.is_ascii_digit())
-        .filter_map(|w| w.parse().ok())
-        .collect()
 }
 
 impl Drop for Spawned {

@@ -96,12 +96,7 @@ pub fn parse_calls_line(line: &str) -> Option<Calls> {
     let rest = line
         .strip_prefix(CALLS_EN)
         .or_else(|| line.strip_prefix(CALLS_FR))?;
-    let numbers: Vec<u64> = rest
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|w| !w.is_empty())
-        .filter_map(|w| w.parse().ok())
-        .collect();
-    match numbers[..] {
+    match numbers(rest)[..] {
         [calls, receives, sends, _others] => Some(Calls {
             calls,
             receives,
@@ -109,6 +104,14 @@ pub fn parse_calls_line(line: &str) -> Option<Calls> {
         }),
         _ => None,
     }
+}
+
+/// The numbers in a line of the summary, in order (`Summary: 3 connection(s), 120 bytes in`
+/// gives 3, 120).
+pub fn numbers(line: &str) -> Vec<u64> {
+    line.split(|c: char| !c.is_ascii_digit())
+        .filter_map(|w| w.parse().ok())
+        .collect()
 }
 
 /// With the kernel view: the connection attempts the listening socket's full queue made the

@@ -133,14 +133,12 @@ pub(super) fn wait_for_room(writing: impl Fn() -> bool) {
 /// The writer's side: takes the buffers and puts their lines in order.
 #[derive(Default)]
 pub(super) struct Collector {
-    /// The `seq` of the next line to write.
-    next: u64,
     /// Emptied buffers, handed to the threads in exchange for theirs.
     spare: Vec<Buffer>,
     /// The buffers taken this time.
     taken: Vec<Buffer>,
-    /// Lines whose predecessor was not in yet, until the next collection.
-    early: BTreeMap<u64, String>,
+    /// The lines put in `seq` order, those whose predecessor is not in yet kept for later.
+    in_order: InOrder,
     /// Scratch: every line taken, `(seq, buffer, start, end)`.
     order: Vec<(u64, usize, usize, usize)>,
 }
@@ -149,9 +147,6 @@ impl Collector {
     /// Takes every thread's lines and appends to `out` those that follow the last written, in
     /// order. Returns how many lines were taken.
     pub(super) fn collect(&mut self, out: &mut String) -> usize {
-        if self.next == 0 {
-            self.next = 1;
-        }
         {
             let mut slots = SLOTS.lock().unwrap_or_else(|e| e.into_inner());
             for slot in slots.iter() {
@@ -177,21 +172,9 @@ impl Collector {
         let taken = self.order.len();
         // Each buffer is in order already; the buffers interleave.
         self.order.sort_unstable_by_key(|&(seq, ..)| seq);
-        let mut rest = 0;
         for &(seq, i, start, end) in &self.order {
-            release_early(&mut self.early, &mut self.next, out);
-            if seq != self.next {
-                break;
-            }
-            out.push_str(&self.taken[i].text[start..end]);
-            self.next += 1;
-            rest += 1;
+            self.in_order.put(seq, &self.taken[i].text[start..end], out);
         }
-        for &(seq, i, start, end) in &self.order[rest..] {
-            self.early
-                .insert(seq, self.taken[i].text[start..end].to_string());
-        }
-        release_early(&mut self.early, &mut self.next, out);
         for mut b in self.taken.drain(..) {
             // Enough spares for the busy threads; a thousand idle connections' buffers, or one
             // that grew large once, are let go.
@@ -204,12 +187,9 @@ impl Collector {
         taken
     }
 
-    /// At the end: whatever still waits, in order (a gap means a thread was traced while the
-    /// program stopped).
+    /// At the end: whatever still waits, in order (see [`InOrder::rest`]).
     pub(super) fn rest(&mut self, out: &mut String) {
-        for line in std::mem::take(&mut self.early).into_values() {
-            out.push_str(&line);
-        }
+        self.in_order.rest(out);
     }
 
     /// Before sleeping with nothing to do: asks the next line to wake the writer. Returns
@@ -225,14 +205,50 @@ impl Collector {
     }
 }
 
-/// Lines kept from an earlier collection that are now next.
-fn release_early(early: &mut BTreeMap<u64, String>, next: &mut u64, out: &mut String) {
-    while let Some(entry) = early.first_entry() {
-        if *entry.key() != *next {
-            break;
+/// Lines put back in the order of their `seq`: a thread may take its number, then be
+/// overtaken by another before its line is handed over (to the writer's channel, or into the
+/// buffer the writer has just passed).
+pub(super) struct InOrder {
+    /// The `seq` of the next line to write.
+    next: u64,
+    early: BTreeMap<u64, String>,
+}
+
+impl Default for InOrder {
+    fn default() -> InOrder {
+        InOrder {
+            next: 1,
+            early: BTreeMap::new(),
         }
-        out.push_str(&entry.remove());
-        *next += 1;
+    }
+}
+
+impl InOrder {
+    /// Appends `line` to `text` if it is the next, with the lines it was keeping waiting;
+    /// otherwise keeps it (copied only then, when given as a `&str`).
+    pub(super) fn put(
+        &mut self,
+        seq: u64,
+        line: impl AsRef<str> + Into<String>,
+        text: &mut String,
+    ) {
+        if seq != self.next {
+            self.early.insert(seq, line.into());
+            return;
+        }
+        text.push_str(line.as_ref());
+        self.next += 1;
+        while let Some(line) = self.early.remove(&self.next) {
+            text.push_str(&line);
+            self.next += 1;
+        }
+    }
+
+    /// At the end: whatever waits, in order (a gap means a thread was traced while stopping).
+    pub(super) fn rest(&mut self, text: &mut String) {
+        for line in std::mem::take(&mut self.early).into_values() {
+            text.push_str(&line);
+        }
     }
 }
 
@@ -245,6 +261,25 @@ mod tests {
     use super::*;
 
     use super::TEST_LOCK as LOCK;
+
+    #[test]
+    fn lines_come_out_in_seq_order() {
+        let mut order = InOrder::default();
+        let mut text = String::new();
+        order.put(2, "b\n", &mut text);
+        assert_eq!(text, "", "line 2 waits for line 1");
+        order.put(1, "a\n", &mut text);
+        assert_eq!(text, "a\nb\n");
+        order.put(4, "d\n", &mut text);
+        order.put(3, "c\n", &mut text);
+        assert_eq!(text, "a\nb\nc\nd\n");
+        order.put(6, "f\n", &mut text);
+        order.rest(&mut text);
+        assert_eq!(
+            text, "a\nb\nc\nd\nf\n",
+            "at the end, what waits goes out anyway"
+        );
+    }
 
     #[test]
     fn lines_of_many_threads_come_out_once_each_in_seq_order() {

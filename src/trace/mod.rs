@@ -292,22 +292,22 @@ pub fn emit(mut ev: Event) {
     // caches it): once per event was one system call more per traced call.
     ev.pid = tracer.pid;
     // JSON lines to a file (never with packets, so no ports to watch): written at once into
-    // the thread's buffer, its name read where it is kept.
-    if tracer.buffered && !remote::in_child() {
-        THREAD.with(|t| {
-            let t = t.borrow();
-            ev.tid = t.tid;
-            ev.role = t.role;
-            append_line(tracer, &mut ev, &t.name);
-        });
-        return;
-    }
-    THREAD.with(|t| {
+    // the thread's buffer, its name read where it is kept rather than copied into the event.
+    let buffered = tracer.buffered && !remote::in_child();
+    let written = THREAD.with(|t| {
         let t = t.borrow();
         ev.tid = t.tid;
         ev.role = t.role;
-        ev.thread.clone_from(&t.name);
+        if buffered {
+            append_line(tracer, &mut ev, &t.name);
+        } else {
+            ev.thread.clone_from(&t.name);
+        }
+        buffered
     });
+    if written {
+        return;
+    }
     // A forked exécutant has no writer thread: its events go to its parent, over a pipe.
     if remote::in_child() {
         remote::send(ev);
@@ -512,16 +512,12 @@ pub fn finish() {
         if handle.join().is_err() {
             eprintln!(
                 "socklab: {}",
-                match tracer.lang {
-                    Lang::Fr => {
-                        "l'écriture de la trace s'est arrêtée en route (une erreur de socklab) : la \
-                     fin de la trace manque"
-                    }
-                    Lang::En => {
-                        "the trace writer stopped early (a socklab bug): the end of the trace is \
-                     missing"
-                    }
-                }
+                tracer.lang.pick(
+                    "l'écriture de la trace s'est arrêtée en route (une erreur de socklab) : la \
+                     fin de la trace manque",
+                    "the trace writer stopped early (a socklab bug): the end of the trace is \
+                     missing",
+                )
             );
         }
         STOPPED.store(true, Ordering::Relaxed);

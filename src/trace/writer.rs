@@ -6,7 +6,7 @@
 //! timestamps and the events' own, one clock), so a SYN sits between the `Enter` and the
 //! `Exit` of the `connect` that sent it.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -14,7 +14,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, TryRecvError};
 
 use std::sync::atomic::Ordering;
 
-use super::lines::Collector;
+use super::lines::{Collector, InOrder};
 use super::{BEHIND, Event, Msg, Phase, QUEUE, Render};
 
 /// How long an `Enter` is held back, hoping its `Exit` comes next and both fit on one line.
@@ -268,11 +268,10 @@ impl Unwritten {
 
     /// Writes everything.
     fn write_all(&mut self, out: &mut impl Write) {
-        let _ = out.write_all(&self.text.as_bytes()[self.written..]);
-        let _ = out.flush();
-        self.text.clear();
+        self.text.drain(..self.written);
         self.written = 0;
         self.since = None;
+        write_out(out, &mut self.text);
     }
 }
 
@@ -550,40 +549,6 @@ impl<W: Write> Pending<W> {
     }
 }
 
-/// Lines rendered by the traced threads, put back in the order of their `seq`: a thread may
-/// take its number, then be overtaken by another before it sends its line.
-#[derive(Default)]
-struct InOrder {
-    /// The `seq` of the next line to write.
-    next: u64,
-    early: BTreeMap<u64, String>,
-}
-
-impl InOrder {
-    fn put(&mut self, seq: u64, line: String, text: &mut String) {
-        if self.next == 0 {
-            self.next = 1;
-        }
-        if seq != self.next {
-            self.early.insert(seq, line);
-            return;
-        }
-        text.push_str(&line);
-        self.next += 1;
-        while let Some(line) = self.early.remove(&self.next) {
-            text.push_str(&line);
-            self.next += 1;
-        }
-    }
-
-    /// At the end: whatever waits, in order (a gap means a thread was traced while stopping).
-    fn rest(&mut self, text: &mut String) {
-        for line in std::mem::take(&mut self.early).into_values() {
-            text.push_str(&line);
-        }
-    }
-}
-
 /// How often (in events) the writer measures how far behind it is.
 const LOOK_BEHIND: u64 = 256;
 
@@ -634,26 +599,6 @@ fn write_out(out: &mut impl Write, text: &mut String) {
 
 #[cfg(test)]
 mod tests {
-    use super::InOrder;
-
-    #[test]
-    fn lines_come_out_in_seq_order() {
-        let mut order = InOrder::default();
-        let mut text = String::new();
-        order.put(2, "b\n".into(), &mut text);
-        assert_eq!(text, "", "line 2 waits for line 1");
-        order.put(1, "a\n".into(), &mut text);
-        assert_eq!(text, "a\nb\n");
-        order.put(4, "d\n".into(), &mut text);
-        order.put(3, "c\n".into(), &mut text);
-        assert_eq!(text, "a\nb\nc\nd\n");
-        order.put(6, "f\n".into(), &mut text);
-        order.rest(&mut text);
-        assert_eq!(
-            text, "a\nb\nc\nd\nf\n",
-            "at the end, what waits goes out anyway"
-        );
-    }
 
     use super::*;
     use crate::trace::{Call, Kind};

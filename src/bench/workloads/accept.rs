@@ -12,13 +12,14 @@
 //! kernel's, done before `accept`), so a few drops per thousand happen with any server.
 
 use std::collections::HashMap;
-use std::fs;
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::{Outcome, Workload, connect};
+use super::{Outcome, Workload, open_back_to_back};
+use crate::bench::procinfo;
 use crate::kernel::diag;
 
 /// How long the server may take to accept the last connections once all are open.
@@ -51,26 +52,15 @@ pub struct AcceptFigures {
     pub acceptor_us_per_conn: Option<f64>,
 }
 
-pub fn run(addr: SocketAddr, count: usize, pid: Option<u32>) -> Outcome {
+pub fn run(addr: SocketAddr, count: usize, pid: Option<u32>, opened: &AtomicU64) -> Outcome {
     let mut out = Outcome {
         workload: Some(Workload::Accept),
         clients: count,
         ..Outcome::default()
     };
     let listener_before = diag::listener(addr.port());
-    let threads_before = pid.map(thread_times).unwrap_or_default();
-    let start = Instant::now();
-    let mut held: Vec<TcpStream> = Vec::with_capacity(count);
-    for _ in 0..count {
-        match connect(addr) {
-            Ok(s) => held.push(s),
-            Err(e) => {
-                out.error("connect", &e);
-                break;
-            }
-        }
-    }
-    let open_seconds = start.elapsed().as_secs_f64();
+    let threads_before = pid.map(procinfo::thread_times).unwrap_or_default();
+    let (held, open_seconds) = open_back_to_back(addr, count, opened, &mut out);
     // The handshakes are done; the accepts may not be: until the queue is empty, bounded.
     let deadline = Instant::now() + DRAIN_WAIT;
     let mut listener_after = diag::listener(addr.port());
@@ -78,7 +68,7 @@ pub fn run(addr: SocketAddr, count: usize, pid: Option<u32>) -> Outcome {
         std::thread::sleep(Duration::from_millis(2));
         listener_after = diag::listener(addr.port());
     }
-    let threads_after = pid.map(thread_times).unwrap_or_default();
+    let threads_after = pid.map(procinfo::thread_times).unwrap_or_default();
     out.seconds = open_seconds;
     out.count = held.len() as u64;
     out.served = held.len();
@@ -102,31 +92,6 @@ pub fn run(addr: SocketAddr, count: usize, pid: Option<u32>) -> Outcome {
     });
     drop(held);
     out
-}
-
-/// Each thread of `pid`: its name and the nanoseconds it ran so far.
-fn thread_times(pid: u32) -> HashMap<u32, (String, u64)> {
-    let mut times = HashMap::new();
-    let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
-        return times;
-    };
-    for task in tasks.flatten() {
-        let Some(tid) = task.file_name().to_str().and_then(|t| t.parse().ok()) else {
-            continue;
-        };
-        let dir = task.path();
-        // A thread may end between the listing and the reads.
-        let (Ok(comm), Ok(sched)) = (
-            fs::read_to_string(dir.join("comm")),
-            fs::read_to_string(dir.join("schedstat")),
-        ) else {
-            continue;
-        };
-        if let Some(ns) = sched.split_whitespace().next().and_then(|n| n.parse().ok()) {
-            times.insert(tid, (comm.trim_end().to_string(), ns));
-        }
-    }
-    times
 }
 
 /// Among the threads present before, the one that ran most in between: its name and how long.
@@ -162,17 +127,5 @@ mod tests {
         ]);
         assert_eq!(busiest(&before, &after), Some(("veilleur".into(), 5_000)));
         assert_eq!(busiest(&before, &before), None);
-    }
-
-    #[test]
-    fn the_threads_of_this_process_are_read() {
-        let pid = std::process::id();
-        let times = thread_times(pid);
-        // SAFETY: gettid has no preconditions.
-        let me = unsafe { libc::gettid() } as u32;
-        assert!(times.contains_key(&me), "{times:?}");
-        // The main thread started the tests: it has run. (A thread just started may not show
-        // its time yet: the kernel adds it up when the thread is switched out.)
-        assert!(times.get(&pid).is_some_and(|(_, ns)| *ns > 0), "{times:?}");
     }
 }

@@ -7,12 +7,12 @@
 //! client), the kernel drops new connection requests, and waiting for more would only wait.
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
-use super::{HoldFigures, Outcome, Workload, connect, is_timeout};
+use super::{HoldFigures, Outcome, Workload, is_timeout, open_back_to_back};
 use crate::bench::pattern::{Pattern, Payload};
 use crate::bench::procinfo;
 
@@ -35,20 +35,7 @@ pub fn run(
         ..Outcome::default()
     };
     let start = Instant::now();
-    let mut held: Vec<TcpStream> = Vec::with_capacity(count);
-    for _ in 0..count {
-        match connect(addr) {
-            Ok(s) => {
-                held.push(s);
-                opened.fetch_add(1, Ordering::Relaxed);
-            }
-            Err(e) => {
-                out.error("connect", &e);
-                break;
-            }
-        }
-    }
-    let open_seconds = start.elapsed().as_secs_f64();
+    let (mut held, open_seconds) = open_back_to_back(addr, count, opened, &mut out);
     let pattern = Pattern::of(payload, 0x401d);
     let mut asked = vec![false; held.len()];
     for (i, s) in held.iter_mut().enumerate() {

@@ -13,7 +13,8 @@ pub mod udp;
 
 use std::io;
 use std::net::{SocketAddr, TcpStream};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -166,6 +167,33 @@ pub fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
     let s = TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT)?;
     s.set_nodelay(true)?;
     Ok(s)
+}
+
+/// Opens up to `count` connections back to back, each as soon as the last `connect`
+/// returned, counting them in `opened`. Stops at the first one the server does not take within
+/// the connect timeout (its error goes into `out`): its queue is full and stays so. Returns the
+/// connections and the seconds it took.
+pub fn open_back_to_back(
+    addr: SocketAddr,
+    count: usize,
+    opened: &AtomicU64,
+    out: &mut Outcome,
+) -> (Vec<TcpStream>, f64) {
+    let start = Instant::now();
+    let mut held = Vec::with_capacity(count);
+    for _ in 0..count {
+        match connect(addr) {
+            Ok(s) => {
+                held.push(s);
+                opened.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(e) => {
+                out.error("connect", &e);
+                break;
+            }
+        }
+    }
+    (held, start.elapsed().as_secs_f64())
 }
 
 /// True for the errors a read timeout gives.
