@@ -230,6 +230,7 @@ pub fn run(cli: Cli, packets: Packets) -> i32 {
         sockets_table: cli.global.sockets
             || matches!(&cli.command, Command::Demo(d) if d.scenario.as_deref() == Some("time-wait")),
         packets: capturing,
+        one_source: matches!(cli.command, Command::Trace(_)),
     };
     // The demo lays the pretty trace out in two columns, clients left, server right; so does
     // `trace --server --client`.

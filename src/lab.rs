@@ -114,6 +114,7 @@ pub fn start(thread: &str) -> Lab {
         kernel_view: false,
         sockets_table: false,
         packets: false,
+        one_source: false,
     };
     if let Err(e) = trace::init(config) {
         eprintln!("socklab: {e}");

@@ -739,6 +739,20 @@ fn the_program_starts_with_no_signal_blocked() {
     assert_eq!(out.status.code(), Some(0), "{}", err(&out));
 }
 
+/// The labs' iterative echo server (one client, then it ends) under `socklab trace`, once it
+/// has said it listens.
+fn iterative_server_listening(py: &str, json: &Path) -> std::process::Child {
+    let mut c = traced(json, &[py, &fixture("echo_iterative.py"), "0", "1"]);
+    c.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = c.spawn().unwrap();
+    let lines = lines_in_background(child.stdout.take().unwrap());
+    let banner = lines.recv_timeout(TIMEOUT).expect("the banner");
+    assert!(banner.starts_with("listening on"), "{banner}");
+    child
+}
+
 /// Ctrl+C (SIGINT to socklab) goes to the program: the Python server blocked in accept gets
 /// its KeyboardInterrupt and dies of SIGINT, and socklab ends as it did (SIGINT: 130 in a
 /// shell).
@@ -748,16 +762,8 @@ fn ctrl_c_goes_to_the_program() {
     let Some(py) = python_executable() else {
         return;
     };
-    let dir = temp_dir("trace-sigint");
-    let json = dir.join("trace.jsonl");
-    let mut c = traced(&json, &[py, &fixture("echo_iterative.py"), "0", "1"]);
-    c.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = c.spawn().unwrap();
-    let lines = lines_in_background(child.stdout.take().unwrap());
-    let banner = lines.recv_timeout(TIMEOUT).expect("the banner");
-    assert!(banner.starts_with("listening on"), "{banner}");
+    let json = temp_dir("trace-sigint").join("trace.jsonl");
+    let mut child = iterative_server_listening(py, &json);
     sigint(child.id());
     let status = wait_timeout(&mut child, TIMEOUT).expect("socklab ended");
     assert_eq!(status.signal(), Some(libc::SIGINT));
@@ -767,6 +773,52 @@ fn ctrl_c_goes_to_the_program() {
         .find(|v| v["note"]["what"] == "exit")
         .expect("the end");
     assert_eq!(exit["note"]["signal"], "SIGINT", "{exit}");
+}
+
+/// The tracer writes its JSON lines itself, 64 KiB at a time; a program gone quiet (a server
+/// blocked in `accept`, a few hundred bytes traced) still has them in the file while it runs,
+/// for `tail -f`; at the end the file is whole, numbered without a gap.
+#[test]
+fn a_quiet_programs_lines_reach_the_file_while_it_runs() {
+    let Some(py) = python_executable() else {
+        return;
+    };
+    let json = temp_dir("trace-quiet").join("trace.jsonl");
+    let mut child = iterative_server_listening(py, &json);
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    let in_accept = |text: &str| {
+        json_lines(text)
+            .iter()
+            .any(|v| v["call"] == "accept4" || v["call"] == "accept")
+    };
+    loop {
+        let text = std::fs::read_to_string(&json).unwrap_or_default();
+        // Only whole lines: the file may end in the middle of one being written.
+        let whole = &text[..text.rfind('\n').map_or(0, |i| i + 1)];
+        if in_accept(whole) {
+            break;
+        }
+        if std::time::Instant::now() >= deadline {
+            // socklab's end takes the program with it (PTRACE_O_EXITKILL).
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("no accept in the file {TIMEOUT:?} after the banner:\n{text}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the server still runs, blocked in accept"
+    );
+    sigint(child.id());
+    wait_timeout(&mut child, TIMEOUT).expect("socklab ended");
+    let events = json_lines(&read_to_string(&json));
+    let seqs: Vec<u64> = events.iter().map(|v| v["seq"].as_u64().unwrap()).collect();
+    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>());
+    assert!(
+        events.iter().any(|v| v["note"]["what"] == "exit"),
+        "the end is in"
+    );
 }
 
 /// Where ptrace is refused (here: the program is already traced, by strace), socklab says so

@@ -20,6 +20,7 @@ mod event;
 mod json;
 mod lines;
 mod note;
+mod own;
 mod pretty;
 pub mod remote;
 mod sockinfo;
@@ -82,6 +83,10 @@ pub struct Config {
     pub sockets_table: bool,
     /// `--packets`: a capture runs (see [`start_capture`]); its packets go into the timeline.
     pub packets: bool,
+    /// Every event comes from one thread, `socklab trace`'s tracer, which every traced thread
+    /// waits for at each of its calls: its JSON lines to a file are written by that thread
+    /// (see [`own`]), the other formats rendered by the writer.
+    pub one_source: bool,
 }
 
 /// A renderer turns events into text.
@@ -125,6 +130,8 @@ struct Tracer {
     prerender: bool,
     /// ... into a buffer of the thread's own, which the writer collects (JSON to a file).
     buffered: bool,
+    /// `socklab trace`'s JSON lines to a file, rendered and written by the tracer.
+    own: Option<std::sync::Arc<own::Own>>,
     /// The language of a note's text (`args`).
     lang: Lang,
     /// Ask the kernel, before a `close`, how many received bytes were never read: the
@@ -187,7 +194,9 @@ pub fn init_with(config: Config, renderer: Box<dyn Render>) -> io::Result<()> {
     };
     let keep = config.keep;
     let packets = config.packets;
-    let prerender = config.format == Format::Json && !config.keep && !config.packets;
+    let json_lines = config.format == Format::Json && !config.keep && !config.packets;
+    let tracer_writes = json_lines && config.one_source && config.file.is_some();
+    let prerender = json_lines && !config.one_source;
     // To a file, the lines wait in the threads' buffers; to stderr someone watches and each
     // line goes to the writer at once.
     let buffered = prerender && config.file.is_some();
@@ -200,10 +209,21 @@ pub fn init_with(config: Config, renderer: Box<dyn Render>) -> io::Result<()> {
     // QUEUE slots) made every traced call of a busy server measurably slower than its list of
     // small blocks.
     let (tx, rx) = crossbeam_channel::unbounded();
+    let (own, out) = if tracer_writes {
+        (Some(std::sync::Arc::new(own::Own::new(out))), None)
+    } else {
+        (None, Some(out))
+    };
+    let own_lines = own.clone();
     let handle = std::thread::Builder::new()
         .name("trace-writer".into())
         .spawn(move || {
             let _failing = WriterGuard;
+            if let Some(own) = own_lines {
+                writer::run_own(rx, &own);
+                return;
+            }
+            let out = out.expect("the output, unless the tracer writes it");
             if buffered {
                 writer::run_lines(rx, out);
                 return;
@@ -221,6 +241,7 @@ pub fn init_with(config: Config, renderer: Box<dyn Render>) -> io::Result<()> {
         // and so does the merge with the packets.
         prerender,
         buffered,
+        own,
         lang: config.lang,
         probe_unread: config.format == Format::Pretty && config.explain != ExplainMode::Never,
         kernel_view: config.kernel_view,
@@ -352,6 +373,10 @@ pub(crate) fn forward(ev: Event) {
 
 /// Sends a stamped event to the writer.
 fn dispatch(tracer: &Tracer, mut ev: Event) {
+    if let Some(own) = &tracer.own {
+        own.append(&mut ev);
+        return;
+    }
     // The writer only goes away in `finish`, after which nothing is traced any more.
     if tracer.buffered {
         let thread = std::mem::take(&mut ev.thread);
@@ -606,6 +631,41 @@ fn now_us() -> u64 {
 #[cfg(test)]
 pub(crate) mod test_support {
     use super::*;
+    use std::sync::Arc;
+    use std::time::Instant;
+
+    /// A trace output the test reads while the writer runs.
+    #[derive(Clone, Default)]
+    pub struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Shared {
+        pub fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        }
+
+        /// Waits (bounded) until `what` has been written.
+        pub fn wait_for(&self, what: &str) -> String {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                let text = self.text();
+                if text.contains(what) || Instant::now() > deadline {
+                    return text;
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+    }
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
 
     /// A fixed event for renderer tests.
     pub fn sample(call: &'static str, args: &str, ret: Option<i64>, errno: Option<&str>) -> Event {

@@ -15,6 +15,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, TryRecvError};
 use std::sync::atomic::Ordering;
 
 use super::lines::{Collector, InOrder};
+use super::own;
 use super::{BEHIND, Event, Msg, Phase, QUEUE, Render};
 
 /// How long an `Enter` is held back, hoping its `Exit` comes next and both fit on one line.
@@ -40,7 +41,7 @@ pub(super) enum Pace {
 
 /// The longest a line waits in memory before going to a trace file (`tail -f` still follows
 /// the trace as it happens, to the eye).
-const FILE_DELAY: Duration = Duration::from_millis(20);
+pub(super) const FILE_DELAY: Duration = Duration::from_millis(20);
 
 /// While lines wait to go to a file, the writer looks at the channel this often instead of
 /// sleeping on it. A receiver asleep on the channel must be woken by the next sender: a
@@ -194,6 +195,24 @@ pub(super) fn run_lines(rx: Receiver<Msg>, mut out: Box<dyn Write + Send>) {
     lines.collect(file.text());
     lines.rest(file.text());
     file.write_all(&mut out);
+}
+
+/// The writer of `socklab trace`'s JSON lines to a file, which the tracer renders and writes
+/// itself (see [`super::own`]): it writes the lines that waited [`FILE_DELAY`], and
+/// everything when asked or stopped.
+pub(super) fn run_own(rx: Receiver<Msg>, lines: &own::Own) {
+    loop {
+        match rx.recv_timeout(FILE_DELAY) {
+            Err(RecvTimeoutError::Timeout) => lines.write_if_older(FILE_DELAY),
+            Ok(Msg::Flush(ack)) => {
+                lines.write_all();
+                let _ = ack.send(());
+            }
+            Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => break,
+            Ok(Msg::Wake | Msg::Event(_) | Msg::Line(..) | Msg::Packet(_)) => {}
+        }
+    }
+    lines.write_all();
 }
 
 /// The most written to a trace file in one `write`.
@@ -603,6 +622,7 @@ mod tests {
     use super::*;
     use crate::trace::{Call, Kind};
 
+    use crate::trace::test_support::Shared;
     use std::sync::{Arc, Mutex, MutexGuard};
 
     /// `run` lowers the back-pressure flag when it stops: the tests that start it and the one
@@ -610,39 +630,6 @@ mod tests {
     fn flag_lock() -> MutexGuard<'static, ()> {
         static FLAG: Mutex<()> = Mutex::new(());
         FLAG.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// A trace output the test reads while the writer runs.
-    #[derive(Clone, Default)]
-    struct Shared(Arc<Mutex<Vec<u8>>>);
-
-    impl Shared {
-        fn text(&self) -> String {
-            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-        }
-
-        /// Waits (bounded) until `what` has been written.
-        fn wait_for(&self, what: &str) -> String {
-            let deadline = Instant::now() + Duration::from_secs(10);
-            loop {
-                let text = self.text();
-                if text.contains(what) || Instant::now() > deadline {
-                    return text;
-                }
-                std::thread::sleep(Duration::from_millis(1));
-            }
-        }
-    }
-
-    impl Write for Shared {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
     }
 
     /// One line an event: its `seq`, its phase, and `merged` when an `Enter` and its `Exit`
