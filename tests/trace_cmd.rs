@@ -81,7 +81,7 @@ fn echo_session(mut cmd: Command, clients: usize) -> (ExitStatus, String) {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("spawn");
+    let mut child = Reaped(cmd.spawn().expect("spawn"));
     let stderr = child.stderr.take().unwrap();
     let err = std::thread::spawn(move || {
         let mut s = String::new();
@@ -694,7 +694,7 @@ fn end_with_program_kills_what_it_left_behind() {
     c.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = c.spawn().unwrap();
+    let mut child = Reaped(c.spawn().unwrap());
     let lines = lines_in_background(child.stdout.take().unwrap());
     let left: i32 = lines
         .recv_timeout(TIMEOUT)
@@ -741,12 +741,12 @@ fn the_program_starts_with_no_signal_blocked() {
 
 /// The labs' iterative echo server (one client, then it ends) under `socklab trace`, once it
 /// has said it listens.
-fn iterative_server_listening(py: &str, json: &Path) -> std::process::Child {
+fn iterative_server_listening(py: &str, json: &Path) -> Reaped {
     let mut c = traced(json, &[py, &fixture("echo_iterative.py"), "0", "1"]);
     c.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
-    let mut child = c.spawn().unwrap();
+    let mut child = Reaped(c.spawn().unwrap());
     let lines = lines_in_background(child.stdout.take().unwrap());
     let banner = lines.recv_timeout(TIMEOUT).expect("the banner");
     assert!(banner.starts_with("listening on"), "{banner}");
@@ -798,12 +798,10 @@ fn a_quiet_programs_lines_reach_the_file_while_it_runs() {
         if in_accept(whole) {
             break;
         }
-        if std::time::Instant::now() >= deadline {
-            // socklab's end takes the program with it (PTRACE_O_EXITKILL).
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("no accept in the file {TIMEOUT:?} after the banner:\n{text}");
-        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no accept in the file {TIMEOUT:?} after the banner:\n{text}"
+        );
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     assert!(

@@ -233,6 +233,33 @@ impl Drop for Server {
     }
 }
 
+/// A child killed and reaped when the test lets go of it, the test failing or not: a panic
+/// between the spawn and the wait must not leave the program running (killing `socklab trace`
+/// takes its traced program along: `PTRACE_O_EXITKILL`).
+pub struct Reaped(pub Child);
+
+impl std::ops::Deref for Reaped {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Reaped {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        if !matches!(self.0.try_wait(), Ok(Some(_))) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// Waits for a child with a deadline; kills it and returns `None` past the deadline.
 pub fn wait_timeout(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
     let deadline = Instant::now() + limit;
