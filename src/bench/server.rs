@@ -174,7 +174,15 @@ impl Spawned {
                 }
             }
         };
-        let said: Vec<String> = self.lines.try_iter().collect();
+        // The process has ended, but its last lines (the summary) may still be in the pipe,
+        // not yet read by the thread that reads it: everything up to the end of the pipe.
+        let mut said: Vec<String> = Vec::new();
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) => said.push(line),
+                Err(_) => break,
+            }
+        }
         let summary = said
             .iter()
             .find(|l| l.starts_with("Summary:") || l.starts_with("Bilan :"))
