@@ -219,11 +219,13 @@ pub fn init_with(config: Config, renderer: Box<dyn Render>) -> io::Result<()> {
         .name("trace-writer".into())
         .spawn(move || {
             let _failing = WriterGuard;
-            if let Some(own) = own_lines {
-                writer::run_own(rx, &own);
+            // The output is the tracer's when it writes its own lines.
+            let Some(out) = out else {
+                if let Some(own) = own_lines {
+                    writer::run_own(rx, &own);
+                }
                 return;
-            }
-            let out = out.expect("the output, unless the tracer writes it");
+            };
             if buffered {
                 writer::run_lines(rx, out);
                 return;
