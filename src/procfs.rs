@@ -149,6 +149,11 @@ mod tests {
             .spawn()
             .unwrap();
         let root = outer.id();
+        // The inner shell first: with no descendant yet, every one (none) is asleep.
+        let started = Instant::now() + Duration::from_secs(20);
+        while descendants(root).is_empty() && Instant::now() < started {
+            std::thread::yield_now();
+        }
         settle(|| descendants(root), Duration::from_secs(20));
         let inner = descendants(root);
         let names: Vec<String> = inner
