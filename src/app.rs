@@ -231,6 +231,7 @@ pub fn run(cli: Cli, packets: Packets) -> i32 {
             || matches!(&cli.command, Command::Demo(d) if d.scenario.as_deref() == Some("time-wait")),
         packets: capturing,
         one_source: matches!(cli.command, Command::Trace(_)),
+        helpers_hidden: matches!(cli.command, Command::Trace(_)),
     };
     // The demo lays the pretty trace out in two columns, clients left, server right; so does
     // `trace --server --client`.
@@ -246,7 +247,8 @@ pub fn run(cli: Cli, packets: Packets) -> i32 {
                 config.hexdump,
                 config.color,
             )
-            .with_sockets_table(config.sockets_table);
+            .with_sockets_table(config.sockets_table)
+            .hiding_helpers(config.helpers_hidden);
             let width = if config.file.is_some() {
                 160
             } else {

@@ -115,6 +115,7 @@ pub fn start(thread: &str) -> Lab {
         sockets_table: false,
         packets: false,
         one_source: false,
+        helpers_hidden: false,
     };
     if let Err(e) = trace::init(config) {
         eprintln!("socklab: {e}");

@@ -842,6 +842,89 @@ fn ptrace_refused_is_said_in_one_line() {
     }
 }
 
+/// A wrapper's helpers (a shell that runs `ls` and `date` before it becomes Python, as a
+/// version manager's shims do): the pretty trace leaves their lines out and counts them, as
+/// many as the JSON trace of the same command has; Python's own execve, its calls and its end
+/// are shown.
+#[test]
+fn helpers_without_socket_calls_are_left_out_of_the_pretty_trace() {
+    let Some(py) = python_executable() else {
+        return;
+    };
+    let dir = temp_dir("helpers");
+    let script = format!(
+        "ls / >/dev/null; date >/dev/null; exec {py} -c 'import socket; socket.socket().close()'"
+    );
+    let program = ["sh", "-c", script.as_str()];
+    let json = dir.join("trace.jsonl");
+    let out = traced(&json, &program).output().unwrap();
+    assert!(out.status.success(), "{}", err(&out));
+    let events: Vec<serde_json::Value> = std::fs::read_to_string(&json)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut callers: Vec<u64> = events
+        .iter()
+        .filter(|e| e["kind"] == "syscall")
+        .map(|e| e["pid"].as_u64().unwrap())
+        .collect();
+    callers.dedup();
+    assert_eq!(callers.len(), 1, "one process made socket calls");
+    let lifecycle = events
+        .iter()
+        .filter(|e| {
+            let what = &e["note"]["what"];
+            what == "spawn" || what == "exec" || what == "exit" || what == "thread_end"
+        })
+        .count();
+    let execs = events
+        .iter()
+        .filter(|e| e["note"]["what"] == "exec")
+        .count();
+    assert!(execs >= 4, "sh, ls, date and Python: {execs}");
+
+    let pretty = dir.join("trace.txt");
+    let out = Command::new(socklab())
+        .args([
+            "--lang",
+            "en",
+            "--color",
+            "never",
+            "--trace",
+            "pretty",
+            "--trace-file",
+        ])
+        .arg(&pretty)
+        .arg("trace")
+        .arg("--")
+        .args(program)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", err(&out));
+    let text = std::fs::read_to_string(&pretty).unwrap();
+    // Shown: Python's execve and its end; every other lifecycle line is counted.
+    let counted = format!("── {} lines left out (", lifecycle - 2);
+    let Some(at) = text.find(&counted) else {
+        panic!("no {counted:?} in:\n{text}");
+    };
+    let names = &text[at..text[at..].find('\n').unwrap() + at];
+    for name in ["sh", "ls", "date"] {
+        assert!(names.contains(name), "{name} in {names}");
+    }
+    let shown: Vec<&str> = text.lines().filter(|l| l.contains("(execve)")).collect();
+    assert_eq!(shown.len(), 1, "{text}");
+    assert!(shown[0].contains("import socket"), "{text}");
+    let socket = text
+        .find("socket(AF_INET, SOCK_STREAM) = ")
+        .expect("the call");
+    assert!(
+        at < socket,
+        "the count comes before the first call:\n{text}"
+    );
+    assert!(text.contains("exits with status 0"), "{text}");
+}
+
 /// A command that does not exist, or a file that is no program: one line, no trace.
 #[test]
 fn unknown_command_is_a_clean_failure() {

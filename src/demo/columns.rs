@@ -69,7 +69,19 @@ impl Render for ColumnsRender {
         self.inner.render(ev, merged, &mut text);
         // Clients go left; the server's threads (veilleur, exécutants, main, helpers) and the
         // harness go right.
-        let left = ev.role == Role::Client;
+        self.place(&text, ev.role == Role::Client, out);
+    }
+
+    fn finish(&mut self, out: &mut String) {
+        let mut text = String::new();
+        self.inner.finish(&mut text);
+        self.place(&text, false, out);
+    }
+}
+
+impl ColumnsRender {
+    /// Lays `text` out in the left column, or the right one.
+    fn place(&self, text: &str, left: bool, out: &mut String) {
         for line in text.lines() {
             let line = fit(line, self.width);
             if left {

@@ -17,6 +17,7 @@ pub mod counters;
 mod errno;
 pub mod escape;
 mod event;
+mod helpers;
 mod json;
 mod lines;
 mod note;
@@ -87,6 +88,8 @@ pub struct Config {
     /// waits for at each of its calls: its JSON lines to a file are written by that thread
     /// (see [`own`]), the other formats rendered by the writer.
     pub one_source: bool,
+    /// `socklab trace`: the pretty trace leaves out the processes that make no socket call.
+    pub helpers_hidden: bool,
 }
 
 /// A renderer turns events into text.
@@ -99,6 +102,9 @@ pub trait Render: Send {
     fn merges(&self) -> bool {
         true
     }
+
+    /// Appends what is still to be said once the last event is in.
+    fn finish(&mut self, _out: &mut String) {}
 }
 
 // Events are nearly every message: boxing them would cost an allocation each for nothing.
@@ -169,7 +175,8 @@ pub fn init(config: Config) -> io::Result<()> {
                 config.hexdump,
                 config.color,
             )
-            .with_sockets_table(config.sockets_table),
+            .with_sockets_table(config.sockets_table)
+            .hiding_helpers(config.helpers_hidden),
         ),
         Format::Strace => Box::new(strace_fmt::StraceRender::default()),
         Format::Json => Box::new(json::JsonRender),

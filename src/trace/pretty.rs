@@ -13,8 +13,9 @@ use colored::{ColoredString, Colorize};
 use super::escape::{display_bytes, hexdump};
 use std::collections::HashMap;
 
+use super::helpers::{Helpers, Released, Verdict};
 use super::table::Table;
-use super::{Call, Event, Kind, Phase, Render, TcpState};
+use super::{Call, Event, Kind, Phase, Render, Role, TcpState};
 use crate::explain::Explainer;
 use crate::lang::Lang;
 
@@ -43,6 +44,10 @@ pub struct PrettyRender {
     /// `--sockets`: the program's sockets, shown as the kernel sees them when one changes
     /// state.
     table: Option<Table>,
+    /// `socklab trace`: the lines of processes that made no socket call are held back.
+    helpers: Option<Helpers>,
+    /// The time of the last event shown, for the lines written at the end.
+    last_ts: u64,
 }
 
 impl PrettyRender {
@@ -57,7 +62,17 @@ impl PrettyRender {
             t0: None,
             states: HashMap::new(),
             table: None,
+            helpers: None,
+            last_ts: 0,
         }
+    }
+
+    /// For `socklab trace`: the forks, programs and ends of processes that never make a
+    /// socket call (a shell, a version manager's shims) are left out and counted (see
+    /// [`Helpers`]).
+    pub fn hiding_helpers(mut self, on: bool) -> PrettyRender {
+        self.helpers = on.then(Helpers::default);
+        self
     }
 
     /// With `--sockets`: an ss-like table of the program's sockets whenever one changes state.
@@ -275,6 +290,55 @@ const PACKET_PREVIEW: usize = 24;
 
 impl Render for PrettyRender {
     fn render(&mut self, ev: &Event, merged: bool, out: &mut String) {
+        if !matches!(ev.kind, Kind::Probe | Kind::Packet) {
+            self.last_ts = ev.ts_us;
+            if let Some(helpers) = self.helpers.as_mut() {
+                match helpers.judge(ev, self.lang) {
+                    Verdict::Hold => {
+                        let mut text = String::new();
+                        self.render_one(ev, merged, &mut text);
+                        if let Some(helpers) = self.helpers.as_mut() {
+                            helpers.hold(text);
+                        }
+                        return;
+                    }
+                    Verdict::Show(released) => self.released(ev, released, out),
+                }
+            }
+        }
+        self.render_one(ev, merged, out);
+    }
+
+    fn finish(&mut self, out: &mut String) {
+        let Some(released) = self.helpers.as_mut().map(|h| h.finish(self.lang)) else {
+            return;
+        };
+        let mut ev = Event::new(Kind::Note, Phase::Call, Call::Note);
+        ev.ts_us = self.last_ts;
+        ev.thread = "socklab".into();
+        ev.role = Role::Harness;
+        self.released(&ev, released, out);
+    }
+}
+
+impl PrettyRender {
+    /// What the helpers' filter lets out before `ev`: the held lines (earlier ones, in their
+    /// order), then the count of the lines left out, as a note in `ev`'s thread and time.
+    fn released(&mut self, ev: &Event, released: Released, out: &mut String) {
+        for line in released.lines {
+            out.push_str(&line);
+        }
+        if let Some(count) = released.count {
+            let mut note = Event::new(Kind::Note, Phase::Call, Call::Note);
+            note.ts_us = ev.ts_us;
+            note.thread = ev.thread.clone();
+            note.role = ev.role;
+            note.args = count;
+            self.render_one(&note, false, out);
+        }
+    }
+
+    fn render_one(&mut self, ev: &Event, merged: bool, out: &mut String) {
         if ev.kind == Kind::Probe {
             // socklab's own look at the kernel: what it learnt shows in the call's line.
             return;

@@ -134,6 +134,7 @@ pub(super) fn run(
     }
     w.release_merged(true);
     w.release_held();
+    w.renderer.finish(&mut w.pending.text);
     w.lines.rest(&mut w.pending.text);
     w.pending.flush();
     w.kept.unwrap_or_default()
