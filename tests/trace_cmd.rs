@@ -925,6 +925,148 @@ fn helpers_without_socket_calls_are_left_out_of_the_pretty_trace() {
     assert!(text.contains("exits with status 0"), "{text}");
 }
 
+/// A Python server that binds "localhost": the C library's name resolution may first look for
+/// nscd over a local socket (a `connect` to its path, ENOENT where none runs). The thread that
+/// accepts is the veilleur all the same, no client; the look for nscd, when there is one, is
+/// said to be the library's.
+#[test]
+fn a_server_binding_localhost_is_no_client() {
+    let Some(py) = python_executable() else {
+        return;
+    };
+    let dir = temp_dir("localhost");
+    let json = dir.join("trace.jsonl");
+    let server = fixture("echo_iterative.py");
+    let (status, stderr) = echo_session(traced(&json, &[py, &server, "0", "1", "localhost"]), 1);
+    assert!(status.success(), "{stderr}");
+    let events: Vec<serde_json::Value> = read_to_string(&json)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let calls: Vec<&serde_json::Value> = events.iter().filter(|e| e["kind"] == "syscall").collect();
+    assert!(
+        calls
+            .iter()
+            .any(|e| e["call"] == "accept4" && e["thread"] == "veilleur")
+    );
+    for e in &calls {
+        assert!(!e["thread"].as_str().unwrap().starts_with("client"), "{e}");
+        assert_ne!(e["role"], "client", "{e}");
+    }
+    let asked_nscd = calls.iter().any(|e| {
+        e["call"] == "connect"
+            && e["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("nscd/socket"))
+    });
+    if asked_nscd {
+        let pretty = dir.join("trace.txt");
+        let mut c = Command::new(socklab());
+        c.args([
+            "--lang",
+            "en",
+            "--color",
+            "never",
+            "--explain",
+            "always",
+            "--trace",
+            "pretty",
+            "--trace-file",
+        ])
+        .arg(&pretty)
+        .args(["trace", "--", py, &server, "0", "1", "localhost"]);
+        let (status, stderr) = echo_session(c, 1);
+        assert!(status.success(), "{stderr}");
+        let text = read_to_string(&pretty)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            text.contains("This connect() is the C library's, not the program's"),
+            "{text}"
+        );
+    }
+}
+
+/// An echo over a local (AF_UNIX) socket, explained under every call: a local socket's words
+/// (a file path, no handshake, no FIN, no TIME_WAIT), never TCP's; the accepting thread is the
+/// veilleur.
+#[test]
+fn local_socket_calls_are_explained_as_local() {
+    let Some(py) = python_executable() else {
+        return;
+    };
+    let dir = temp_dir("unix-echo");
+    let path = dir.join("echo.sock");
+    let pretty = dir.join("trace.txt");
+    let mut c = Command::new(socklab());
+    c.args([
+        "--lang",
+        "en",
+        "--color",
+        "never",
+        "--explain",
+        "always",
+        "--trace",
+        "pretty",
+        "--trace-file",
+    ])
+    .arg(&pretty)
+    .args(["trace", "--", py, &fixture("unix_echo.py"), "serve"])
+    .arg(&path)
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut child = Reaped(c.spawn().unwrap());
+    let lines = lines_in_background(child.stdout.take().unwrap());
+    let banner = lines.recv_timeout(TIMEOUT).expect("the server's banner");
+    assert!(banner.starts_with("listening on"), "{banner}");
+    let mut s = std::os::unix::net::UnixStream::connect(&path).unwrap();
+    s.set_read_timeout(Some(TIMEOUT)).unwrap();
+    s.write_all(b"hello").unwrap();
+    let mut echo = [0u8; 5];
+    s.read_exact(&mut echo).unwrap();
+    assert_eq!(&echo, b"hello");
+    drop(s);
+    let status = wait_timeout(&mut child, TIMEOUT).expect("the server ends");
+    assert!(status.success());
+    let raw = read_to_string(&pretty);
+    assert!(raw.contains("socket(AF_UNIX, SOCK_STREAM) = 3"), "{raw}");
+    assert!(
+        raw.contains(&format!("bind(3, {})", path.display())),
+        "{raw}"
+    );
+    assert!(
+        raw.lines()
+            .any(|l| l.contains("veilleur") && l.contains("accept4(3) = 4")),
+        "{raw}"
+    );
+    let text = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    for said in [
+        "asks the kernel for a local socket",
+        "gives the local socket a name",
+        "with no handshake on any network",
+        "what waits in the local socket's receive queue",
+        "copies the bytes to the peer's local socket",
+        "No FIN went anywhere",
+        "No FIN and no TIME_WAIT: those are TCP's",
+        "close() of the local listening socket",
+        "An accepted connection has the listening socket's",
+    ] {
+        assert!(text.contains(said), "{said:?} in:\n{raw}");
+    }
+    for tcp in [
+        "SYN",
+        "TIME_WAIT, kept",
+        "TCP is a stream",
+        "sends FIN",
+        "port 0",
+        "(RST)",
+    ] {
+        assert!(!text.contains(tcp), "{tcp:?} in:\n{raw}");
+    }
+}
+
 /// A command that does not exist, or a file that is no program: one line, no trace.
 #[test]
 fn unknown_command_is_a_clean_failure() {

@@ -43,6 +43,15 @@ pub fn topic(ev: &Event) -> Option<Topic> {
         Kind::Syscall => {}
     }
     let sock = ev.socket;
+    if ev.asks_nscd() {
+        return Some(Topic::one("connect.nscd"));
+    }
+    if let Some(t) = sock
+        .filter(|s| s.family == Family::Unix)
+        .and_then(|s| unix_topic(ev, s))
+    {
+        return Some(t);
+    }
     let udp = sock.is_some_and(|s| s.ty == SockType::Dgram);
     if let Some(errno) = &ev.errno {
         return errno_topic(ev, errno, sock);
@@ -74,9 +83,53 @@ pub fn topic(ev: &Event) -> Option<Topic> {
         Call::Select | Call::Pselect6 => Topic::one("select"),
         Call::Fcntl => Topic::one("fcntl"),
         Call::Getsockopt => Topic::one("getsockopt"),
+        Call::Socketpair => Topic::one("socketpair"),
         _ => return None,
     };
     Some(topic)
+}
+
+/// A local (`AF_UNIX`) socket: no address, port, handshake, FIN or TIME_WAIT, and errors of
+/// the file system. `None` for what is said as for any socket (`accept`, `getsockname`,
+/// `poll`, the options, most errnos).
+fn unix_topic(ev: &Event, s: SockInfo) -> Option<Topic> {
+    let stream = s.ty == SockType::Stream;
+    if let Some(errno) = &ev.errno {
+        let key = match errno.as_str() {
+            "ENOENT" if ev.call == Call::Connect => "errno.ENOENT.unix",
+            "ECONNREFUSED" => "errno.ECONNREFUSED.unix",
+            "EADDRINUSE" => "errno.EADDRINUSE.unix",
+            "EPIPE" => "errno.EPIPE.unix",
+            "ECONNRESET" => "errno.ECONNRESET.unix",
+            "EACCES" => "errno.EACCES.unix",
+            _ => return None,
+        };
+        return Some(Topic::one(key));
+    }
+    let done = ev.phase != Phase::Enter;
+    let key = match &ev.call {
+        Call::Socket => "socket.unix",
+        Call::Bind => "bind.unix",
+        Call::Listen => "listen.unix",
+        Call::Connect => "connect.unix",
+        c if c.receives() => match ev.ret.filter(|_| done) {
+            Some(0) if woken_by_own_shutdown(Some(s)) => "recv.shut",
+            Some(0) if stream => "recv.unix.eof",
+            _ => "recv.unix",
+        },
+        c if c.sends() => "send.unix",
+        Call::Shutdown => "shutdown.unix",
+        Call::Getsockname => "getsockname.unix",
+        Call::Close => match (s.ty, s.role) {
+            (SockType::Dgram, _) => "close.unix.dgram",
+            (_, SockRole::Unconnected) => "close.unconnected",
+            _ if s.shared => "close.unix.shared",
+            (_, SockRole::Listening) => "close.unix.listening",
+            _ => "close.unix",
+        },
+        _ => return None,
+    };
+    Some(Topic::one(key))
 }
 
 fn socket_topic(ev: &Event) -> Topic {

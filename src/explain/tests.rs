@@ -15,6 +15,13 @@ fn udp() -> SockInfo {
     SockInfo::new(Family::Inet, SockType::Dgram)
 }
 
+fn local(ty: SockType, role: SockRole) -> SockInfo {
+    SockInfo {
+        role,
+        ..SockInfo::new(Family::Unix, ty)
+    }
+}
+
 fn call(call: Call, socket: Option<SockInfo>, ret: i64) -> Event {
     let mut ev = Event::new(Kind::Syscall, Phase::Call, call);
     ev.fd = Some(4);
@@ -59,8 +66,13 @@ fn every_key_the_contexts_choose_has_a_text() {
         Some(tcp(SockRole::Unconnected)),
         Some(tcp(SockRole::Listening)),
         Some(tcp(SockRole::Connected)),
+        Some(local(SockType::Stream, SockRole::Unconnected)),
+        Some(local(SockType::Stream, SockRole::Listening)),
+        Some(local(SockType::Stream, SockRole::Connected)),
+        Some(local(SockType::Dgram, SockRole::Unconnected)),
     ] {
         for c in [
+            Call::Socketpair,
             Call::Socket,
             Call::Setsockopt,
             Call::Bind,
@@ -431,4 +443,129 @@ fn fatal_error_advice_uses_the_context() {
     let advice = errno_advice(Some("EACCES"), None, Lang::Fr).unwrap();
     assert!(advice.contains("supérieur ou égal à 1024"), "{advice}");
     assert!(failure_text("udp:no-answer", Lang::En).is_some());
+}
+
+/// Local (AF_UNIX) sockets: no handshake, no FIN, no TIME_WAIT, no port; their errors are
+/// the file system's.
+#[test]
+fn local_sockets_are_not_explained_as_tcp() {
+    let connected = local(SockType::Stream, SockRole::Connected);
+    let cases = [
+        (
+            call(
+                Call::Socket,
+                Some(local(SockType::Dgram, SockRole::Unconnected)),
+                3,
+            ),
+            "socket.unix",
+        ),
+        (
+            call(
+                Call::Bind,
+                Some(local(SockType::Stream, SockRole::Unconnected)),
+                0,
+            ),
+            "bind.unix",
+        ),
+        (
+            call(
+                Call::Listen,
+                Some(local(SockType::Stream, SockRole::Listening)),
+                0,
+            ),
+            "listen.unix",
+        ),
+        (call(Call::Connect, Some(connected), 0), "connect.unix"),
+        (call(Call::Recvfrom, Some(connected), 5), "recv.unix"),
+        (call(Call::Recvfrom, Some(connected), 0), "recv.unix.eof"),
+        (call(Call::Sendto, Some(connected), 5), "send.unix"),
+        (call(Call::Shutdown, Some(connected), 0), "shutdown.unix"),
+        (call(Call::Close, Some(connected), 0), "close.unix"),
+        (
+            call(
+                Call::Close,
+                Some(local(SockType::Stream, SockRole::Listening)),
+                0,
+            ),
+            "close.unix.listening",
+        ),
+        (
+            call(Call::Getsockname, Some(connected), 0),
+            "getsockname.unix",
+        ),
+        (
+            call(
+                Call::Close,
+                Some(local(SockType::Dgram, SockRole::Unconnected)),
+                0,
+            ),
+            "close.unix.dgram",
+        ),
+        (call(Call::Socketpair, Some(connected), 0), "socketpair"),
+        (
+            failed(Call::Connect, Some(connected), "ENOENT"),
+            "errno.ENOENT.unix",
+        ),
+        (
+            failed(Call::Connect, Some(connected), "ECONNREFUSED"),
+            "errno.ECONNREFUSED.unix",
+        ),
+        (
+            failed(Call::Bind, Some(connected), "EADDRINUSE"),
+            "errno.EADDRINUSE.unix",
+        ),
+        (
+            failed(Call::Sendto, Some(connected), "EPIPE"),
+            "errno.EPIPE.unix",
+        ),
+        (
+            failed(Call::Recvfrom, Some(connected), "ECONNRESET"),
+            "errno.ECONNRESET.unix",
+        ),
+    ];
+    for (ev, key) in &cases {
+        assert_eq!(topic(ev).unwrap().keys, [*key], "{ev:?}");
+        let (fr, en) = both(ev);
+        for words in [
+            "SYN",
+            "sends FIN",
+            "envoie FIN",
+            "port ",
+            "UDP,",
+            "TCP handshake",
+        ] {
+            assert!(
+                !en.contains(words) && !fr.contains(words),
+                "{key}: {words}: {en} / {fr}"
+            );
+        }
+    }
+    let mut shared = connected;
+    shared.shared = true;
+    assert_eq!(
+        topic(&call(Call::Close, Some(shared), 0)).unwrap().keys,
+        ["close.unix.shared"]
+    );
+    // The same calls on TCP keep TCP's words.
+    let (_, en) = both(&call(Call::Close, Some(tcp(SockRole::Connected)), 0));
+    assert!(en.contains("TIME_WAIT") && en.contains("FIN"), "{en}");
+}
+
+/// The C library's look for nscd (getaddrinfo, resolving a name) is said to be the library's.
+#[test]
+fn the_connect_to_nscd_is_the_c_library_s() {
+    let mut ev = failed(
+        Call::Connect,
+        Some(local(SockType::Stream, SockRole::Unconnected)),
+        "ENOENT",
+    );
+    ev.path = Some("/var/run/nscd/socket".into());
+    let (fr, en) = both(&ev);
+    assert!(
+        en.contains("C library's") && en.contains("nscd") && en.contains("ENOENT"),
+        "{en}"
+    );
+    assert!(fr.contains("bibliothèque C") && fr.contains("nscd"), "{fr}");
+    ev.path = Some("/tmp/serveur.sock".into());
+    assert_eq!(topic(&ev).unwrap().keys, ["errno.ENOENT.unix"]);
 }

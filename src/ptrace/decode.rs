@@ -119,7 +119,16 @@ impl Pending {
         if let Some(a) = self.addr.as_ref().and_then(Sockaddr::ip) {
             ev.addr = Some(a);
         }
+        ev.path = self.unix_path();
         ev
+    }
+
+    /// The path a `bind` or `connect` gave a local socket.
+    fn unix_path(&self) -> Option<String> {
+        match (&self.addr, self.sc) {
+            (Some(Sockaddr::Unix(p)), Sc::Bind | Sc::Connect) if !p.is_empty() => Some(p.clone()),
+            _ => None,
+        }
     }
 }
 
@@ -1043,6 +1052,7 @@ pub fn exit(p: Pending, ret: Ret, tid: i32, fds: &mut Fds, cap: usize) -> Event 
         }
     }
     fill(&mut ev, out);
+    ev.path = p.unix_path();
     ev.socket = shown_socket.or_else(|| p.fd.and_then(|fd| fds.info(fd)));
     ev
 }

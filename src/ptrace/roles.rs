@@ -127,7 +127,9 @@ impl Roles {
             self.name(tid, name, Role::Veilleur);
             return None;
         }
-        if ev.call == Call::Connect {
+        // The C library's look for nscd, resolving a name (a server's `bind("localhost")`
+        // too), makes no client.
+        if ev.call == Call::Connect && !ev.asks_nscd() {
             self.client(tid);
             return None;
         }
@@ -247,6 +249,30 @@ mod tests {
         assert!(roles.observe(100, &recv, &fds).is_none());
         assert_eq!(roles.of(100).0, "veilleur");
         assert_eq!(roles.all().len(), 2);
+    }
+
+    #[test]
+    fn the_c_library_asking_nscd_makes_no_client() {
+        // A server's bind(("localhost", 7777)) in Python: getaddrinfo connects to nscd's
+        // socket first, then the thread accepts.
+        let mut roles = Roles::default();
+        roles.add(9, 9, false);
+        let mut fds = Fds::default();
+        let local = SockInfo::new(Family::Unix, SockType::Stream);
+        let mut nscd = call(Call::Connect, 4, -1, Some(local));
+        nscd.path = Some("/var/run/nscd/socket".into());
+        roles.observe(9, &nscd, &fds);
+        assert_eq!(roles.of(9).0, "thread-9");
+        let info = SockInfo::new(Family::Inet, SockType::Stream);
+        fds.insert(3, info, None);
+        roles.observe(9, &call(Call::Accept4, 3, 5, Some(info)), &fds);
+        assert_eq!(roles.of(9), ("veilleur".to_string(), Role::Veilleur));
+        // Another local socket's connect is a client's.
+        roles.add(10, 10, false);
+        let mut other = call(Call::Connect, 4, 0, Some(local));
+        other.path = Some("/tmp/serveur.sock".into());
+        roles.observe(10, &other, &fds);
+        assert_eq!(roles.of(10).1, Role::Client);
     }
 
     #[test]

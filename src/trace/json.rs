@@ -110,6 +110,10 @@ pub(super) fn line_of(ev: &Event, thread: &str, out: &mut String) {
             push_addr(out, addr);
             out.push('"');
         }
+        if let Some(path) = &ev.path {
+            out.push_str(",\"path\":");
+            push_str(out, path);
+        }
         if let Some(preview) = &ev.preview {
             out.push_str(",\"preview\":");
             match preview_at {
@@ -432,6 +436,7 @@ mod tests {
                         ev.errno = Some(s.clone());
                         ev.bytes = Some(usize::MAX);
                         ev.addr = Some("[::ffff:10.0.0.1]:80".parse().unwrap());
+                        ev.path = Some(s.clone());
                         ev.preview = Some(s.clone());
                         ev.detail = Some(s.clone());
                         ev.note = Some(Note::Truncated {

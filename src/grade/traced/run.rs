@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
-use crate::trace::{Call, Event, Kind, Note, Phase, SockRole, SockType};
+use crate::trace::{Call, Event, Family, Kind, Note, Phase, SockRole, SockType};
 
 /// The calls of one run of the program, in the order they returned.
 #[derive(Debug, Default)]
@@ -42,7 +42,10 @@ impl Run {
             .any(|e| matches!(e.note, Some(Note::Roles { .. })));
         let mut calls = Vec::new();
         for (i, e) in events.iter().enumerate() {
-            if e.kind != Kind::Syscall {
+            // The labs' criteria are about TCP and UDP: a local socket's calls (the C
+            // library's look for nscd when the program resolves a name, asyncio's
+            // socketpair) are none of the program's network.
+            if e.kind != Kind::Syscall || e.socket.is_some_and(|s| s.family == Family::Unix) {
                 continue;
             }
             // An `enter` whose `exit` follows is told by the exit; one with no exit is a call
@@ -202,6 +205,30 @@ pub(crate) mod tests {
             shared: false,
         });
         e
+    }
+
+    #[test]
+    fn local_sockets_are_left_out_of_the_calls() {
+        // A client that resolves "localhost" where nscd runs: the library's connect to it
+        // succeeds, and is no connection of the program's.
+        let mut nscd = on(
+            call(1, 1, 1, "connect", 3, 0),
+            SockType::Stream,
+            SockRole::Connected,
+            None,
+        );
+        nscd.socket.as_mut().unwrap().family = Family::Unix;
+        nscd.path = Some("/var/run/nscd/socket".into());
+        let tcp = on(
+            call(2, 1, 1, "connect", 3, 0),
+            SockType::Stream,
+            SockRole::Connected,
+            Some("127.0.0.1:7777"),
+        );
+        let poll = call(3, 1, 1, "poll", 3, 1);
+        let run = Run::from_events(vec![nscd, tcp, poll]);
+        let seqs: Vec<u64> = run.calls().map(|e| e.seq).collect();
+        assert_eq!(seqs, [2, 3]);
     }
 
     #[test]
