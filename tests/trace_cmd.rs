@@ -336,6 +336,112 @@ fn forking_c_server_matches_strace() {
     assert_eq!(forks, 2, "one fork per client");
 }
 
+/// Compiles a C program of tests/c into the test's folder.
+fn compiled(dir: &Path, name: &str) -> String {
+    let exe = dir.join(name);
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/c/{name}.c"));
+    let out = Command::new("cc")
+        .args(["-O1", "-Wall", "-o"])
+        .arg(&exe)
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    exe.display().to_string()
+}
+
+/// After fork, a socket has a descriptor in each process, and only the last close ends it:
+/// each `close` of the forking C server says whether another process still held the socket
+/// (`socket.shared`), in both orders of the closes; the copy the parent closes only after its
+/// child ended (the forgotten close) is explained to the student as the reason the client
+/// waits.
+#[test]
+fn closes_after_fork_say_whether_another_process_holds_the_socket() {
+    if !have_tool("cc") {
+        return;
+    }
+    let dir = temp_dir("fork-close");
+    let exe = compiled(&dir, "fork_close_order");
+    // Each close, in order: (pid is the parent's, fd, shared).
+    let closes = |late: &str| -> Vec<(bool, i64, bool)> {
+        let json = dir.join(format!("late-{late}.jsonl"));
+        let (status, stderr) = echo_session(traced(&json, &[&exe, "0", late]), 1);
+        assert!(status.success(), "{stderr}");
+        let events = json_lines(&read_to_string(&json));
+        let parent = events[0]["pid"].as_u64().unwrap();
+        events
+            .iter()
+            .filter(|e| e["call"] == "close" && e["phase"] != "enter" && e["socket"].is_object())
+            .map(|e| {
+                (
+                    e["pid"].as_u64() == Some(parent),
+                    e["fd"].as_i64().unwrap(),
+                    e["socket"]["shared"] == true,
+                )
+            })
+            .collect()
+    };
+    let mut on_time = closes("0");
+    on_time.sort();
+    // The child's two closes (the listener it inherited while the parent listens, then the
+    // connection, last); the parent's (the connection while the child holds it, then the
+    // listener, last).
+    assert_eq!(
+        on_time,
+        [
+            (false, 3, true),
+            (false, 4, false),
+            (true, 3, false),
+            (true, 4, true)
+        ]
+    );
+    let mut late = closes("1");
+    late.sort();
+    assert_eq!(
+        late,
+        [
+            (false, 3, true),
+            (false, 4, true),
+            (true, 3, false),
+            (true, 4, false)
+        ]
+    );
+    let pretty = dir.join("late.txt");
+    let mut c = Command::new(socklab());
+    c.args([
+        "--lang",
+        "en",
+        "--color",
+        "never",
+        "--explain",
+        "always",
+        "--trace",
+        "pretty",
+        "--trace-file",
+    ])
+    .arg(&pretty)
+    .args(["trace", "--", &exe, "0", "1"]);
+    let (status, stderr) = echo_session(c, 1);
+    assert!(status.success(), "{stderr}");
+    let text = read_to_string(&pretty)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for said in [
+        "the veilleur, which did not close its copy after fork()",
+        "the listening socket it inherited through fork()",
+        "the peer closed first, so this is the passive close",
+        "the port is free again",
+        "read() on a socket does what recv() does with no flags",
+    ] {
+        assert!(text.contains(said), "{said:?} in:\n{text}");
+    }
+}
+
 /// An echo server in this test, for the clients: answers each chunk with the same bytes.
 fn echo_server_thread() -> (SocketAddr, std::thread::JoinHandle<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();

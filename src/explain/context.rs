@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use crate::kernel::diag::unmapped;
 
 use crate::trace::{
-    Call, Event, Family, How, Kind, OptName, Phase, Side, SockInfo, SockRole, SockType,
+    Call, Event, Family, How, Kind, OptName, Phase, Role, Side, SockInfo, SockRole, SockType,
 };
 
 /// What to say under an event.
@@ -72,11 +72,11 @@ pub fn topic(ev: &Event) -> Option<Topic> {
         }
         Call::Connect if udp => Topic::one("connect.udp"),
         Call::Connect => Topic::one("connect.tcp"),
-        c if c.receives() => recv_topic(ev, sock, done),
-        c if c.sends() && udp => Topic::one("send.udp"),
-        c if c.sends() => Topic::one("send.tcp"),
+        c if c.receives() => plain_rw(ev, recv_topic(ev, sock, done)),
+        c if c.sends() && udp => plain_rw(ev, Topic::one("send.udp")),
+        c if c.sends() => plain_rw(ev, Topic::one("send.tcp")),
         Call::Shutdown => shutdown_topic(ev, sock),
-        Call::Close => close_topic(sock),
+        Call::Close => close_topic(sock, ev.role),
         Call::Getsockname => Topic::one("getsockname"),
         Call::Getpeername => Topic::one("getpeername"),
         Call::Poll | Call::Ppoll | Call::EpollWait | Call::EpollPwait => Topic::one("poll"),
@@ -112,12 +112,15 @@ fn unix_topic(ev: &Event, s: SockInfo) -> Option<Topic> {
         Call::Bind => "bind.unix",
         Call::Listen => "listen.unix",
         Call::Connect => "connect.unix",
-        c if c.receives() => match ev.ret.filter(|_| done) {
-            Some(0) if woken_by_own_shutdown(Some(s)) => "recv.shut",
-            Some(0) if stream => "recv.unix.eof",
-            _ => "recv.unix",
-        },
-        c if c.sends() => "send.unix",
+        c if c.receives() => {
+            let key = match ev.ret.filter(|_| done) {
+                Some(0) if woken_by_own_shutdown(Some(s)) => "recv.shut",
+                Some(0) if stream => "recv.unix.eof",
+                _ => "recv.unix",
+            };
+            return Some(plain_rw(ev, Topic::one(key)));
+        }
+        c if c.sends() => return Some(plain_rw(ev, Topic::one("send.unix"))),
         Call::Shutdown => "shutdown.unix",
         Call::Getsockname => "getsockname.unix",
         Call::Close => match (s.ty, s.role) {
@@ -130,6 +133,17 @@ fn unix_topic(ev: &Event, s: SockInfo) -> Option<Topic> {
         _ => return None,
     };
     Some(Topic::one(key))
+}
+
+/// `read` and `write` on a socket (C programs use them): the same as `recv` and `send` with
+/// no flags, said before what the call did.
+fn plain_rw(ev: &Event, mut t: Topic) -> Topic {
+    match ev.call {
+        Call::Read => t.keys.insert(0, "read.socket"),
+        Call::Write => t.keys.insert(0, "write.socket"),
+        _ => {}
+    }
+    t
 }
 
 fn socket_topic(ev: &Event) -> Topic {
@@ -226,15 +240,21 @@ fn shutdown_topic(ev: &Event, sock: Option<SockInfo>) -> Topic {
     }
 }
 
-fn close_topic(sock: Option<SockInfo>) -> Topic {
+fn close_topic(sock: Option<SockInfo>, role: Role) -> Topic {
     let Some(s) = sock else {
         return Topic::one("close.unconnected");
     };
+    // After fork: the other process's descriptor keeps the socket alive. The veilleur's
+    // copies are the parent's; any other thread's, a child's.
+    let veilleur = role == Role::Veilleur;
     match (s.ty, s.role) {
         (SockType::Dgram, _) => Topic::one("close.udp"),
-        // After fork: the other process's descriptor keeps the socket alive.
+        (_, SockRole::Listening) if s.shared && veilleur => {
+            Topic::one("close.shared.listening.parent")
+        }
         (_, SockRole::Listening) if s.shared => Topic::one("close.shared.listening"),
-        (_, SockRole::Connected) if s.shared => Topic::one("close.shared.connected"),
+        (_, SockRole::Connected) if s.shared && veilleur => Topic::one("close.shared.connected"),
+        (_, SockRole::Connected) if s.shared => Topic::one("close.shared.connected.child"),
         (_, SockRole::Listening) => Topic::one("close.listening"),
         (_, SockRole::Unconnected) => Topic::one("close.unconnected"),
         _ => match (s.unread, s.closed_first) {

@@ -2,7 +2,9 @@
 //! true for that socket.
 
 use super::*;
-use crate::trace::{Family, How, Kind, Opt, OptName, Phase, Side, SockInfo, SockRole, SockType};
+use crate::trace::{
+    Family, How, Kind, Opt, OptName, Phase, Role, Side, SockInfo, SockRole, SockType,
+};
 
 fn tcp(role: SockRole) -> SockInfo {
     SockInfo {
@@ -168,7 +170,9 @@ fn closing_a_descriptor_fork_duplicated_sends_nothing() {
     // The veilleur's copy of a connection handed to a child process.
     let mut s = tcp(SockRole::Connected);
     s.shared = true;
-    let (fr, en) = both(&call(Call::Close, Some(s), 0));
+    let mut ev = call(Call::Close, Some(s), 0);
+    ev.role = Role::Veilleur;
+    let (fr, en) = both(&ev);
     assert!(
         en.contains("nothing is sent") && en.contains("child"),
         "{en}"
@@ -185,6 +189,42 @@ fn closing_a_descriptor_fork_duplicated_sends_nothing() {
     assert!(en.contains("still listens"), "{en}");
     assert!(!en.contains("port is free"), "{en}");
     assert!(fr.contains("écoute toujours"), "{fr}");
+    // The child's close of a connection its parent did not close: the client gets no FIN.
+    let mut s = tcp(SockRole::Connected);
+    s.shared = true;
+    let mut ev = call(Call::Close, Some(s), 0);
+    ev.role = Role::Executant;
+    let (fr, en) = both(&ev);
+    assert!(en.contains("the client gets no FIN"), "{en}");
+    assert!(fr.contains("le client ne reçoit pas de FIN"), "{fr}");
+    // The veilleur's close of the listening socket a child still holds: still listening.
+    let mut s = tcp(SockRole::Listening);
+    s.shared = true;
+    let mut ev = call(Call::Close, Some(s), 0);
+    ev.role = Role::Veilleur;
+    let (_, en) = both(&ev);
+    assert!(en.contains("the port stays taken"), "{en}");
+}
+
+#[test]
+fn read_and_write_on_a_socket_are_recv_and_send() {
+    let (_, en) = both(&call(Call::Read, Some(tcp(SockRole::Connected)), 5));
+    assert!(
+        en.starts_with("read() on a socket does what recv() does with no flags."),
+        "{en}"
+    );
+    assert!(en.contains("TCP is a stream"), "{en}");
+    let (fr, _) = both(&call(Call::Write, Some(udp()), 5));
+    assert!(
+        fr.starts_with("write() sur une socket fait ce que fait send()"),
+        "{fr}"
+    );
+    let (_, en) = both(&call(
+        Call::Read,
+        Some(local(SockType::Stream, SockRole::Connected)),
+        0,
+    ));
+    assert!(en.contains("No FIN went anywhere"), "{en}");
 }
 
 #[test]

@@ -61,6 +61,13 @@ impl Fds {
         matches!(self.map.get(&fd), Some(Entry::Epoll(w)) if w.get())
     }
 
+    /// Whether one of these descriptors refers to `sock`.
+    pub fn holds(&self, sock: &SockRef) -> bool {
+        self.map
+            .values()
+            .any(|e| matches!(e, Entry::Socket(s) if Rc::ptr_eq(s, sock)))
+    }
+
     pub fn is_followed(&self, fd: i32) -> bool {
         self.map.contains_key(&fd)
     }
@@ -140,6 +147,14 @@ mod tests {
         assert!(
             !parent.is_socket(7),
             "dup2 of a file over a socket closes the socket"
+        );
+        let child = parent.clone();
+        assert!(child.holds(parent.socket(3).unwrap()));
+        let mut other = Fds::default();
+        other.insert(3, SockInfo::new(Family::Inet, SockType::Stream), None);
+        assert!(
+            !other.holds(parent.socket(3).unwrap()),
+            "the same number, another socket"
         );
         parent.remove_range(0, u32::MAX);
         assert!(!parent.is_socket(3));

@@ -28,7 +28,7 @@ use nix::sys::ptrace;
 use nix::sys::signal::Signal;
 use nix::unistd::Pid;
 
-use super::calls::Arch;
+use super::calls::{Arch, Sc};
 use super::decode::{self, Pending, Ret};
 use super::fds::Fds;
 use super::names;
@@ -334,6 +334,9 @@ impl Tracer {
         let Some(pid) = self.tasks.get(&tid).map(|t| t.pid) else {
             return self.resume(tid, 0);
         };
+        if sc == Sc::Close {
+            self.mark_shared(pid, args[0] as u32 as i32);
+        }
         let Some(proc) = self.procs.get_mut(&pid) else {
             return self.resume(tid, 0);
         };
@@ -360,6 +363,21 @@ impl Tracer {
             t.pending = Some(pending);
         }
         self.resume(tid, 0);
+    }
+
+    /// Before a `close`: whether another traced process holds a descriptor to the same socket
+    /// (`fork` copied it). The kernel ends a socket (FIN, the port freed) only when its last
+    /// descriptor closes, so this `close` then frees this process's descriptor and nothing
+    /// more, which the explanation says.
+    fn mark_shared(&self, pid: i32, fd: i32) {
+        let Some(sock) = self.procs.get(&pid).and_then(|p| p.fds.socket(fd)) else {
+            return;
+        };
+        let others = self
+            .procs
+            .iter()
+            .any(|(p, proc)| *p != pid && proc.fds.holds(sock));
+        sock.borrow_mut().info.shared = others;
     }
 
     /// A call the thread was let into has returned.
