@@ -618,6 +618,36 @@ fn step_mode_runs_three_calls_then_quits() {
     );
 }
 
+/// Step mode with the pretty trace: the program's own execve (and the count of the helpers'
+/// lines left out) comes before the prompt at its first socket call, not after it.
+#[test]
+fn step_mode_shows_how_the_program_came_before_its_first_prompt() {
+    let Some(py) = python_executable() else {
+        return;
+    };
+    let script = format!("ls / >/dev/null; exec {py} -c 'import socket; socket.socket()'");
+    let mut c = Command::new(socklab());
+    c.args([
+        "--lang",
+        "en",
+        "--color",
+        "never",
+        "--explain",
+        "never",
+        "--step",
+    ])
+    .args(["trace", "--", "sh", "-c", &script]);
+    let (status, _, stderr) = run_with_input(c, b"q\n");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(status.code().is_some(), "{stderr}");
+    let prompt = stderr.find("⏸ [").expect("a prompt");
+    let exec = stderr
+        .find("import socket; socket.socket() (execve)")
+        .expect("its execve");
+    let count = stderr.find(" lines left out (").expect("the count");
+    assert!(exec < prompt && count < prompt, "{stderr}");
+}
+
 /// True when `unshare -rn` works here, with `ip` to bring its loopback up.
 fn have_netns() -> bool {
     common::have_netns(&["ip"], &["ip", "link", "set", "lo", "up"])

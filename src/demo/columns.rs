@@ -77,6 +77,12 @@ impl Render for ColumnsRender {
         self.inner.finish(&mut text);
         self.place(&text, false, out);
     }
+
+    fn reveal(&mut self, call: &Event, out: &mut String) {
+        let mut text = String::new();
+        self.inner.reveal(call, &mut text);
+        self.place(&text, call.role == Role::Client, out);
+    }
 }
 
 impl ColumnsRender {

@@ -139,6 +139,8 @@ fn stepper(rx: Receiver<Request>, delay: Option<Duration>, lang: Lang) {
             let _ = req.go.send(Answer::Run);
             continue;
         }
+        // What the trace holds back about the call's process (how it came to be) first.
+        trace::reveal(&req.call);
         let key = loop {
             // Everything traced so far is shown before the prompt.
             trace::flush();

@@ -96,12 +96,18 @@ impl Helpers {
             self.pending = Some((subject, line, name));
             return Verdict::Hold;
         }
+        Verdict::Show(self.before_call(ev, lang))
+    }
+
+    /// What comes out before a call (or any other event that is no process's fork, program
+    /// or end): its process's held lines the first time, and the count of those left out.
+    pub fn before_call(&mut self, ev: &Event, lang: Lang) -> Released {
         let mut out = Released::default();
         if ev.role != Role::Harness && !self.shown.contains(&ev.pid) {
             out.lines = self.release(ev.pid);
         }
         out.count = self.count_line(lang);
-        Verdict::Show(out)
+        out
     }
 
     /// The text of the line [`Helpers::judge`] said to hold.

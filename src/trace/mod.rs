@@ -105,6 +105,10 @@ pub trait Render: Send {
 
     /// Appends what is still to be said once the last event is in.
     fn finish(&mut self, _out: &mut String) {}
+
+    /// The program is about to stop at `call` (step mode, before the call is traced):
+    /// appends what is held back and belongs before it.
+    fn reveal(&mut self, _call: &Event, _out: &mut String) {}
 }
 
 // Events are nearly every message: boxing them would cost an allocation each for nothing.
@@ -117,6 +121,9 @@ enum Msg {
     Packet(Event),
     /// Write everything received so far, then answer.
     Flush(Sender<()>),
+    /// The program is about to stop at this call (step mode): what the renderer holds back
+    /// about its process comes out now, before the prompt.
+    Reveal(Box<Event>),
     /// A line is in a thread's buffer and the writer had gone to sleep (see [`lines`]).
     Wake,
     Stop,
@@ -520,6 +527,14 @@ pub fn stop_capture() {
 }
 
 /// Waits until every event sent so far is written out (step mode prompts after it, for one).
+/// Step mode, before the prompt at `call`: the lines the renderer holds back that belong
+/// before it come out (with [`flush`] after it).
+pub fn reveal(call: &Event) {
+    if let Some(tracer) = TRACER.get() {
+        let _ = tracer.tx.send(Msg::Reveal(Box::new(call.clone())));
+    }
+}
+
 pub fn flush() {
     // The packets the calls so far sent are in the capture socket: in the timeline first.
     if let Some(running) = CAPTURE.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {

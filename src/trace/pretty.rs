@@ -309,6 +309,26 @@ impl Render for PrettyRender {
         self.render_one(ev, merged, out);
     }
 
+    fn reveal(&mut self, call: &Event, out: &mut String) {
+        let Some(released) = self
+            .helpers
+            .as_mut()
+            .map(|h| h.before_call(call, self.lang))
+        else {
+            return;
+        };
+        // A call at the gate has no time yet: the count is dated by the last line shown.
+        let mut at = Event::new(Kind::Note, Phase::Call, Call::Note);
+        at.ts_us = if call.ts_us == 0 {
+            self.last_ts
+        } else {
+            call.ts_us
+        };
+        at.thread = call.thread.clone();
+        at.role = call.role;
+        self.released(&at, released, out);
+    }
+
     fn finish(&mut self, out: &mut String) {
         let Some(released) = self.helpers.as_mut().map(|h| h.finish(self.lang)) else {
             return;

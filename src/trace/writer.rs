@@ -110,6 +110,11 @@ pub(super) fn run(
                 w.pending.flush();
                 let _ = ack.send(());
             }
+            Msg::Reveal(call) => {
+                w.release_merged(true);
+                w.release_held();
+                w.renderer.reveal(&call, &mut w.pending.text);
+            }
             Msg::Wake => {}
             Msg::Stop => break,
         }
@@ -128,7 +133,7 @@ pub(super) fn run(
             Msg::Flush(ack) => {
                 let _ = ack.send(());
             }
-            Msg::Wake | Msg::Stop => {}
+            Msg::Wake | Msg::Stop | Msg::Reveal(_) => {}
         }
         w.pending.maybe_flush(false);
     }
@@ -190,7 +195,7 @@ pub(super) fn run_lines(rx: Receiver<Msg>, mut out: Box<dyn Write + Send>) {
             }
             Msg::Stop => break,
             // Only lines come, and only through the buffers; nothing else is sent here.
-            Msg::Wake | Msg::Event(_) | Msg::Line(..) | Msg::Packet(_) => {}
+            Msg::Wake | Msg::Event(_) | Msg::Line(..) | Msg::Packet(_) | Msg::Reveal(_) => {}
         }
     }
     lines.collect(file.text());
@@ -210,7 +215,7 @@ pub(super) fn run_own(rx: Receiver<Msg>, lines: &own::Own) {
                 let _ = ack.send(());
             }
             Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => break,
-            Ok(Msg::Wake | Msg::Event(_) | Msg::Line(..) | Msg::Packet(_)) => {}
+            Ok(Msg::Wake | Msg::Event(_) | Msg::Line(..) | Msg::Packet(_) | Msg::Reveal(_)) => {}
         }
     }
     lines.write_all();
