@@ -442,6 +442,56 @@ fn closes_after_fork_say_whether_another_process_holds_the_socket() {
     }
 }
 
+/// An asyncio echo server (one thread, epoll, a socketpair to wake its loop): the same calls
+/// as strace sees on its sockets, and each explained as what it is: epoll_wait and epoll_ctl
+/// by their names, the socketpair as two local sockets.
+#[test]
+fn asyncio_python_server_matches_strace_and_is_explained() {
+    let Some(py) = python_executable() else {
+        return;
+    };
+    let server = fixture("echo_asyncio.py");
+    let trace = server_parity("trace-asyncio", &[py, &server, "0", "1"], 1, false);
+    let events = json_lines(&trace);
+    let calls: Vec<&str> = events
+        .iter()
+        .filter(|v| v["kind"] == "syscall")
+        .map(|v| v["call"].as_str().unwrap())
+        .collect();
+    for call in ["socketpair", "epoll_ctl", "epoll_wait", "accept4"] {
+        assert!(calls.contains(&call), "{call} in {calls:?}");
+    }
+    let dir = temp_dir("asyncio");
+    let pretty = dir.join("trace.txt");
+    let mut c = Command::new(socklab());
+    c.args([
+        "--lang",
+        "en",
+        "--color",
+        "never",
+        "--explain",
+        "always",
+        "--trace",
+        "pretty",
+        "--trace-file",
+    ])
+    .arg(&pretty)
+    .args(["trace", "--", py, &server, "0", "1"]);
+    let (status, stderr) = echo_session(c, 1);
+    assert!(status.success(), "{stderr}");
+    let text = read_to_string(&pretty)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for said in [
+        "socketpair() creates two local sockets already connected",
+        "epoll_wait() waits until at least one of the sockets registered with epoll_ctl()",
+        "epoll_ctl() adds a socket to the set an epoll instance watches",
+    ] {
+        assert!(text.contains(said), "{said:?} in:\n{text}");
+    }
+}
+
 /// An echo server in this test, for the clients: answers each chunk with the same bytes.
 fn echo_server_thread() -> (SocketAddr, std::thread::JoinHandle<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();

@@ -89,6 +89,8 @@ fn every_key_the_contexts_choose_has_a_text() {
             Call::Getpeername,
             Call::Poll,
             Call::Pselect6,
+            Call::EpollWait,
+            Call::EpollCtl,
             Call::Fcntl,
             Call::Getsockopt,
         ] {
@@ -608,4 +610,12 @@ fn the_connect_to_nscd_is_the_c_library_s() {
     assert!(fr.contains("bibliothèque C") && fr.contains("nscd"), "{fr}");
     ev.path = Some("/tmp/serveur.sock".into());
     assert_eq!(topic(&ev).unwrap().keys, ["errno.ENOENT.unix"]);
+}
+
+#[test]
+fn epoll_is_named_as_such() {
+    let (_, en) = both(&call(Call::EpollWait, None, 1));
+    assert!(en.starts_with("epoll_wait() waits"), "{en}");
+    let (fr, _) = both(&call(Call::EpollCtl, None, 0));
+    assert!(fr.starts_with("epoll_ctl() inscrit une socket"), "{fr}");
 }
