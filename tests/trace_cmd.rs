@@ -492,6 +492,49 @@ fn asyncio_python_server_matches_strace_and_is_explained() {
     }
 }
 
+/// A connected UDP socket whose datagram found no socket on the port: the next recv fails
+/// with ECONNREFUSED, explained as the kernel's ICMP answer (not a TCP RST).
+#[test]
+fn a_refused_udp_datagram_is_explained_as_icmp() {
+    let Some(py) = python_executable() else {
+        return;
+    };
+    // A port nobody holds: taken from the kernel, then let go.
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let code = format!(
+        "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.connect(('127.0.0.1', {port}))\ns.send(b'x')\ns.settimeout(5)\ntry:\n    s.recv(10)\nexcept ConnectionRefusedError:\n    print('refused')\n"
+    );
+    let dir = temp_dir("udp-refused");
+    let pretty = dir.join("trace.txt");
+    let mut c = Command::new(socklab());
+    c.args([
+        "--lang",
+        "en",
+        "--color",
+        "never",
+        "--trace",
+        "pretty",
+        "--trace-file",
+    ])
+    .arg(&pretty)
+    .args(["trace", "--", py, "-c", &code]);
+    let (status, stdout, stderr) = run_with_input(c, b"");
+    assert!(status.success(), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&stdout), "refused\n");
+    let raw = read_to_string(&pretty);
+    assert!(raw.contains("= -1 ECONNREFUSED"), "{raw}");
+    let text = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        text.contains("its kernel answered with an ICMP \"port unreachable\""),
+        "{raw}"
+    );
+    assert!(!text.contains("RST"), "{raw}");
+}
+
 /// An echo server in this test, for the clients: answers each chunk with the same bytes.
 fn echo_server_thread() -> (SocketAddr, std::thread::JoinHandle<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();

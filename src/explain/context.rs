@@ -282,6 +282,7 @@ fn errno_topic(ev: &Event, errno: &str, sock: Option<SockInfo>) -> Option<Topic>
             _ => Topic::one("errno.EADDRINUSE"),
         },
         "ENOTCONN" if udp && ev.call == Call::Shutdown => Topic::one("errno.ENOTCONN.udp"),
+        "ECONNREFUSED" if udp => Topic::one("errno.ECONNREFUSED.udp"),
         "EINVAL" if ev.call.accepts() => Topic::one("errno.EINVAL.accept"),
         "ENFILE" => Topic::one("errno.EMFILE"),
         "EAI_NODATA" | "EAI_FAIL" => Topic::one("errno.EAI_NONAME"),

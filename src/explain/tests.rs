@@ -619,3 +619,22 @@ fn epoll_is_named_as_such() {
     let (fr, _) = both(&call(Call::EpollCtl, None, 0));
     assert!(fr.starts_with("epoll_ctl() inscrit une socket"), "{fr}");
 }
+
+/// A refused UDP datagram: the machine's ICMP port unreachable, told on a connected socket's
+/// next call (measured with tcpdump), not a RST to a connection request.
+#[test]
+fn econnrefused_on_udp_is_the_icmp_answer() {
+    let (fr, en) = both(&failed(Call::Recvfrom, Some(udp()), "ECONNREFUSED"));
+    assert!(
+        en.contains("ICMP") && en.contains("connected UDP socket"),
+        "{en}"
+    );
+    assert!(!en.contains("RST"), "{en}");
+    assert!(fr.contains("ICMP"), "{fr}");
+    let (_, en) = both(&failed(
+        Call::Connect,
+        Some(tcp(SockRole::Unconnected)),
+        "ECONNREFUSED",
+    ));
+    assert!(en.contains("RST"), "{en}");
+}
