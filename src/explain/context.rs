@@ -77,6 +77,10 @@ pub fn topic(ev: &Event) -> Option<Topic> {
         c if c.sends() => plain_rw(ev, Topic::one("send.tcp")),
         Call::Shutdown => shutdown_topic(ev, sock),
         Call::Close => close_topic(sock, ev.role),
+        // On a connection, no port 0 to learn: this side's end of it.
+        Call::Getsockname if sock.is_some_and(|s| s.role == SockRole::Connected) => {
+            Topic::one("getsockname.connected")
+        }
         Call::Getsockname => Topic::one("getsockname"),
         Call::Getpeername => Topic::one("getpeername"),
         Call::Poll | Call::Ppoll => Topic::one("poll"),

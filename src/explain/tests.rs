@@ -638,3 +638,15 @@ fn econnrefused_on_udp_is_the_icmp_answer() {
     ));
     assert!(en.contains("RST"), "{en}");
 }
+
+#[test]
+fn getsockname_on_a_connection_is_not_about_port_zero() {
+    let (_, en) = both(&call(Call::Getsockname, Some(tcp(SockRole::Connected)), 0));
+    assert!(
+        en.contains("on a connection, this side's address and port"),
+        "{en}"
+    );
+    assert!(!en.contains("port 0"), "{en}");
+    let (_, en) = both(&call(Call::Getsockname, Some(tcp(SockRole::Listening)), 0));
+    assert!(en.contains("port 0"), "{en}");
+}
