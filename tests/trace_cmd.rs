@@ -535,6 +535,43 @@ fn a_refused_udp_datagram_is_explained_as_icmp() {
     assert!(!text.contains("RST"), "{raw}");
 }
 
+/// A C program's write on a cut connection: EPIPE, then the kernel's SIGPIPE kills it without
+/// a word; the trace explains the death, and socklab ends as its program did (by SIGPIPE).
+#[test]
+fn a_c_program_killed_by_sigpipe_is_told_why() {
+    use std::os::unix::process::ExitStatusExt;
+    if !have_tool("cc") {
+        return;
+    }
+    let dir = temp_dir("sigpipe");
+    let exe = compiled(&dir, "sigpipe");
+    let pretty = dir.join("trace.txt");
+    let mut c = Command::new(socklab());
+    c.args([
+        "--lang",
+        "en",
+        "--color",
+        "never",
+        "--trace",
+        "pretty",
+        "--trace-file",
+    ])
+    .arg(&pretty)
+    .args(["trace", "--", &exe]);
+    let (status, stdout, stderr) = run_with_input(c, b"");
+    assert_eq!(status.signal(), Some(libc::SIGPIPE), "{stderr}");
+    assert!(stdout.is_empty(), "{stdout:?}");
+    let raw = read_to_string(&pretty);
+    let epipe = raw.find("write(5, 1) = -1 EPIPE").expect(&raw);
+    let death = raw.find("killed by SIGPIPE").expect(&raw);
+    assert!(epipe < death, "{raw}");
+    let text = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        text.contains("SIGPIPE: the kernel sends it to a program that writes where nobody reads"),
+        "{raw}"
+    );
+}
+
 /// An echo server in this test, for the clients: answers each chunk with the same bytes.
 fn echo_server_thread() -> (SocketAddr, std::thread::JoinHandle<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();

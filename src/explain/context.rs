@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use crate::kernel::diag::unmapped;
 
 use crate::trace::{
-    Call, Event, Family, How, Kind, OptName, Phase, Role, Side, SockInfo, SockRole, SockType,
+    Call, Event, Family, How, Kind, Note, OptName, Phase, Role, Side, SockInfo, SockRole, SockType,
 };
 
 /// What to say under an event.
@@ -38,7 +38,8 @@ impl Topic {
 /// The keys for `ev`, or `None` for an event nothing is said about.
 pub fn topic(ev: &Event) -> Option<Topic> {
     match ev.kind {
-        Kind::Note | Kind::Probe | Kind::Packet => return None,
+        Kind::Note => return note_topic(ev),
+        Kind::Probe | Kind::Packet => return None,
         Kind::Library => return Some(Topic::one("getaddrinfo")),
         Kind::Syscall => {}
     }
@@ -150,6 +151,17 @@ fn plain_rw(ev: &Event, mut t: Topic) -> Topic {
         _ => {}
     }
     t
+}
+
+/// A note is said in its own words; one needs more: a program killed by SIGPIPE, which C
+/// programs meet at their first write on a cut connection and die of without a word.
+fn note_topic(ev: &Event) -> Option<Topic> {
+    match &ev.note {
+        Some(Note::Exit {
+            signal: Some(s), ..
+        }) if s == "SIGPIPE" => Some(Topic::one("exit.SIGPIPE")),
+        _ => None,
+    }
 }
 
 fn socket_topic(ev: &Event) -> Topic {

@@ -650,3 +650,26 @@ fn getsockname_on_a_connection_is_not_about_port_zero() {
     let (_, en) = both(&call(Call::Getsockname, Some(tcp(SockRole::Listening)), 0));
     assert!(en.contains("port 0"), "{en}");
 }
+
+#[test]
+fn a_death_by_sigpipe_is_explained_and_other_ends_are_not() {
+    use crate::trace::Note;
+    let mut ev = Event::new(Kind::Note, Phase::Call, Call::Note);
+    ev.note = Some(Note::Exit {
+        pid: 7,
+        code: None,
+        signal: Some("SIGPIPE".into()),
+    });
+    let (fr, en) = both(&ev);
+    assert!(
+        en.contains("MSG_NOSIGNAL") && en.contains("BrokenPipeError"),
+        "{en}"
+    );
+    assert!(fr.contains("SIG_IGN"), "{fr}");
+    ev.note = Some(Note::Exit {
+        pid: 7,
+        code: Some(0),
+        signal: None,
+    });
+    assert!(topic(&ev).is_none());
+}

@@ -398,6 +398,7 @@ impl PrettyRender {
                     "{}",
                     self.paint(&format!("── {text}"), |s| s.magenta())
                 );
+                self.explanation(ev, out);
                 self.table(ev, out);
             }
             (Kind::Library, _) => {
