@@ -4,7 +4,8 @@
 //! exit) are held back; when a process makes its first socket call, the lines that say how it
 //! came to be (the fork that made it and the program it runs now, and the same for the
 //! processes above it that made none) are shown before that call, and what is left out is
-//! counted in one line. The JSON and strace traces keep every line.
+//! counted in one line. A program socklab started (no traced parent) that ends without a socket
+//! call still shows its program and its end. The JSON and strace traces keep every line.
 
 use std::collections::{HashMap, HashSet};
 
@@ -91,6 +92,11 @@ impl Helpers {
                 return Verdict::Show(Released::default());
             }
             if matches!(ev.note, Some(Note::Exit { .. })) {
+                if !self.parents.contains_key(&subject) {
+                    // A program socklab started (no traced parent made it) ends without a
+                    // socket call: its program and its end are shown all the same.
+                    return Verdict::Show(self.before_call(ev, lang));
+                }
                 self.ended.insert(subject);
             }
             self.pending = Some((subject, line, name));
@@ -397,12 +403,35 @@ mod tests {
     }
 
     #[test]
-    fn a_run_without_socket_calls_shows_all_at_the_end() {
+    fn a_started_program_without_socket_calls_is_shown_at_its_end() {
         let mut h = Helpers::default();
-        let out = run(&mut h, &[exec(30, "/bin/ls"), exit(30)]);
-        assert!(out.iter().all(Option::is_none));
+        let out = run(
+            &mut h,
+            &[
+                exec(30, "sh -c ls; date"), // 0
+                spawn(30, 31),              // 1
+                exec(31, "/bin/ls"),        // 2
+                exit(31),                   // 3
+                exec(30, "/bin/date"),      // 4
+                exit(30),                   // 5
+            ],
+        );
+        assert!(out[..5].iter().all(Option::is_none));
+        let end = out[5].as_ref().expect("its end is shown");
+        assert_eq!(end.lines, ["4"]);
+        assert_eq!(
+            end.count.as_deref(),
+            Some("4 lines left out (sh, ls: no socket call; --trace json has them)")
+        );
+        assert!(h.finish(Lang::En).count.is_none());
+    }
+
+    #[test]
+    fn what_is_still_held_at_the_end_of_a_run_without_socket_calls_is_shown() {
+        let mut h = Helpers::default();
+        run(&mut h, &[exec(30, "/bin/sleep 9")]);
         let end = h.finish(Lang::Fr);
-        assert_eq!(end.lines, ["0", "1"]);
+        assert_eq!(end.lines, ["0"]);
         assert!(end.count.is_none());
     }
 
