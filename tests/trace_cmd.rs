@@ -572,6 +572,45 @@ fn a_c_program_killed_by_sigpipe_is_told_why() {
     );
 }
 
+/// A Python server that serves a connection through a duplicate of its descriptor
+/// (`socket.dup()`): the first close frees one descriptor and sends nothing, the second ends
+/// the connection.
+#[test]
+fn a_close_of_one_of_two_duplicates_sends_nothing() {
+    let Some(py) = python_executable() else {
+        return;
+    };
+    let code = "import socket\n\
+                s = socket.socket()\n\
+                s.bind(('127.0.0.1', 0))\n\
+                s.listen(1)\n\
+                print('listening on', s.getsockname()[1], flush=True)\n\
+                c, _ = s.accept()\n\
+                d = c.dup()\n\
+                c.close()\n\
+                while True:\n    data = d.recv(1024)\n    if not data:\n        break\n    d.sendall(data)\n\
+                d.close()\n\
+                s.close()\n";
+    let dir = temp_dir("dup-close");
+    let json = dir.join("trace.jsonl");
+    let (status, stderr) = echo_session(traced(&json, &[py, "-c", code]), 1);
+    assert!(status.success(), "{stderr}");
+    let events = json_lines(&read_to_string(&json));
+    let closes: Vec<(i64, bool)> = events
+        .iter()
+        .filter(|e| {
+            e["call"] == "close" && e["phase"] != "enter" && e["socket"]["role"] == "connected"
+        })
+        .map(|e| (e["fd"].as_i64().unwrap(), e["socket"]["dup"] == true))
+        .collect();
+    assert_eq!(closes.len(), 2, "{closes:?}");
+    assert!(
+        closes[0].1 && !closes[1].1,
+        "the first of two, then the last: {closes:?}"
+    );
+    assert_ne!(closes[0].0, closes[1].0);
+}
+
 /// An echo server in this test, for the clients: answers each chunk with the same bytes.
 fn echo_server_thread() -> (SocketAddr, std::thread::JoinHandle<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();

@@ -131,6 +131,7 @@ fn unix_topic(ev: &Event, s: SockInfo) -> Option<Topic> {
         Call::Shutdown => "shutdown.unix",
         Call::Getsockname => "getsockname.unix",
         Call::Close => match (s.ty, s.role) {
+            _ if s.dup => "close.dup",
             (SockType::Dgram, _) => "close.unix.dgram",
             (_, SockRole::Unconnected) => "close.unconnected",
             _ if s.shared => "close.unix.shared",
@@ -266,6 +267,8 @@ fn close_topic(sock: Option<SockInfo>, role: Role) -> Topic {
     // copies are the parent's; any other thread's, a child's.
     let veilleur = role == Role::Veilleur;
     match (s.ty, s.role) {
+        // Another descriptor of this process (dup): it keeps the socket, whatever its kind.
+        _ if s.dup => Topic::one("close.dup"),
         (SockType::Dgram, _) => Topic::one("close.udp"),
         (_, SockRole::Listening) if s.shared && veilleur => {
             Topic::one("close.shared.listening.parent")

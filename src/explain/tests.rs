@@ -673,3 +673,22 @@ fn a_death_by_sigpipe_is_explained_and_other_ends_are_not() {
     });
     assert!(topic(&ev).is_none());
 }
+
+#[test]
+fn closing_one_of_two_dup_descriptors_sends_nothing() {
+    for mut s in [
+        tcp(SockRole::Connected),
+        udp(),
+        local(SockType::Stream, SockRole::Connected),
+    ] {
+        s.dup = true;
+        let ev = call(Call::Close, Some(s), 0);
+        assert_eq!(topic(&ev).unwrap().keys, ["close.dup"], "{s:?}");
+        let (fr, en) = both(&ev);
+        assert!(
+            en.contains("nothing is sent") && !en.contains("TIME_WAIT"),
+            "{en}"
+        );
+        assert!(fr.contains("rien n'est envoyé"), "{fr}");
+    }
+}

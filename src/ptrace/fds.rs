@@ -61,11 +61,12 @@ impl Fds {
         matches!(self.map.get(&fd), Some(Entry::Epoll(w)) if w.get())
     }
 
-    /// Whether one of these descriptors refers to `sock`.
-    pub fn holds(&self, sock: &SockRef) -> bool {
+    /// How many of these descriptors refer to `sock`.
+    pub fn holding(&self, sock: &SockRef) -> usize {
         self.map
             .values()
-            .any(|e| matches!(e, Entry::Socket(s) if Rc::ptr_eq(s, sock)))
+            .filter(|e| matches!(e, Entry::Socket(s) if Rc::ptr_eq(s, sock)))
+            .count()
     }
 
     pub fn is_followed(&self, fd: i32) -> bool {
@@ -149,12 +150,19 @@ mod tests {
             "dup2 of a file over a socket closes the socket"
         );
         let child = parent.clone();
-        assert!(child.holds(parent.socket(3).unwrap()));
+        assert_eq!(child.holding(parent.socket(3).unwrap()), 1);
         let mut other = Fds::default();
         other.insert(3, SockInfo::new(Family::Inet, SockType::Stream), None);
-        assert!(
-            !other.holds(parent.socket(3).unwrap()),
+        assert_eq!(
+            other.holding(parent.socket(3).unwrap()),
+            0,
             "the same number, another socket"
+        );
+        parent.dup(3, 8);
+        assert_eq!(
+            parent.holding(parent.socket(3).unwrap()),
+            2,
+            "3 and its dup 8"
         );
         parent.remove_range(0, u32::MAX);
         assert!(!parent.is_socket(3));

@@ -366,18 +366,24 @@ impl Tracer {
     }
 
     /// Before a `close`: whether another traced process holds a descriptor to the same socket
-    /// (`fork` copied it). The kernel ends a socket (FIN, the port freed) only when its last
-    /// descriptor closes, so this `close` then frees this process's descriptor and nothing
-    /// more, which the explanation says.
+    /// (`fork` copied it), or another descriptor of this process does (`dup`). The kernel ends
+    /// a socket (FIN, the port freed) only when its last descriptor closes, so this `close`
+    /// then frees this descriptor and nothing more, which the explanation says.
     fn mark_shared(&self, pid: i32, fd: i32) {
-        let Some(sock) = self.procs.get(&pid).and_then(|p| p.fds.socket(fd)) else {
+        let Some(proc) = self.procs.get(&pid) else {
+            return;
+        };
+        let Some(sock) = proc.fds.socket(fd) else {
             return;
         };
         let others = self
             .procs
             .iter()
-            .any(|(p, proc)| *p != pid && proc.fds.holds(sock));
-        sock.borrow_mut().info.shared = others;
+            .any(|(p, other)| *p != pid && other.fds.holding(sock) > 0);
+        let dup = proc.fds.holding(sock) > 1;
+        let mut s = sock.borrow_mut();
+        s.info.shared = others;
+        s.info.dup = dup;
     }
 
     /// A call the thread was let into has returned.

@@ -218,6 +218,9 @@ fn push_socket(out: &mut String, s: &SockInfo) {
     if s.shared {
         out.push_str(",\"shared\":true");
     }
+    if s.dup {
+        out.push_str(",\"dup\":true");
+    }
     out.push('}');
 }
 
@@ -468,6 +471,7 @@ mod tests {
                             unread: Some(u32::MAX),
                             shut_read: i % 2 == 1,
                             shared: i % 2 == 0,
+                            dup: i % 2 == 1,
                         }),
                     };
                     if i > 0 {

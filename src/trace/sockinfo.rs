@@ -117,6 +117,10 @@ pub struct SockInfo {
     /// so a `close` here frees only this process's (the kernel acts on the last one).
     #[serde(default, skip_serializing_if = "is_false")]
     pub shared: bool,
+    /// Another descriptor of this same process refers to the socket (`dup`, `dup2`): a
+    /// `close` of one frees that descriptor only.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub dup: bool,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -163,6 +167,7 @@ impl SockInfo {
             unread: None,
             shut_read: false,
             shared: false,
+            dup: false,
         }
     }
 

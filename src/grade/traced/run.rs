@@ -203,6 +203,7 @@ pub(crate) mod tests {
             unread: None,
             shut_read: false,
             shared: false,
+            dup: false,
         });
         e
     }
