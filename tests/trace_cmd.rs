@@ -1293,6 +1293,55 @@ fn a_server_binding_localhost_is_no_client() {
     }
 }
 
+/// A server that binds a name /etc/hosts does not have, inside a namespace with no network:
+/// the C library's DNS query (a UDP socket connected to a server of /etc/resolv.conf, port 53)
+/// is marked as the library's and names no client; the name does not resolve and the program
+/// says so.
+#[test]
+fn the_c_library_s_dns_query_is_no_client() {
+    let Some(py) = python_executable() else {
+        return;
+    };
+    if !have_netns() {
+        return;
+    }
+    let hosts = std::fs::read_to_string("/etc/nsswitch.conf").unwrap_or_default();
+    if !hosts
+        .lines()
+        .any(|l| l.starts_with("hosts:") && l.contains("dns"))
+    {
+        return;
+    }
+    let dir = temp_dir("dns-query");
+    let json = dir.join("trace.jsonl");
+    let mut c = in_new_netns();
+    c.arg(socklab())
+        .args(["--lang", "en", "--trace", "json", "--trace-file"])
+        .arg(&json)
+        .args(["trace", "--", py, "-c"])
+        .arg("import socket\ns = socket.socket()\ns.bind(('no-such-host.invalid', 7777))");
+    let (status, _, stderr) = run_with_input(c, b"");
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "the name does not resolve: {stderr}"
+    );
+    assert!(stderr.contains("gaierror"), "{stderr}");
+    let events = json_lines(&read_to_string(&json));
+    let dns: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["call"] == "connect" && e["socket"]["type"] == "SOCK_DGRAM")
+        .collect();
+    assert!(!dns.is_empty(), "the library's DNS query: {events:?}");
+    for e in &dns {
+        assert!(e["args"].as_str().unwrap().contains("htons(53)"), "{e}");
+        assert_eq!(e["socket"]["resolver"], true, "{e}");
+    }
+    for e in events.iter().filter(|e| e["kind"] == "syscall") {
+        assert!(!e["thread"].as_str().unwrap().starts_with("client"), "{e}");
+    }
+}
+
 /// An echo over a local (AF_UNIX) socket, explained under every call: a local socket's words
 /// (a file path, no handshake, no FIN, no TIME_WAIT), never TCP's; the accepting thread is the
 /// veilleur.

@@ -44,8 +44,12 @@ pub fn topic(ev: &Event) -> Option<Topic> {
         Kind::Syscall => {}
     }
     let sock = ev.socket;
-    if ev.asks_nscd() {
-        return Some(Topic::one("connect.nscd"));
+    if let Some(s) = sock.filter(|s| s.resolver) {
+        return Some(Topic::one(match (&ev.call, s.family) {
+            (Call::Connect, Family::Unix) => "connect.nscd",
+            (Call::Connect, _) => "connect.dns",
+            _ => "resolver.call",
+        }));
     }
     if let Some(t) = sock
         .filter(|s| s.family == Family::Unix)

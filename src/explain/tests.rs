@@ -593,23 +593,37 @@ fn local_sockets_are_not_explained_as_tcp() {
     assert!(en.contains("TIME_WAIT") && en.contains("FIN"), "{en}");
 }
 
-/// The C library's look for nscd (getaddrinfo, resolving a name) is said to be the library's.
+/// The C library's sockets when it resolves a name (getaddrinfo): its look for nscd and its DNS
+/// query are said to be the library's.
 #[test]
-fn the_connect_to_nscd_is_the_c_library_s() {
-    let mut ev = failed(
-        Call::Connect,
-        Some(local(SockType::Stream, SockRole::Unconnected)),
-        "ENOENT",
-    );
-    ev.path = Some("/var/run/nscd/socket".into());
-    let (fr, en) = both(&ev);
+fn the_c_library_s_sockets_are_said_to_be_its() {
+    let mut library = local(SockType::Stream, SockRole::Unconnected);
+    library.resolver = true;
+    let (fr, en) = both(&failed(Call::Connect, Some(library), "ENOENT"));
     assert!(
         en.contains("C library's") && en.contains("nscd") && en.contains("ENOENT"),
         "{en}"
     );
     assert!(fr.contains("bibliothèque C") && fr.contains("nscd"), "{fr}");
-    ev.path = Some("/tmp/serveur.sock".into());
-    assert_eq!(topic(&ev).unwrap().keys, ["errno.ENOENT.unix"]);
+    let mine = failed(
+        Call::Connect,
+        Some(local(SockType::Stream, SockRole::Unconnected)),
+        "ENOENT",
+    );
+    assert_eq!(topic(&mine).unwrap().keys, ["errno.ENOENT.unix"]);
+    // Its DNS query: the connect, then the calls that follow on that socket.
+    let mut dns = udp();
+    dns.resolver = true;
+    let (_, en) = both(&failed(Call::Connect, Some(dns), "ENETUNREACH"));
+    assert!(
+        en.contains("asks the DNS server /etc/resolv.conf names"),
+        "{en}"
+    );
+    let (_, en) = both(&call(Call::Recvfrom, Some(dns), 40));
+    assert!(
+        en.starts_with("Still the C library resolving a name"),
+        "{en}"
+    );
 }
 
 #[test]

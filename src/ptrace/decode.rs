@@ -14,6 +14,7 @@ use super::calls::Sc;
 use super::fds::Fds;
 use super::memory::{self, Sockaddr};
 use super::names;
+use super::resolver;
 use crate::sock::addr::STORAGE_LEN;
 use crate::sock::traced::{Outcome, fill};
 use crate::trace::escape::{STRACE_STRSIZE, strace_quote};
@@ -201,6 +202,14 @@ pub fn enter(sc: Sc, a: [u64; 6], tid: i32, fds: &mut Fds, cap: usize) -> Option
         Sc::Bind | Sc::Connect => {
             on_socket(&mut p);
             p.addr = memory::sockaddr(tid, a[1], a[2] as u32);
+            if sc == Sc::Connect
+                && let (Some(addr), Some(s)) = (&p.addr, fds.socket(fd0))
+                && resolver::is_library(addr, s.borrow().info.ty)
+            {
+                // The C library resolving a name: this socket, and every call on it, is its.
+                s.borrow_mut().info.resolver = true;
+                p.socket = fds.info(fd0);
+            }
             let shown = p.addr.as_ref().map_or_else(|| ptr(a[1]), Sockaddr::strace);
             let short = p.addr.as_ref().map_or_else(|| ptr(a[1]), Sockaddr::brief);
             p.before = (

@@ -26,6 +26,7 @@ pub mod fds;
 pub mod interrupt;
 pub mod memory;
 pub mod names;
+pub mod resolver;
 pub mod roles;
 pub mod seccomp;
 pub mod spawn;

@@ -127,9 +127,9 @@ impl Roles {
             self.name(tid, name, Role::Veilleur);
             return None;
         }
-        // The C library's look for nscd, resolving a name (a server's `bind("localhost")`
-        // too), makes no client.
-        if ev.call == Call::Connect && !ev.asks_nscd() {
+        // The C library resolving a name (a server's `bind("localhost")` too: its look for
+        // nscd, its DNS query) makes no client.
+        if ev.call == Call::Connect && !ev.socket.is_some_and(|s| s.resolver) {
             self.client(tid);
             return None;
         }
@@ -259,9 +259,18 @@ mod tests {
         roles.add(9, 9, false);
         let mut fds = Fds::default();
         let local = SockInfo::new(Family::Unix, SockType::Stream);
-        let mut nscd = call(Call::Connect, 4, -1, Some(local));
-        nscd.path = Some("/var/run/nscd/socket".into());
+        let library = SockInfo {
+            resolver: true,
+            ..local
+        };
+        let nscd = call(Call::Connect, 4, -1, Some(library));
         roles.observe(9, &nscd, &fds);
+        // Its DNS query, over UDP, neither.
+        let dns = SockInfo {
+            resolver: true,
+            ..SockInfo::new(Family::Inet, SockType::Dgram)
+        };
+        roles.observe(9, &call(Call::Connect, 5, 0, Some(dns)), &fds);
         assert_eq!(roles.of(9).0, "thread-9");
         let info = SockInfo::new(Family::Inet, SockType::Stream);
         fds.insert(3, info, None);
@@ -269,9 +278,7 @@ mod tests {
         assert_eq!(roles.of(9), ("veilleur".to_string(), Role::Veilleur));
         // Another local socket's connect is a client's.
         roles.add(10, 10, false);
-        let mut other = call(Call::Connect, 4, 0, Some(local));
-        other.path = Some("/tmp/serveur.sock".into());
-        roles.observe(10, &other, &fds);
+        roles.observe(10, &call(Call::Connect, 4, 0, Some(local)), &fds);
         assert_eq!(roles.of(10).1, Role::Client);
     }
 

@@ -344,21 +344,7 @@ pub struct Event {
     pub data: Vec<u8>,
 }
 
-/// Where the C library asks nscd, the name service cache daemon, before it resolves a name
-/// itself (glibc's `_PATH_NSCDSOCKET`; `/run` on distributions where `/var/run` links there).
-const NSCD_SOCKETS: &[&str] = &["/var/run/nscd/socket", "/run/nscd/socket"];
-
 impl Event {
-    /// A `connect` of the C library's name resolution (`getaddrinfo`) to nscd: a socket of
-    /// the library's, not of the program's own.
-    pub fn asks_nscd(&self) -> bool {
-        self.call == Call::Connect
-            && self
-                .path
-                .as_deref()
-                .is_some_and(|p| NSCD_SOCKETS.contains(&p))
-    }
-
     /// An event with the given kind and call and nothing else filled in; the tracer fills in
     /// the time and the thread.
     pub fn new(kind: Kind, phase: Phase, call: Call) -> Event {

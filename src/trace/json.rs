@@ -221,6 +221,9 @@ fn push_socket(out: &mut String, s: &SockInfo) {
     if s.dup {
         out.push_str(",\"dup\":true");
     }
+    if s.resolver {
+        out.push_str(",\"resolver\":true");
+    }
     out.push('}');
 }
 
@@ -472,6 +475,7 @@ mod tests {
                             shut_read: i % 2 == 1,
                             shared: i % 2 == 0,
                             dup: i % 2 == 1,
+                            resolver: i % 2 == 0,
                         }),
                     };
                     if i > 0 {

@@ -121,6 +121,10 @@ pub struct SockInfo {
     /// `close` of one frees that descriptor only.
     #[serde(default, skip_serializing_if = "is_false")]
     pub dup: bool,
+    /// The C library's socket, made while the program resolves a name (its look for nscd, its
+    /// DNS query), not the program's own.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub resolver: bool,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -168,6 +172,7 @@ impl SockInfo {
             shut_read: false,
             shared: false,
             dup: false,
+            resolver: false,
         }
     }
 

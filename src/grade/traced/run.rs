@@ -44,8 +44,11 @@ impl Run {
         for (i, e) in events.iter().enumerate() {
             // The labs' criteria are about TCP and UDP: a local socket's calls (the C
             // library's look for nscd when the program resolves a name, asyncio's
-            // socketpair) are none of the program's network.
-            if e.kind != Kind::Syscall || e.socket.is_some_and(|s| s.family == Family::Unix) {
+            // socketpair) are none of the program's network, nor is the library's DNS query.
+            if e.kind != Kind::Syscall
+                || e.socket
+                    .is_some_and(|s| s.family == Family::Unix || s.resolver)
+            {
                 continue;
             }
             // An `enter` whose `exit` follows is told by the exit; one with no exit is a call
@@ -204,6 +207,7 @@ pub(crate) mod tests {
             shut_read: false,
             shared: false,
             dup: false,
+            resolver: false,
         });
         e
     }
@@ -220,16 +224,24 @@ pub(crate) mod tests {
         );
         nscd.socket.as_mut().unwrap().family = Family::Unix;
         nscd.path = Some("/var/run/nscd/socket".into());
+        // Its DNS query when /etc/hosts does not have the name.
+        let mut dns = on(
+            call(2, 1, 1, "connect", 4, 0),
+            SockType::Dgram,
+            SockRole::Datagram,
+            Some("10.255.255.53:53"),
+        );
+        dns.socket.as_mut().unwrap().resolver = true;
         let tcp = on(
-            call(2, 1, 1, "connect", 3, 0),
+            call(3, 1, 1, "connect", 3, 0),
             SockType::Stream,
             SockRole::Connected,
             Some("127.0.0.1:7777"),
         );
-        let poll = call(3, 1, 1, "poll", 3, 1);
-        let run = Run::from_events(vec![nscd, tcp, poll]);
+        let poll = call(4, 1, 1, "poll", 3, 1);
+        let run = Run::from_events(vec![nscd, dns, tcp, poll]);
         let seqs: Vec<u64> = run.calls().map(|e| e.seq).collect();
-        assert_eq!(seqs, [2, 3]);
+        assert_eq!(seqs, [3, 4]);
     }
 
     #[test]
