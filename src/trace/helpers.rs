@@ -61,6 +61,10 @@ pub struct Helpers {
     /// Processes whose lines are shown: they made a socket call, came before one that did, or
     /// were made by one that did.
     shown: HashSet<u32>,
+    /// Processes that made a socket call themselves: what they fork is shown at once (a
+    /// forking server's children), where a process shown only as another's ancestor (a shell
+    /// that ran the server) has its next children held like any.
+    active: HashSet<u32>,
     /// Each held-back process's parent, while it is held.
     parents: HashMap<u32, u32>,
     /// Held-back processes that have ended.
@@ -81,8 +85,8 @@ impl Helpers {
             && let Some((subject, line, name)) = lifecycle(ev)
         {
             if line == Line::Born {
-                if self.shown.contains(&ev.pid) {
-                    // Made by a process that is shown (a forking server's child): shown.
+                if self.active.contains(&ev.pid) {
+                    // Made by a process that makes socket calls (a forking server's child).
                     self.shown.insert(subject);
                     return Verdict::Show(Released::default());
                 }
@@ -109,8 +113,11 @@ impl Helpers {
     /// or end): its process's held lines the first time, and the count of those left out.
     pub fn before_call(&mut self, ev: &Event, lang: Lang) -> Released {
         let mut out = Released::default();
-        if ev.role != Role::Harness && !self.shown.contains(&ev.pid) {
-            out.lines = self.release(ev.pid);
+        if ev.role != Role::Harness {
+            if !self.shown.contains(&ev.pid) {
+                out.lines = self.release(ev.pid);
+            }
+            self.active.insert(ev.pid);
         }
         out.count = self.count_line(lang);
         out
@@ -400,6 +407,41 @@ mod tests {
             out[4].is_some() && out[5].is_some(),
             "both shown to their end"
         );
+    }
+
+    #[test]
+    fn a_shell_shown_as_an_ancestor_has_its_next_children_held() {
+        // sh -c 'python3 server.py & python3 client.py', each python3 through shims.
+        let mut h = Helpers::default();
+        let out = run(
+            &mut h,
+            &[
+                exec(60, "sh -c ..."),         // 0
+                spawn(60, 61),                 // 1
+                exec(61, "python3 server.py"), // 2
+                call(61),                      // 3
+                spawn(60, 62),                 // 4: the client, held
+                exec(62, "bash shim python3"), // 5: replaced later
+                spawn(62, 63),                 // 6: a shim's helper, held
+                exit(63),                      // 7
+                exec(62, "python3 client.py"), // 8
+                call(62),                      // 9
+                spawn(61, 64),                 // 10: the server's fork: shown at once
+            ],
+        );
+        assert_eq!(out[3].as_ref().unwrap().lines, ["0", "1", "2"]);
+        assert!(
+            out[4..9].iter().all(Option::is_none),
+            "held: {:?}",
+            &out[4..9]
+        );
+        let client = out[9].as_ref().unwrap();
+        assert_eq!(client.lines, ["4", "8"]);
+        assert_eq!(
+            client.count.as_deref(),
+            Some("3 lines left out (bash: no socket call; --trace json has them)")
+        );
+        assert!(out[10].is_some());
     }
 
     #[test]
