@@ -1,6 +1,7 @@
 //! The C library's own sockets, made when a program resolves a name (`getaddrinfo`, which
-//! Python's `bind(("localhost", 7777))` and `create_connection` call too): first a local
-//! socket connected to nscd, the name service cache daemon, then, for a name `/etc/hosts` does
+//! Python's `bind(("localhost", 7777))` and `create_connection` call too): a local socket
+//! connected to nscd, the name service cache daemon (or systemd-resolved, or avahi, as
+//! /etc/nsswitch.conf says), then, for a name `/etc/hosts` does
 //! not have, a UDP socket connected to a DNS server of `/etc/resolv.conf`, port 53. They are no
 //! sockets of the program's: their `connect` names no client, their calls are explained as the
 //! library's, and the grader leaves them out.
@@ -11,8 +12,17 @@ use std::sync::OnceLock;
 use super::memory::Sockaddr;
 use crate::trace::SockType;
 
-/// Where glibc asks nscd (`_PATH_NSCDSOCKET`; `/run` where `/var/run` links there).
-const NSCD_SOCKETS: &[&str] = &["/var/run/nscd/socket", "/run/nscd/socket"];
+/// The local services the C library's name lookup asks, by the path of their socket: nscd
+/// (glibc's `_PATH_NSCDSOCKET`), systemd-resolved (the `resolve` module of
+/// /etc/nsswitch.conf), avahi (the `mdns` modules, for `.local` names); `/run` where
+/// `/var/run` links there.
+const LOCAL_RESOLVERS: &[&str] = &[
+    "/var/run/nscd/socket",
+    "/run/nscd/socket",
+    "/run/systemd/resolve/io.systemd.Resolve",
+    "/var/run/avahi-daemon/socket",
+    "/run/avahi-daemon/socket",
+];
 
 /// The DNS port.
 const DNS_PORT: u16 = 53;
@@ -20,7 +30,7 @@ const DNS_PORT: u16 = 53;
 /// Whether a `connect` of a socket of type `ty` to `addr` is the C library's.
 pub fn is_library(addr: &Sockaddr, ty: SockType) -> bool {
     match addr {
-        Sockaddr::Unix(path) => NSCD_SOCKETS.contains(&path.as_str()),
+        Sockaddr::Unix(path) => LOCAL_RESOLVERS.contains(&path.as_str()),
         Sockaddr::Ip(a) => {
             ty == SockType::Dgram && a.port() == DNS_PORT && nameservers().contains(&a.ip())
         }
@@ -74,6 +84,8 @@ mod tests {
     fn nscd_and_the_dns_servers_are_the_library_s() {
         let nscd = Sockaddr::Unix("/var/run/nscd/socket".into());
         assert!(is_library(&nscd, SockType::Stream));
+        let resolved = Sockaddr::Unix("/run/systemd/resolve/io.systemd.Resolve".into());
+        assert!(is_library(&resolved, SockType::Stream));
         assert!(!is_library(
             &Sockaddr::Unix("/tmp/s.sock".into()),
             SockType::Stream
