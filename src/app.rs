@@ -211,6 +211,8 @@ pub fn run(cli: Cli, packets: Packets) -> i32 {
     };
     // The renderer decides per output; the crate-wide switch only has to let colour through.
     colored::control::set_override(color);
+    // `socklab trace`: events from one tracer thread, and other programs' lines to sort.
+    let tracing_a_program = matches!(cli.command, Command::Trace(_));
     let config = trace::Config {
         format: cli.global.trace,
         file: cli.global.trace_file.clone(),
@@ -230,8 +232,8 @@ pub fn run(cli: Cli, packets: Packets) -> i32 {
         sockets_table: cli.global.sockets
             || matches!(&cli.command, Command::Demo(d) if d.scenario.as_deref() == Some("time-wait")),
         packets: capturing,
-        one_source: matches!(cli.command, Command::Trace(_)),
-        helpers_hidden: matches!(cli.command, Command::Trace(_)),
+        one_source: tracing_a_program,
+        helpers_hidden: tracing_a_program,
     };
     // The demo lays the pretty trace out in two columns, clients left, server right; so does
     // `trace --server --client`.

@@ -45,6 +45,32 @@ fn traced_with(options: &[&str], trace_options: &[&str], json: &Path, program: &
     c
 }
 
+/// `socklab --lang en --color never --trace pretty --trace-file PRETTY OPTIONS... trace --
+/// PROGRAM...`: the trace a student reads, explanations and all, in a file.
+fn pretty_traced(pretty: &Path, options: &[&str], program: &[&str]) -> Command {
+    let mut c = Command::new(socklab());
+    c.args([
+        "--lang",
+        "en",
+        "--color",
+        "never",
+        "--trace",
+        "pretty",
+        "--trace-file",
+    ])
+    .arg(pretty)
+    .args(options)
+    .args(["trace", "--"])
+    .args(program);
+    c
+}
+
+/// The text with its lines joined and its spaces collapsed: an explanation wrapped over
+/// several lines reads as one sentence.
+fn joined(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// `strace -f -yy -e trace=SET -o LOG PROGRAM...` (`read,write` added for a C program).
 fn straced(log: &Path, program: &[&str], with_rw: bool) -> Command {
     let set = if with_rw {
@@ -299,20 +325,7 @@ fn forking_c_server_matches_strace() {
         return;
     }
     let dir = temp_dir("trace-c");
-    let exe = dir.join("fork_echo_server");
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/fork_echo_server.c");
-    let out = Command::new("cc")
-        .args(["-O1", "-Wall", "-o"])
-        .arg(&exe)
-        .arg(&src)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let exe = exe.display().to_string();
+    let exe = compiled(&dir, "fork_echo_server");
     let trace = server_parity("trace-c-run", &[&exe, "0", "2"], 2, true);
     let events = json_lines(&trace);
     let parent = events[0]["pid"].as_u64().unwrap();
@@ -411,26 +424,10 @@ fn closes_after_fork_say_whether_another_process_holds_the_socket() {
         ]
     );
     let pretty = dir.join("late.txt");
-    let mut c = Command::new(socklab());
-    c.args([
-        "--lang",
-        "en",
-        "--color",
-        "never",
-        "--explain",
-        "always",
-        "--trace",
-        "pretty",
-        "--trace-file",
-    ])
-    .arg(&pretty)
-    .args(["trace", "--", &exe, "0", "1"]);
+    let c = pretty_traced(&pretty, &["--explain", "always"], &[&exe, "0", "1"]);
     let (status, stderr) = echo_session(c, 1);
     assert!(status.success(), "{stderr}");
-    let text = read_to_string(&pretty)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let text = joined(&read_to_string(&pretty));
     for said in [
         "the veilleur, which did not close its copy after fork()",
         "the listening socket it inherited through fork()",
@@ -463,26 +460,10 @@ fn asyncio_python_server_matches_strace_and_is_explained() {
     }
     let dir = temp_dir("asyncio");
     let pretty = dir.join("trace.txt");
-    let mut c = Command::new(socklab());
-    c.args([
-        "--lang",
-        "en",
-        "--color",
-        "never",
-        "--explain",
-        "always",
-        "--trace",
-        "pretty",
-        "--trace-file",
-    ])
-    .arg(&pretty)
-    .args(["trace", "--", py, &server, "0", "1"]);
+    let c = pretty_traced(&pretty, &["--explain", "always"], &[py, &server, "0", "1"]);
     let (status, stderr) = echo_session(c, 1);
     assert!(status.success(), "{stderr}");
-    let text = read_to_string(&pretty)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let text = joined(&read_to_string(&pretty));
     for said in [
         "socketpair() creates two local sockets already connected",
         "epoll_wait() waits until at least one of the sockets registered with epoll_ctl()",
@@ -510,24 +491,13 @@ fn a_refused_udp_datagram_is_explained_as_icmp() {
     );
     let dir = temp_dir("udp-refused");
     let pretty = dir.join("trace.txt");
-    let mut c = Command::new(socklab());
-    c.args([
-        "--lang",
-        "en",
-        "--color",
-        "never",
-        "--trace",
-        "pretty",
-        "--trace-file",
-    ])
-    .arg(&pretty)
-    .args(["trace", "--", py, "-c", &code]);
+    let c = pretty_traced(&pretty, &[], &[py, "-c", &code]);
     let (status, stdout, stderr) = run_with_input(c, b"");
     assert!(status.success(), "{stderr}");
     assert_eq!(String::from_utf8_lossy(&stdout), "refused\n");
     let raw = read_to_string(&pretty);
     assert!(raw.contains("= -1 ECONNREFUSED"), "{raw}");
-    let text = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = joined(&raw);
     assert!(
         text.contains("its kernel answered with an ICMP \"port unreachable\""),
         "{raw}"
@@ -546,18 +516,7 @@ fn a_c_program_killed_by_sigpipe_is_told_why() {
     let dir = temp_dir("sigpipe");
     let exe = compiled(&dir, "sigpipe");
     let pretty = dir.join("trace.txt");
-    let mut c = Command::new(socklab());
-    c.args([
-        "--lang",
-        "en",
-        "--color",
-        "never",
-        "--trace",
-        "pretty",
-        "--trace-file",
-    ])
-    .arg(&pretty)
-    .args(["trace", "--", &exe]);
+    let c = pretty_traced(&pretty, &[], &[&exe]);
     let (status, stdout, stderr) = run_with_input(c, b"");
     assert_eq!(status.signal(), Some(libc::SIGPIPE), "{stderr}");
     assert!(stdout.is_empty(), "{stdout:?}");
@@ -565,7 +524,7 @@ fn a_c_program_killed_by_sigpipe_is_told_why() {
     let epipe = raw.find("write(5, 1) = -1 EPIPE").expect(&raw);
     let death = raw.find("killed by SIGPIPE").expect(&raw);
     assert!(epipe < death, "{raw}");
-    let text = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = joined(&raw);
     assert!(
         text.contains("SIGPIPE: the kernel sends it to a program that writes where nobody reads"),
         "{raw}"
@@ -1190,22 +1149,7 @@ fn helpers_without_socket_calls_are_left_out_of_the_pretty_trace() {
     assert!(execs >= 4, "sh, ls, date and Python: {execs}");
 
     let pretty = dir.join("trace.txt");
-    let out = Command::new(socklab())
-        .args([
-            "--lang",
-            "en",
-            "--color",
-            "never",
-            "--trace",
-            "pretty",
-            "--trace-file",
-        ])
-        .arg(&pretty)
-        .arg("trace")
-        .arg("--")
-        .args(program)
-        .output()
-        .unwrap();
+    let out = pretty_traced(&pretty, &[], &program).output().unwrap();
     assert!(out.status.success(), "{}", err(&out));
     let text = std::fs::read_to_string(&pretty).unwrap();
     // Shown: Python's execve and its end; every other lifecycle line is counted.
@@ -1266,26 +1210,14 @@ fn a_server_binding_localhost_is_no_client() {
     });
     if asked_nscd {
         let pretty = dir.join("trace.txt");
-        let mut c = Command::new(socklab());
-        c.args([
-            "--lang",
-            "en",
-            "--color",
-            "never",
-            "--explain",
-            "always",
-            "--trace",
-            "pretty",
-            "--trace-file",
-        ])
-        .arg(&pretty)
-        .args(["trace", "--", py, &server, "0", "1", "localhost"]);
+        let c = pretty_traced(
+            &pretty,
+            &["--explain", "always"],
+            &[py, &server, "0", "1", "localhost"],
+        );
         let (status, stderr) = echo_session(c, 1);
         assert!(status.success(), "{stderr}");
-        let text = read_to_string(&pretty)
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let text = joined(&read_to_string(&pretty));
         assert!(
             text.contains("This connect() is the C library's, not the program's"),
             "{text}"
@@ -1353,24 +1285,12 @@ fn local_socket_calls_are_explained_as_local() {
     let dir = temp_dir("unix-echo");
     let path = dir.join("echo.sock");
     let pretty = dir.join("trace.txt");
-    let mut c = Command::new(socklab());
-    c.args([
-        "--lang",
-        "en",
-        "--color",
-        "never",
-        "--explain",
-        "always",
-        "--trace",
-        "pretty",
-        "--trace-file",
-    ])
-    .arg(&pretty)
-    .args(["trace", "--", py, &fixture("unix_echo.py"), "serve"])
-    .arg(&path)
-    .stdin(Stdio::null())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
+    let server = fixture("unix_echo.py");
+    let program = [py, server.as_str(), "serve", path.to_str().unwrap()];
+    let mut c = pretty_traced(&pretty, &["--explain", "always"], &program);
+    c.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = Reaped(c.spawn().unwrap());
     let lines = lines_in_background(child.stdout.take().unwrap());
     let banner = lines.recv_timeout(TIMEOUT).expect("the server's banner");
@@ -1395,7 +1315,7 @@ fn local_socket_calls_are_explained_as_local() {
             .any(|l| l.contains("veilleur") && l.contains("accept4(3) = 4")),
         "{raw}"
     );
-    let text = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = joined(&raw);
     for said in [
         "asks the kernel for a local socket",
         "gives the local socket a name",

@@ -73,7 +73,6 @@ pub struct Helpers {
     /// Lines left out and not counted in a line yet; the names of their programs.
     left_out: usize,
     names: Vec<String>,
-    any_shown: bool,
     /// The line [`Verdict::Hold`] was given for, waiting for its text.
     pending: Option<(u32, Line, Option<String>)>,
 }
@@ -99,7 +98,10 @@ impl Helpers {
                 if !self.parents.contains_key(&subject) {
                     // A program socklab started (no traced parent made it) ends without a
                     // socket call: its program and its end are shown all the same.
-                    return Verdict::Show(self.before_call(ev, lang));
+                    return Verdict::Show(Released {
+                        lines: self.release(subject),
+                        count: self.count_line(lang),
+                    });
                 }
                 self.ended.insert(subject);
             }
@@ -146,7 +148,8 @@ impl Helpers {
     /// At the end of the trace: what is still held. A run that never made a socket call
     /// (`socklab trace -- ls`) shows all of it; otherwise it is counted.
     pub fn finish(&mut self, lang: Lang) -> Released {
-        if !self.any_shown {
+        // Nothing shown yet: no process made a socket call.
+        if self.shown.is_empty() {
             return Released {
                 count: self.count_line(lang),
                 lines: self.held.drain(..).map(|h| h.text).collect(),
@@ -165,7 +168,6 @@ impl Helpers {
     /// held-back processes above it; the lines of held-back processes that have ended are
     /// left out.
     fn release(&mut self, pid: u32) -> Vec<String> {
-        self.any_shown = true;
         let mut chain = vec![pid];
         let mut at = pid;
         while let Some(&parent) = self.parents.get(&at) {

@@ -526,7 +526,6 @@ pub fn stop_capture() {
     }
 }
 
-/// Waits until every event sent so far is written out (step mode prompts after it, for one).
 /// Step mode, before the prompt at `call`: the lines the renderer holds back that belong
 /// before it come out (with [`flush`] after it).
 pub fn reveal(call: &Event) {
@@ -535,6 +534,7 @@ pub fn reveal(call: &Event) {
     }
 }
 
+/// Waits until every event sent so far is written out (step mode prompts after it, for one).
 pub fn flush() {
     // The packets the calls so far sent are in the capture socket: in the timeline first.
     if let Some(running) = CAPTURE.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {

@@ -302,7 +302,9 @@ impl Render for PrettyRender {
                         }
                         return;
                     }
-                    Verdict::Show(released) => self.released(ev, released, out),
+                    Verdict::Show(released) => {
+                        self.released(released, ev.ts_us, &ev.thread, ev.role, out)
+                    }
                 }
             }
         }
@@ -318,41 +320,39 @@ impl Render for PrettyRender {
             return;
         };
         // A call at the gate has no time yet: the count is dated by the last line shown.
-        let mut at = Event::new(Kind::Note, Phase::Call, Call::Note);
-        at.ts_us = if call.ts_us == 0 {
+        let ts = if call.ts_us == 0 {
             self.last_ts
         } else {
             call.ts_us
         };
-        at.thread = call.thread.clone();
-        at.role = call.role;
-        self.released(&at, released, out);
+        self.released(released, ts, &call.thread, call.role, out);
     }
 
     fn finish(&mut self, out: &mut String) {
         let Some(released) = self.helpers.as_mut().map(|h| h.finish(self.lang)) else {
             return;
         };
-        let mut ev = Event::new(Kind::Note, Phase::Call, Call::Note);
-        ev.ts_us = self.last_ts;
-        ev.thread = "socklab".into();
-        ev.role = Role::Harness;
-        self.released(&ev, released, out);
+        self.released(released, self.last_ts, "socklab", Role::Harness, out);
     }
 }
 
 impl PrettyRender {
-    /// What the helpers' filter lets out before `ev`: the held lines (earlier ones, in their
-    /// order), then the count of the lines left out, as a note in `ev`'s thread and time.
-    fn released(&mut self, ev: &Event, released: Released, out: &mut String) {
-        for line in released.lines {
-            out.push_str(&line);
-        }
+    /// What the helpers' filter lets out: the held lines (earlier ones, in their order), then
+    /// the count of the lines left out, as a note of `thread` at time `ts`.
+    fn released(
+        &mut self,
+        released: Released,
+        ts: u64,
+        thread: &str,
+        role: Role,
+        out: &mut String,
+    ) {
+        out.extend(released.lines);
         if let Some(count) = released.count {
             let mut note = Event::new(Kind::Note, Phase::Call, Call::Note);
-            note.ts_us = ev.ts_us;
-            note.thread = ev.thread.clone();
-            note.role = ev.role;
+            note.ts_us = ts;
+            note.thread = thread.into();
+            note.role = role;
             note.args = count;
             self.render_one(&note, false, out);
         }
